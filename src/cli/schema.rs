@@ -1,0 +1,18 @@
+//! `apify-webhooks schema`: prints the manifest JSON schema.
+
+use clap::Args;
+
+use crate::error::Error;
+use crate::exit;
+use crate::manifest;
+use crate::render::Console;
+
+/// Arguments of `schema`.
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {}
+
+/// Prints the committed schema, which is also what loading enforces.
+pub(crate) fn run(_args: &SchemaArgs, console: &Console) -> Result<u8, Error> {
+    console.print(manifest::SCHEMA_JSON);
+    Ok(exit::SUCCESS)
+}

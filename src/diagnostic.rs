@@ -1,0 +1,218 @@
+//! Located, user-facing problems: a message, the `file:line:column` it is about with the text it
+//! points at, related locations, and help. Building them is the job of the module that found the
+//! problem; printing them is the job of `render::diagnostic`.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A source text that diagnostics point into, with its line index.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    path: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Indexes `text`, which was read from `path` (shown as given, e.g. `examples/a.yaml`).
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile { path: path.into(), text, line_starts }
+    }
+
+    /// The path as the user named it.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The number of lines (a final newline does not start a new line).
+    pub fn line_count(&self) -> usize {
+        let n = self.line_starts.len();
+        if n > 1 && self.line_starts[n - 1] == self.text.len() { n - 1 } else { n }
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next - 1);
+        self.text[start..end.max(start)].trim_end_matches('\r')
+    }
+
+    /// The byte offset of 1-based `line` and 0-based character column `col`, clamped to the
+    /// line's end.
+    pub fn offset(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        start + rest[..line_len].char_indices().nth(col).map_or(line_len, |(i, _)| i)
+    }
+
+    /// The 1-based line and 1-based character column of byte `offset`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line, col)
+    }
+}
+
+/// A byte range in a [`SourceFile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte (equal to `start` for a point).
+    pub end: usize,
+}
+
+impl Span {
+    /// The range `start..end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end: end.max(start) }
+    }
+}
+
+/// A place in a source file, with a short text shown at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// The file.
+    pub source: Arc<SourceFile>,
+    /// What is pointed at.
+    pub span: Span,
+    /// Shown after the carets; may be empty.
+    pub message: String,
+}
+
+impl Label {
+    /// A label at `span` of `source`.
+    pub fn new(source: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+        Label { source: Arc::clone(source), span, message: message.into() }
+    }
+
+    /// `path:line:column` of the start of the span.
+    pub fn location(&self) -> String {
+        let (line, col) = self.source.line_col(self.span.start);
+        format!("{}:{line}:{col}", self.source.path())
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Stops the command.
+    Error,
+    /// Reported; the command goes on.
+    Warning,
+}
+
+/// One problem, with where it is and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line saying what is wrong.
+    pub message: String,
+    /// Where it is; `None` for problems with no text to point into (a missing path).
+    pub primary: Option<Label>,
+    /// Other places that take part (the first of two duplicates).
+    pub related: Vec<Label>,
+    /// `help:` lines.
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error with no location yet.
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            related: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+
+    /// A warning with no location yet.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+    }
+
+    /// Points the diagnostic at `span` of `source`.
+    #[must_use]
+    pub fn at(mut self, source: &Arc<SourceFile>, span: Span, label: impl Into<String>) -> Self {
+        self.primary = Some(Label::new(source, span, label));
+        self
+    }
+
+    /// Adds a related location.
+    #[must_use]
+    pub fn related(mut self, source: &Arc<SourceFile>, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Label::new(source, span, label));
+        self
+    }
+
+    /// Adds a `help:` line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Whether this is an error (rather than a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// The one-line form: `path:line:col: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(primary) = &self.primary {
+            write!(f, "{}: ", primary.location())?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_characters_not_bytes() {
+        let src = SourceFile::new("a.yaml", "ab\nçd: x\r\nlast");
+        assert_eq!(src.line_count(), 3);
+        assert_eq!(src.line_text(2), "çd: x");
+        assert_eq!(src.line_text(3), "last");
+        let off = src.offset(2, 1);
+        assert_eq!(&src.text()[off..off + 1], "d");
+        assert_eq!(src.line_col(off), (2, 2));
+        assert_eq!(src.line_col(0), (1, 1));
+    }
+
+    #[test]
+    fn a_final_newline_does_not_count_as_a_line() {
+        assert_eq!(SourceFile::new("a", "x\n").line_count(), 1);
+        assert_eq!(SourceFile::new("a", "x\ny").line_count(), 2);
+    }
+
+    #[test]
+    fn display_is_file_line_col_then_message() {
+        let src = Arc::new(SourceFile::new("m.yaml", "version: 2\n"));
+        let d = Diagnostic::error("bad version").at(&src, Span::new(9, 10), "");
+        assert_eq!(d.to_string(), "m.yaml:1:10: bad version");
+    }
+}

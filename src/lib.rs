@@ -1,0 +1,25 @@
+//! apify-webhooks: Apify webhooks as code.
+//!
+//! YAML manifests declare the webhooks of Actors and tasks; `plan` diffs them against the live
+//! platform and `apply` makes the platform match. The modules, and the one direction their
+//! imports flow in:
+//!
+//! - [`webhook`]: the shared vocabulary (event types, platform constants). Imports nothing.
+//! - [`template`]: the platform's payload and headers template rules. Imports `webhook`.
+//! - [`diagnostic`]: located, user-facing problems (`file:line:column`). Imports nothing.
+//! - [`manifest`]: loads and validates manifests into the desired state. Knows nothing of HTTP.
+//! - [`platform`]: the API trait, its HTTP client and wire types. Knows nothing of manifests.
+//! - [`emulator`]: a local Apify API for tests, demos and `--local`. Knows nothing of manifests.
+//! - [`render`]: the only module that writes to the terminal.
+//! - [`cli`]: parses the command line and wires everything together.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emulator;
+pub mod error;
+pub mod exit;
+pub mod manifest;
+pub mod platform;
+pub mod render;
+pub mod template;
+pub mod webhook;

@@ -1,0 +1,1 @@
+//! The platform's rules for payload and headers templates.
