@@ -4,7 +4,9 @@
 
 mod types;
 
-pub use types::{Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate};
+pub use types::{
+    Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate,
+};
 
 use std::future::Future;
 
@@ -45,8 +47,10 @@ pub trait Platform {
     ) -> impl Future<Output = Result<Option<Actor>, PlatformError>>;
 
     /// Looks up an Actor task by ID, `username~name` or `username/name`; `None` when not found.
-    fn get_task(&self, id_or_name: &str)
-    -> impl Future<Output = Result<Option<Task>, PlatformError>>;
+    fn get_task(
+        &self,
+        id_or_name: &str,
+    ) -> impl Future<Output = Result<Option<Task>, PlatformError>>;
 }
 
 /// A failed platform call, after any retries.
