@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(src.line_text(2), "çd: x");
         assert_eq!(src.line_text(3), "last");
         let off = src.offset(2, 1);
-        assert_eq!(&src.text()[off..off + 1], "d");
+        assert_eq!(&src.text()[off..=off], "d");
         assert_eq!(src.line_col(off), (2, 2));
         assert_eq!(src.line_col(0), (1, 1));
     }

@@ -216,7 +216,7 @@ fn to_original(offset: usize, edits: &[(usize, isize)]) -> usize {
     offset.saturating_add_signed(shift)
 }
 
-/// The byte offset serde_json stopped at (its line is 1-based, its column 1-based in bytes).
+/// The byte offset `serde_json` stopped at (its line is 1-based, its column 1-based in bytes).
 fn json_error_offset(text: &str, err: &serde_json::Error) -> usize {
     let line_start: usize = text
         .split_inclusive('\n')
@@ -226,7 +226,7 @@ fn json_error_offset(text: &str, err: &serde_json::Error) -> usize {
     (line_start + err.column().saturating_sub(1)).min(text.len())
 }
 
-/// serde_json's message without its trailing " at line L column C".
+/// `serde_json`'s message without its trailing " at line L column C".
 fn json_error_message(err: &serde_json::Error) -> String {
     let full = err.to_string();
     match full.rfind(" at line ") {
