@@ -19,6 +19,7 @@ pub mod emulator;
 pub mod error;
 pub mod exit;
 pub mod manifest;
+pub mod plan;
 pub mod platform;
 pub mod render;
 pub mod template;

@@ -1,0 +1,276 @@
+//! Saved plans (`plan --out FILE`, `apply --plan FILE`): what was reviewed, in a form that can be
+//! checked against a fresh plan before anything is applied. A saved plan holds no secret: values
+//! from the environment, request bodies and live contents appear only as hashes salted with a
+//! random value stored in the file, so they can be compared but not looked up.
+//!
+//! Applying a saved plan recomputes the plan from the same manifests and the live state of the
+//! moment, then [`SavedPlan::staleness`] compares the two: a different manifest digest, owner,
+//! secret, live webhook (`modifiedAt` or content) or operation makes the saved plan stale.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Action, Change, Field, Plan, PlanOptions, Request, Target};
+
+/// The version of the saved-plan format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A plan saved for review and later application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The apify-webhooks version that made it.
+    pub tool_version: String,
+    /// The digest of the manifests (paths and contents) the plan was made from.
+    pub manifest_digest: String,
+    /// The owner.
+    pub owner: String,
+    /// `--force` and `--no-delete` as given.
+    pub force: bool,
+    /// See `force`.
+    pub no_delete: bool,
+    /// Random salt for every hash below (hex).
+    pub salt: String,
+    /// Salted hashes of the values read from the environment, sorted.
+    pub secret_hashes: Vec<String>,
+    /// The operations, in plan order.
+    pub operations: Vec<SavedOperation>,
+}
+
+/// One operation of a saved plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedOperation {
+    /// What happens.
+    pub action: Action,
+    /// The webhook's key.
+    pub key: String,
+    /// The target.
+    pub target: Target,
+    /// The live webhook, for anything but a create.
+    pub webhook_id: Option<String>,
+    /// The fields that change.
+    pub fields: Vec<Field>,
+    /// Salted hash of the request that carries it out.
+    pub request_hash: String,
+    /// The live webhook's `modifiedAt` when planned.
+    pub live_modified_at: Option<String>,
+    /// Salted hash of the live webhook's content when planned.
+    pub live_content_hash: Option<String>,
+}
+
+/// Why a saved plan cannot be applied as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staleness {
+    /// The file is of another format version.
+    Format(u32),
+    /// The manifests changed.
+    Manifests,
+    /// The owner differs.
+    Owner(String),
+    /// A value from the environment changed.
+    Secrets,
+    /// A webhook the plan touches changed on the platform (or is gone).
+    WebhookMoved {
+        /// Its key.
+        key: String,
+        /// Its ID.
+        webhook_id: String,
+    },
+    /// The plan computed now differs from the saved one (other live changes).
+    Operations,
+}
+
+impl fmt::Display for Staleness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Staleness::Format(v) => write!(
+                f,
+                "the file has format version {v}; this apify-webhooks reads {FORMAT_VERSION}"
+            ),
+            Staleness::Manifests => f.write_str("the manifests changed since the plan was saved"),
+            Staleness::Owner(o) => write!(f, "the plan was saved for owner `{o}`"),
+            Staleness::Secrets => {
+                f.write_str("a value read from the environment changed since the plan was saved")
+            }
+            Staleness::WebhookMoved { key, webhook_id } => {
+                write!(
+                    f,
+                    "webhook {webhook_id} (`{key}`) changed on the platform since the plan was saved"
+                )
+            }
+            Staleness::Operations => {
+                f.write_str("the live webhooks changed: planning now gives different operations")
+            }
+        }
+    }
+}
+
+fn salted(salt: &str, what: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update([0]);
+    h.update(what);
+    hex::encode(h.finalize())
+}
+
+fn request_bytes(change: &Change) -> Vec<u8> {
+    let body = match &change.request {
+        Request::Create(b) => serde_json::to_vec(b),
+        Request::Update(u) => serde_json::to_vec(u),
+        Request::Delete => Ok(Vec::new()),
+    };
+    body.unwrap_or_default()
+}
+
+impl SavedPlan {
+    /// The saved form of `plan`.
+    pub fn new(
+        plan: &Plan,
+        options: PlanOptions,
+        manifest_digest: &str,
+        secrets: &[String],
+        salt: &str,
+        tool_version: &str,
+    ) -> Self {
+        let secret_hashes: BTreeSet<String> =
+            secrets.iter().map(|s| salted(salt, s.as_bytes())).collect();
+        SavedPlan {
+            format_version: FORMAT_VERSION,
+            tool_version: tool_version.to_owned(),
+            manifest_digest: manifest_digest.to_owned(),
+            owner: plan.owner.clone(),
+            force: options.force,
+            no_delete: options.no_delete,
+            salt: salt.to_owned(),
+            secret_hashes: secret_hashes.into_iter().collect(),
+            operations: plan
+                .changes
+                .iter()
+                .map(|c| SavedOperation {
+                    action: c.action,
+                    key: c.key.clone(),
+                    target: c.target.clone(),
+                    webhook_id: c.webhook_id.clone(),
+                    fields: c.fields.iter().map(|f| f.field).collect(),
+                    request_hash: salted(salt, &request_bytes(c)),
+                    live_modified_at: c.live.as_ref().and_then(|l| l.modified_at.clone()),
+                    live_content_hash: c
+                        .live
+                        .as_ref()
+                        .map(|l| salted(salt, l.content_hash.as_bytes())),
+                })
+                .collect(),
+        }
+    }
+
+    /// The options the plan was made with.
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            force: self.force,
+            no_delete: self.no_delete,
+        }
+    }
+
+    /// Why this saved plan does not match `now`, the same plan computed again from the current
+    /// manifests and live state (made with [`SavedPlan::new`] and this plan's salt). Empty when
+    /// it may be applied.
+    pub fn staleness(&self, now: &SavedPlan) -> Vec<Staleness> {
+        let mut out = Vec::new();
+        if self.format_version != FORMAT_VERSION {
+            return vec![Staleness::Format(self.format_version)];
+        }
+        if self.manifest_digest != now.manifest_digest {
+            out.push(Staleness::Manifests);
+        }
+        if self.owner != now.owner {
+            out.push(Staleness::Owner(self.owner.clone()));
+        }
+        if self.secret_hashes != now.secret_hashes {
+            out.push(Staleness::Secrets);
+        }
+        for op in &self.operations {
+            let Some(id) = &op.webhook_id else { continue };
+            let current = now
+                .operations
+                .iter()
+                .find(|o| o.webhook_id.as_ref() == Some(id));
+            let moved = match current {
+                Some(c) => {
+                    c.live_modified_at != op.live_modified_at
+                        || c.live_content_hash != op.live_content_hash
+                }
+                // The webhook no longer needs this change, or is gone: either way it moved.
+                None => true,
+            };
+            if moved {
+                out.push(Staleness::WebhookMoved {
+                    key: op.key.clone(),
+                    webhook_id: id.clone(),
+                });
+            }
+        }
+        let moved_any = out
+            .iter()
+            .any(|s| matches!(s, Staleness::WebhookMoved { .. }));
+        if !moved_any && self.operations != now.operations {
+            out.push(Staleness::Operations);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{actor, desired};
+    use super::super::{LiveState, plan};
+    use super::*;
+
+    fn saved(p: &Plan, digest: &str, secrets: &[String]) -> SavedPlan {
+        SavedPlan::new(p, PlanOptions::default(), digest, secrets, "salt", "0.0.0")
+    }
+
+    #[test]
+    fn a_plan_matches_itself_and_holds_no_secret() {
+        let mut d = desired("k", actor("A1"));
+        d.request_url.value = "https://h.example.com/?token=hunter2-secret".into();
+        d.request_url.from_env = true;
+        let p = plan(&[d], &LiveState::default(), "me", PlanOptions::default());
+        let s = saved(&p, "sha256:x", &["hunter2-secret".to_owned()]);
+        assert!(s.staleness(&s.clone()).is_empty());
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn changed_manifests_secrets_or_operations_make_it_stale() {
+        let p = plan(
+            &[desired("k", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let s = saved(&p, "sha256:x", &["a".to_owned()]);
+        assert_eq!(
+            s.staleness(&saved(&p, "sha256:y", &["a".to_owned()])),
+            vec![Staleness::Manifests]
+        );
+        assert_eq!(
+            s.staleness(&saved(&p, "sha256:x", &["b".to_owned()])),
+            vec![Staleness::Secrets]
+        );
+        let other = plan(
+            &[desired("k2", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        assert_eq!(
+            s.staleness(&saved(&other, "sha256:x", &["a".to_owned()])),
+            vec![Staleness::Operations]
+        );
+    }
+}

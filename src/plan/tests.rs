@@ -1,0 +1,669 @@
+//! Unit and property tests of the pure plan, against an in-memory model of the platform.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::platform::Condition;
+
+pub(crate) fn actor(id: &str) -> Target {
+    Target {
+        kind: TargetKind::Actor,
+        id: id.to_owned(),
+        name: format!("acme/{id}"),
+    }
+}
+
+pub(crate) fn task(id: &str) -> Target {
+    Target {
+        kind: TargetKind::Task,
+        id: id.to_owned(),
+        name: format!("acme/{id}"),
+    }
+}
+
+pub(crate) fn desired(key: &str, target: Target) -> DesiredSpec {
+    DesiredSpec {
+        key: key.to_owned(),
+        target,
+        adopt: None,
+        event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
+        request_url: Secretish::plain("https://hooks.example.com/x"),
+        payload_template: None,
+        headers_template: None,
+        description: None,
+        ignore_ssl_errors: false,
+        do_not_retry: false,
+        should_interpolate_strings: false,
+    }
+}
+
+/// The webhook the platform holds after creating `d` for `owner`.
+fn live_of(id: &str, d: &DesiredSpec, owner: &str) -> Webhook {
+    let mut w = Webhook {
+        id: id.to_owned(),
+        modified_at: Some("2026-01-01T00:00:00.000Z".into()),
+        ..Webhook::default()
+    };
+    apply_create(&mut w, &create_body(d, owner));
+    w
+}
+
+fn plain(id: &str, description: Option<&str>, target: &Target) -> Webhook {
+    let mut w = Webhook {
+        id: id.to_owned(),
+        event_types: Some(vec!["ACTOR.RUN.SUCCEEDED".into()]),
+        request_url: Some("https://other.example.com".into()),
+        description: description.map(str::to_owned),
+        modified_at: Some("2026-01-01T00:00:00.000Z".into()),
+        ..Webhook::default()
+    };
+    w.condition = Some(condition(target));
+    w
+}
+
+fn apply_create(w: &mut Webhook, b: &WebhookCreate) {
+    w.event_types = Some(b.event_types.clone());
+    w.condition = Some(b.condition.clone());
+    w.request_url = Some(b.request_url.clone());
+    w.payload_template.clone_from(&b.payload_template);
+    w.headers_template.clone_from(&b.headers_template);
+    w.description.clone_from(&b.description);
+    w.ignore_ssl_errors = b.ignore_ssl_errors;
+    w.do_not_retry = b.do_not_retry;
+    w.should_interpolate_strings = b.should_interpolate_strings;
+}
+
+fn apply_update(w: &mut Webhook, u: &WebhookUpdate) {
+    if let Some(v) = &u.event_types {
+        w.event_types = Some(v.clone());
+    }
+    if let Some(v) = &u.condition {
+        w.condition = Some(v.clone());
+    }
+    if let Some(v) = &u.request_url {
+        w.request_url = Some(v.clone());
+    }
+    if let Some(v) = &u.payload_template {
+        w.payload_template.clone_from(v);
+    }
+    if let Some(v) = &u.headers_template {
+        w.headers_template.clone_from(v);
+    }
+    if let Some(v) = &u.description {
+        w.description.clone_from(v);
+    }
+    if let Some(v) = u.ignore_ssl_errors {
+        w.ignore_ssl_errors = Some(v);
+    }
+    if let Some(v) = u.do_not_retry {
+        w.do_not_retry = Some(v);
+    }
+    if let Some(v) = u.should_interpolate_strings {
+        w.should_interpolate_strings = Some(v);
+    }
+    w.modified_at = Some("2026-02-02T00:00:00.000Z".into());
+}
+
+/// Applies the plan's requests to an in-memory account.
+pub(crate) fn apply_model(plan: &Plan, live: &mut Vec<Webhook>) {
+    for (n, c) in plan.changes.iter().enumerate() {
+        match &c.request {
+            Request::Create(b) => {
+                let mut w = Webhook {
+                    id: format!("new{n}"),
+                    ..Webhook::default()
+                };
+                apply_create(&mut w, b);
+                live.push(w);
+            }
+            Request::Update(u) => {
+                let id = c.webhook_id.as_deref().unwrap();
+                apply_update(live.iter_mut().find(|w| w.id == id).unwrap(), u);
+            }
+            Request::Delete => live.retain(|w| Some(w.id.as_str()) != c.webhook_id.as_deref()),
+        }
+    }
+}
+
+fn state(webhooks: Vec<Webhook>) -> LiveState {
+    LiveState {
+        webhooks,
+        target_names: HashMap::new(),
+    }
+}
+
+#[test]
+fn a_new_key_is_created_with_the_marker_and_explicit_defaults() {
+    let d = desired("k", actor("A1"));
+    let p = plan(&[d], &state(vec![]), "me", PlanOptions::default());
+    assert_eq!(
+        p.summary(),
+        Summary {
+            add: 1,
+            ..Summary::default()
+        }
+    );
+    let Request::Create(body) = &p.changes[0].request else {
+        panic!()
+    };
+    assert_eq!(
+        body.description.as_deref(),
+        Some("[apify-webhooks owner=me key=k]")
+    );
+    assert_eq!(body.condition.actor_id.as_deref(), Some("A1"));
+    assert_eq!(body.do_not_retry, Some(false));
+}
+
+#[test]
+fn a_matching_owned_webhook_is_unchanged_whatever_its_formatting() {
+    let mut d = desired("k", task("T1"));
+    d.event_types = vec!["ACTOR.RUN.FAILED".into(), "ACTOR.RUN.SUCCEEDED".into()];
+    d.payload_template = Some(Secretish::plain(r#"{"a": 1, "run": {{resource}}}"#));
+    d.description = Some("Notify".into());
+    let mut w = live_of("W1", &d, "me");
+    w.event_types = Some(vec![
+        "ACTOR.RUN.SUCCEEDED".into(),
+        "ACTOR.RUN.FAILED".into(),
+    ]);
+    w.payload_template = Some("{\n  \"run\": {{resource}},\n  \"a\": 1\n}".into());
+    w.headers_template = Some(String::new());
+    w.should_interpolate_strings = None;
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    assert!(p.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.untouched.unchanged, 1);
+}
+
+#[test]
+fn updates_send_only_changed_fields_and_show_them() {
+    let d = desired("k", actor("A1"));
+    let mut w = live_of("W1", &d, "me");
+    w.request_url = Some("https://old.example.com".into());
+    w.do_not_retry = Some(true);
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    assert_eq!(p.summary().change, 1);
+    let c = &p.changes[0];
+    let Request::Update(u) = &c.request else {
+        panic!()
+    };
+    assert_eq!(
+        u.request_url.as_deref(),
+        Some("https://hooks.example.com/x")
+    );
+    assert_eq!(u.do_not_retry, Some(false));
+    assert_eq!(u.event_types, None);
+    assert_eq!(u.description, None);
+    let fields: Vec<Field> = c.fields.iter().map(|f| f.field).collect();
+    assert_eq!(fields, vec![Field::RequestUrl, Field::DoNotRetry]);
+    // The manifest leaves doNotRetry unset, so a live `true` was set outside it: drift.
+    assert!(c.fields[1].drift);
+    assert!(!c.fields[0].drift);
+}
+
+#[test]
+fn text_after_the_marker_is_drift_and_reverted() {
+    let mut d = desired("k", actor("A1"));
+    d.description = Some("Alerts".into());
+    let mut w = live_of("W1", &d, "me");
+    w.description = Some(format!("{} (edited)", w.description.unwrap()));
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let c = &p.changes[0];
+    assert!(c.has_drift());
+    let Request::Update(u) = &c.request else {
+        panic!()
+    };
+    assert_eq!(
+        u.description,
+        Some(Some("Alerts [apify-webhooks owner=me key=k]".into()))
+    );
+}
+
+#[test]
+fn undeclared_owned_webhooks_are_deleted_others_never() {
+    let t = actor("A1");
+    let owned = live_of("W1", &desired("gone", t.clone()), "me");
+    let foreign = live_of("W2", &desired("gone", t.clone()), "them");
+    let unmanaged = plain("W3", Some("made in Console"), &t);
+    let mut adhoc = plain("W4", None, &t);
+    adhoc.is_ad_hoc = Some(true);
+    let mut slack = plain("W5", Some("[apify-webhooks owner=me key=slack]"), &t);
+    slack.action_type = Some("SLACK_MESSAGE".into());
+    slack.request_url = None;
+    let p = plan(
+        &[desired("other", t)],
+        &state(vec![owned, foreign, unmanaged, adhoc, slack]),
+        "me",
+        PlanOptions::default(),
+    );
+    let deleted: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.webhook_id.clone())
+        .collect();
+    assert_eq!(deleted, vec![Some("W1".to_owned())]);
+    assert_eq!(
+        p.untouched,
+        Untouched {
+            foreign: 1,
+            unmanaged: 1,
+            out_of_scope: 2,
+            ..Untouched::default()
+        }
+    );
+}
+
+#[test]
+fn adoption_takes_over_an_unmanaged_webhook() {
+    let t = actor("A1");
+    let mut d = desired("k", t.clone());
+    d.adopt = Some("W3".into());
+    let p = plan(
+        &[d],
+        &state(vec![plain("W3", Some("by hand"), &t)]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        p.summary(),
+        Summary {
+            adopt: 1,
+            ..Summary::default()
+        }
+    );
+    let c = &p.changes[0];
+    assert!(!c.has_drift(), "adoption is not drift");
+    assert!(c.fields.iter().any(|f| f.field == Field::Owner));
+    assert_eq!(p.untouched.unmanaged, 0);
+}
+
+#[test]
+fn adoption_conflicts_are_reported_not_guessed() {
+    let t = actor("A1");
+    let mut d = desired("k", t.clone());
+    d.adopt = Some("W9".into());
+    let p = plan(
+        std::slice::from_ref(&d),
+        &state(vec![]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        p.conflicts,
+        vec![Conflict::AdoptMissing {
+            key: "k".into(),
+            webhook_id: "W9".into()
+        }]
+    );
+    let foreign = live_of("W9", &desired("x", t), "them");
+    let p = plan(&[d], &state(vec![foreign]), "me", PlanOptions::default());
+    assert!(matches!(p.conflicts[0], Conflict::AdoptNotAdoptable { .. }));
+    assert!(!p.is_applicable());
+}
+
+#[test]
+fn two_live_webhooks_with_one_owned_key_are_a_conflict() {
+    let d = desired("k", actor("A1"));
+    let p = plan(
+        std::slice::from_ref(&d),
+        &state(vec![live_of("W2", &d, "me"), live_of("W1", &d, "me")]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        p.conflicts,
+        vec![Conflict::DuplicateKey {
+            key: "k".into(),
+            webhook_ids: vec!["W1".into(), "W2".into()]
+        }]
+    );
+    assert!(p.changes.is_empty());
+}
+
+fn owned_set(n: usize) -> Vec<Webhook> {
+    (0..n)
+        .map(|i| {
+            live_of(
+                &format!("W{i}"),
+                &desired(&format!("k{i}"), actor("A1")),
+                "me",
+            )
+        })
+        .collect()
+}
+
+fn keep(n: usize) -> Vec<DesiredSpec> {
+    (0..n)
+        .map(|i| desired(&format!("k{i}"), actor("A1")))
+        .collect()
+}
+
+#[test]
+fn deleting_more_than_thirty_percent_of_ten_needs_force() {
+    let p = plan(
+        &keep(7),
+        &state(owned_set(10)),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.refusal, None, "3 of 10 is exactly 30%: allowed");
+    let p = plan(
+        &keep(6),
+        &state(owned_set(10)),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        p.refusal,
+        Some(Refusal::TooManyDeletes {
+            deletes: 4,
+            owned: 10
+        })
+    );
+    assert_eq!(
+        p.refusal.as_ref().unwrap().to_string(),
+        "Too many deletes: 40.00% is over 30.00% (4 of 10 owned webhooks); --force required"
+    );
+    let p = plan(
+        &keep(6),
+        &state(owned_set(10)),
+        "me",
+        PlanOptions {
+            force: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        (p.refusal, p.forced),
+        (
+            None,
+            Some(Refusal::TooManyDeletes {
+                deletes: 4,
+                owned: 10
+            })
+        )
+    );
+    // Below ten owned webhooks the percentage rule does not apply.
+    let p = plan(&keep(4), &state(owned_set(9)), "me", PlanOptions::default());
+    assert_eq!(p.refusal, None);
+}
+
+#[test]
+fn deleting_everything_or_planning_an_empty_set_needs_force() {
+    let p = plan(
+        &[desired("new", actor("A1"))],
+        &state(owned_set(2)),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.refusal, Some(Refusal::DeletesAll { owned: 2 }));
+    let p = plan(&[], &state(owned_set(2)), "me", PlanOptions::default());
+    assert_eq!(p.refusal, Some(Refusal::EmptyManifests { owned: 2 }));
+    let p = plan(
+        &[],
+        &state(owned_set(2)),
+        "me",
+        PlanOptions {
+            no_delete: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!((p.refusal, p.changes.len(), p.untouched.kept), (None, 0, 2));
+}
+
+#[test]
+fn the_webhook_cap_is_checked_before_the_server_refuses() {
+    let mut live = owned_set(99);
+    live.push(plain("X", None, &actor("A1")));
+    let mut want = keep(99);
+    want.push(desired("one-more", actor("A1")));
+    let p = plan(
+        &want,
+        &state(live),
+        "me",
+        PlanOptions {
+            force: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        p.refusal,
+        Some(Refusal::OverCap {
+            after: 101,
+            limit: 100
+        }),
+        "--force does not lift the cap"
+    );
+}
+
+#[test]
+fn secrets_are_shown_as_fingerprints_only() {
+    let mut d = desired("k", actor("A1"));
+    d.request_url = Secretish {
+        value: "https://h.example.com/?t=s3cret".into(),
+        from_env: true,
+    };
+    d.headers_template = Some(Secretish::plain(
+        r#"{"Authorization": "Bearer plain-but-header"}"#,
+    ));
+    let p = plan(&[d], &state(vec![]), "me", PlanOptions::default());
+    let shown = format!("{:?}", p.changes[0].fields);
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("plain-but-header"),
+        "{shown}"
+    );
+    assert_eq!(
+        show_url("https://u:p@h.example.com:8443/x?y=1", false),
+        Shown::Sensitive {
+            sensitive: SensitiveTag::Sensitive,
+            fingerprint: secret_fingerprint("https://u:p@h.example.com:8443/x?y=1"),
+            masked: Some("https://(sensitive)@h.example.com:8443/x?(sensitive)".into()),
+        }
+    );
+    assert_eq!(
+        show_url("https://h.example.com/x", false),
+        Shown::Text("https://h.example.com/x".into())
+    );
+}
+
+#[test]
+fn a_changed_secret_changes_its_fingerprint() {
+    let mut d = desired("k", actor("A1"));
+    d.headers_template = Some(Secretish {
+        value: r#"{"A": "new"}"#.into(),
+        from_env: true,
+    });
+    let mut w = live_of("W1", &d, "me");
+    w.headers_template = Some(r#"{"A": "old"}"#.into());
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let f = &p.changes[0].fields[0];
+    assert_eq!(f.field, Field::HeadersTemplate);
+    assert_ne!(f.before, f.after);
+}
+
+// --- properties --------------------------------------------------------------------------
+
+const KEYS: [&str; 6] = ["a", "b", "c", "d/e", "f.g", "h"];
+
+fn arb_target() -> impl Strategy<Value = Target> {
+    prop_oneof![
+        Just(actor("A1")),
+        Just(actor("A2")),
+        Just(task("T1")),
+        Just(task("T2"))
+    ]
+}
+
+fn arb_template() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(r#"{"a": 1}"#.to_owned())),
+        Just(Some("{\n  \"run\": {{resource}}\n}".to_owned())),
+        Just(Some(r#"{"text": "{{resource.id}}"}"#.to_owned())),
+    ]
+}
+
+prop_compose! {
+    fn arb_spec(key: &'static str)(
+        target in arb_target(),
+        events in prop::sample::subsequence(vec!["ACTOR.RUN.FAILED", "ACTOR.RUN.SUCCEEDED", "ACTOR.RUN.ABORTED"], 1..=3),
+        url in prop_oneof![Just("https://a.example.com"), Just("https://b.example.com/x?k=1")],
+        url_secret in any::<bool>(),
+        payload in arb_template(),
+        headers in prop_oneof![Just(None), Just(Some(r#"{"X-A": "1"}"#.to_owned()))],
+        description in prop_oneof![Just(None), Just(Some("Notify [ops]".to_owned()))],
+        flags in any::<(bool, bool, bool)>(),
+    ) -> DesiredSpec {
+        let mut event_types: Vec<String> = events.into_iter().map(str::to_owned).collect();
+        event_types.sort();
+        DesiredSpec {
+            key: key.to_owned(),
+            target,
+            adopt: None,
+            event_types,
+            request_url: Secretish { value: url.to_owned(), from_env: url_secret },
+            payload_template: payload.map(Secretish::plain),
+            headers_template: headers.map(Secretish::plain),
+            description,
+            ignore_ssl_errors: flags.0,
+            do_not_retry: flags.1,
+            should_interpolate_strings: flags.2,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum LiveKind {
+    Owned(usize),
+    Foreign(usize),
+    Unmanaged,
+    AdHoc,
+    Integration,
+    NonHttp,
+}
+
+fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
+    prop_oneof![
+        4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
+        1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
+        2 => Just(LiveKind::Unmanaged),
+        1 => Just(LiveKind::AdHoc),
+        1 => Just(LiveKind::Integration),
+        1 => Just(LiveKind::NonHttp),
+    ]
+}
+
+fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
+    let desired = prop::sample::subsequence(KEYS.to_vec(), 0..=KEYS.len())
+        .prop_flat_map(|keys| keys.into_iter().map(arb_spec).collect::<Vec<_>>());
+    let live = prop::collection::vec((arb_live_kind(), arb_spec("x")), 0..10);
+    (
+        desired,
+        live,
+        prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+    )
+        .prop_map(|(mut desired, live, adopts)| {
+            let webhooks: Vec<Webhook> = live
+                .into_iter()
+                .enumerate()
+                .map(|(i, (kind, spec))| {
+                    let id = format!("L{i}");
+                    match kind {
+                        LiveKind::Owned(k) => live_of(
+                            &id,
+                            &DesiredSpec {
+                                key: KEYS[k].to_owned(),
+                                ..spec
+                            },
+                            "me",
+                        ),
+                        LiveKind::Foreign(k) => live_of(
+                            &id,
+                            &DesiredSpec {
+                                key: KEYS[k].to_owned(),
+                                ..spec
+                            },
+                            "them",
+                        ),
+                        LiveKind::Unmanaged => plain(&id, Some("by hand"), &spec.target),
+                        LiveKind::AdHoc => {
+                            let mut w = plain(&id, None, &spec.target);
+                            w.is_ad_hoc = Some(true);
+                            w.condition = Some(Condition {
+                                actor_run_id: Some("R1".into()),
+                                ..Condition::default()
+                            });
+                            w
+                        }
+                        LiveKind::Integration => {
+                            let mut w = live_of(&id, &spec, "me");
+                            w.is_apify_integration = Some(true);
+                            w
+                        }
+                        LiveKind::NonHttp => {
+                            let mut w = plain(&id, None, &spec.target);
+                            w.action_type = Some("SLACK_MESSAGE".into());
+                            w.request_url = None;
+                            w
+                        }
+                    }
+                })
+                .collect();
+            // Some declared webhooks adopt a live one (each ID at most once, as validation ensures).
+            let mut used = HashSet::new();
+            for (n, index) in adopts.iter().enumerate() {
+                if webhooks.is_empty() || desired.is_empty() {
+                    break;
+                }
+                let id = webhooks[index.index(webhooks.len())].id.clone();
+                let slot = n % desired.len();
+                if used.insert(id.clone()) {
+                    desired[slot].adopt = Some(id);
+                }
+            }
+            (desired, webhooks)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plans_touch_only_owned_or_adopted_webhooks_and_converge((desired, live) in arb_world(), force in any::<bool>()) {
+        let options = PlanOptions { force, no_delete: false };
+        let p = plan(&desired, &state(live.clone()), "me", options);
+
+        // Never touches a webhook that is not owned, unless an entry adopts it.
+        let adoptable: HashSet<&str> = desired.iter().filter_map(|d| d.adopt.as_deref()).collect();
+        for c in &p.changes {
+            if let Some(id) = &c.webhook_id {
+                let w = live.iter().find(|w| &w.id == id).unwrap();
+                match classify(w, "me") {
+                    Class::Owned { .. } => {}
+                    Class::Unmanaged => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
+                    other => prop_assert!(false, "touched {id}, which is {other:?}"),
+                }
+            }
+        }
+        // Never creates a key twice, and never creates a key that lives already.
+        let mut keys = HashSet::new();
+        for c in &p.changes {
+            prop_assert!(keys.insert(c.key.clone()), "key {} appears twice", c.key);
+        }
+
+        if !p.is_applicable() {
+            return Ok(());
+        }
+        let mut after = live.clone();
+        apply_model(&p, &mut after);
+        // Untouched webhooks are byte for byte the same.
+        for w in &live {
+            let touched = p.changes.iter().any(|c| c.webhook_id.as_deref() == Some(&w.id));
+            if !touched {
+                prop_assert_eq!(Some(w), after.iter().find(|a| a.id == w.id));
+            }
+        }
+        let again = plan(&desired, &state(after), "me", options);
+        prop_assert!(again.is_empty(), "second plan not empty: {:?}", again.changes);
+        prop_assert!(again.conflicts.is_empty());
+    }
+}
