@@ -20,7 +20,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// The path as the user named it.
@@ -36,7 +40,11 @@ impl SourceFile {
     /// The number of lines (a final newline does not start a new line).
     pub fn line_count(&self) -> usize {
         let n = self.line_starts.len();
-        if n > 1 && self.line_starts[n - 1] == self.text.len() { n - 1 } else { n }
+        if n > 1 && self.line_starts[n - 1] == self.text.len() {
+            n - 1
+        } else {
+            n
+        }
     }
 
     /// The text of 1-based line `line`, without its line break.
@@ -44,7 +52,10 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
-        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next - 1);
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next - 1);
         self.text[start..end.max(start)].trim_end_matches('\r')
     }
 
@@ -56,7 +67,11 @@ impl SourceFile {
         };
         let rest = &self.text[start..];
         let line_len = rest.find('\n').unwrap_or(rest.len());
-        start + rest[..line_len].char_indices().nth(col).map_or(line_len, |(i, _)| i)
+        start
+            + rest[..line_len]
+                .char_indices()
+                .nth(col)
+                .map_or(line_len, |(i, _)| i)
     }
 
     /// The 1-based line and 1-based character column of byte `offset`.
@@ -81,7 +96,10 @@ pub struct Span {
 impl Span {
     /// The range `start..end`.
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 }
 
@@ -99,7 +117,11 @@ pub struct Label {
 impl Label {
     /// A label at `span` of `source`.
     pub fn new(source: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
-        Label { source: Arc::clone(source), span, message: message.into() }
+        Label {
+            source: Arc::clone(source),
+            span,
+            message: message.into(),
+        }
     }
 
     /// `path:line:column` of the start of the span.
@@ -147,7 +169,10 @@ impl Diagnostic {
 
     /// A warning with no location yet.
     pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
     }
 
     /// Points the diagnostic at `span` of `source`.
@@ -159,7 +184,12 @@ impl Diagnostic {
 
     /// Adds a related location.
     #[must_use]
-    pub fn related(mut self, source: &Arc<SourceFile>, span: Span, label: impl Into<String>) -> Self {
+    pub fn related(
+        mut self,
+        source: &Arc<SourceFile>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         self.related.push(Label::new(source, span, label));
         self
     }
@@ -198,7 +228,7 @@ mod tests {
         assert_eq!(src.line_text(2), "çd: x");
         assert_eq!(src.line_text(3), "last");
         let off = src.offset(2, 1);
-        assert_eq!(&src.text()[off..off + 1], "d");
+        assert_eq!(&src.text()[off..=off], "d");
         assert_eq!(src.line_col(off), (2, 2));
         assert_eq!(src.line_col(0), (1, 1));
     }

@@ -105,7 +105,10 @@ impl FromStr for EventType {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EventType::ALL.into_iter().find(|e| e.as_str() == s).ok_or(())
+        EventType::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -132,8 +135,14 @@ impl fmt::Display for TargetKind {
 pub const MAX_WEBHOOKS_PER_USER: usize = 100;
 
 /// Variables a payload or headers template may use (the first segment of `{{a.b.c}}`).
-pub const TEMPLATE_VARIABLES: [&str; 6] =
-    ["userId", "createdAt", "eventType", "eventData", "resource", "globals"];
+pub const TEMPLATE_VARIABLES: [&str; 6] = [
+    "userId",
+    "createdAt",
+    "eventType",
+    "eventData",
+    "resource",
+    "globals",
+];
 
 /// Headers the platform always rewrites to its own values; declaring them is an error.
 pub const REWRITTEN_HEADERS: [&str; 5] = [
@@ -146,7 +155,9 @@ pub const REWRITTEN_HEADERS: [&str; 5] = [
 
 /// Whether `name` is one of [`REWRITTEN_HEADERS`] (header names are case-insensitive).
 pub fn is_rewritten_header(name: &str) -> bool {
-    REWRITTEN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name.trim()))
+    REWRITTEN_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name.trim()))
 }
 
 #[cfg(test)]
@@ -165,9 +176,16 @@ mod tests {
 
     #[test]
     fn only_build_events_are_build_events() {
-        let builds: Vec<_> = EventType::ALL.into_iter().filter(|e| e.is_build()).collect();
+        let builds: Vec<_> = EventType::ALL
+            .into_iter()
+            .filter(|e| e.is_build())
+            .collect();
         assert_eq!(builds.len(), 5);
-        assert!(builds.iter().all(|e| e.as_str().starts_with("ACTOR.BUILD.")));
+        assert!(
+            builds
+                .iter()
+                .all(|e| e.as_str().starts_with("ACTOR.BUILD."))
+        );
     }
 
     #[test]

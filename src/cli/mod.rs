@@ -3,13 +3,16 @@
 //! module that reads the process environment and picks concrete implementations.
 
 mod schema;
+mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::exit;
+use crate::manifest::{self, Manifests};
 use crate::render::{ColorWhen, Console};
 
 /// Apify webhooks as code: declare webhooks in YAML, plan and apply them with the Apify API.
@@ -34,10 +37,28 @@ struct GlobalArgs {
     /// Print only errors and the requested output.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+    /// Owner of the webhooks this run manages; must agree with the manifests' `owner:`.
+    #[arg(long, global = true, env = "APIFY_WEBHOOKS_OWNER", value_parser = parse_owner)]
+    owner: Option<String>,
+}
+
+/// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
+fn parse_owner(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        Ok(s.to_owned())
+    } else {
+        Err("an owner is 1 to 64 characters of A-Z a-z 0-9 . _ -".to_owned())
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check manifests offline: syntax, schema, platform rules, templates, variables.
+    Validate(validate::ValidateArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
 }
@@ -47,7 +68,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let code = if err.use_stderr() { exit::USAGE } else { exit::SUCCESS };
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
             let _ = err.print();
             return ExitCode::from(code);
         }
@@ -65,8 +90,28 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
     match cli.command {
+        Command::Validate(args) => validate::run(&args, cli.global.owner.as_deref(), console),
         Command::Schema(args) => schema::run(&args, console),
     }
+}
+
+/// Loads the manifests at `paths` (the current directory when none) and checks that their
+/// owner agrees with `owner`.
+fn load_manifests(paths: &[PathBuf], owner: Option<&str>) -> Result<Manifests, Error> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let manifests = manifest::load(paths).map_err(Error::InvalidManifest)?;
+    manifests.owner(owner).map_err(Error::InvalidManifest)?;
+    Ok(manifests)
+}
+
+/// A variable of the process environment, for `${NAME}`.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 fn report(console: &Console, err: &Error) {

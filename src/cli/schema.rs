@@ -12,6 +12,10 @@ use crate::render::Console;
 pub(crate) struct SchemaArgs {}
 
 /// Prints the committed schema, which is also what loading enforces.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "every subcommand has the same signature"
+)]
 pub(crate) fn run(_args: &SchemaArgs, console: &Console) -> Result<u8, Error> {
     console.print(manifest::SCHEMA_JSON);
     Ok(exit::SUCCESS)

@@ -15,13 +15,17 @@ use crate::webhook::EventType;
 /// Reference: <https://docs.apify.com/platform/integrations/webhooks>. Webhooks are keyed by
 /// `key`; `apify-webhooks plan` shows what it would change on the platform to match, and
 /// `apify-webhooks apply` changes it.
+#[expect(
+    dead_code,
+    reason = "only its schema is used: entries are decoded one at a time"
+)]
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "apify-webhooks manifest", extend("$id" = "https://github.com/apify-webhooks/apify-webhooks/schemas/manifest.schema.json"))]
-pub struct ManifestFile {
+#[schemars(title = "apify-webhooks manifest")]
+pub(super) struct ManifestFile {
     /// Manifest format version. Always `1`.
     #[schemars(extend("const" = 1))]
-    pub version: u32,
+    pub(super) version: u32,
 
     /// Who owns the webhooks declared here. Webhooks created by this tool carry the owner in a
     /// marker at the end of their description; a run only ever updates or deletes webhooks of
@@ -30,44 +34,44 @@ pub struct ManifestFile {
     /// when they agree too. Default: `default`.
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,64}$"))]
-    pub owner: Option<String>,
+    pub(super) owner: Option<String>,
 
     /// Webhooks of Actors, by Actor: `username/name`, `username~name` or an Actor ID. A webhook
     /// on an Actor fires for all of its runs (and builds).
     #[serde(default)]
-    pub actors: Option<IndexMap<String, Vec<WebhookEntry>>>,
+    pub(super) actors: Option<IndexMap<String, Vec<WebhookEntry>>>,
 
     /// Webhooks of Actor tasks, by task: `username/task-name`, `username~task-name` or a task
     /// ID. A webhook on a task fires for the runs started through that task only.
     #[serde(default)]
-    pub tasks: Option<IndexMap<String, Vec<WebhookEntry>>>,
+    pub(super) tasks: Option<IndexMap<String, Vec<WebhookEntry>>>,
 }
 
 /// One webhook. Field names are the Apify API's own.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WebhookEntry {
+pub(super) struct WebhookEntry {
     /// The webhook's identity: unique per owner across all manifests, 1 to 100 characters of
     /// `A-Z a-z 0-9 . _ / -`. Changing it deletes the old webhook and creates a new one.
     #[schemars(regex(pattern = r"^[A-Za-z0-9._/-]{1,100}$"))]
-    pub key: String,
+    pub(super) key: String,
 
     /// Take over an existing webhook that this tool does not manage yet, by its ID (as shown by
     /// `apify-webhooks export` or in Apify Console). The plan updates it to match this entry and
     /// marks it as owned; remove the field once applied.
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,64}$"))]
-    pub adopt: Option<String>,
+    pub(super) adopt: Option<String>,
 
     /// The events that fire the webhook: `ACTOR.RUN.*`, and for Actors also `ACTOR.BUILD.*`.
     /// Order and repetition do not matter.
     #[schemars(length(min = 1))]
-    pub event_types: Vec<EventType>,
+    pub(super) event_types: Vec<EventType>,
 
     /// Where the platform sends the HTTP POST request: an absolute `http://` or `https://` URL.
     /// `${NAME}` is replaced from the environment and treated as a secret; `$${` is a literal
     /// `${`. The userinfo and query of the URL are never shown in plans.
-    pub request_url: String,
+    pub(super) request_url: String,
 
     /// The request body. A string is sent as written: it must be valid JSON once the
     /// `{{variable}}` placeholders (`userId`, `createdAt`, `eventType`, `eventData`, `resource`,
@@ -76,39 +80,39 @@ pub struct WebhookEntry {
     /// strings. Unset: the platform's default payload. `${NAME}` is replaced from the
     /// environment.
     #[serde(default)]
-    pub payload_template: Option<PayloadTemplate>,
+    pub(super) payload_template: Option<PayloadTemplate>,
 
     /// Extra HTTP headers: a mapping of header name to string value, or a JSON object as a
     /// string (with `{{variable}}` placeholders). Every value is treated as a secret and never
     /// shown in plans. `Host`, `Content-Type`, `X-Apify-Webhook`, `X-Apify-Webhook-Dispatch-Id`
     /// and `X-Apify-Request-Origin` are set by the platform and cannot be declared.
     #[serde(default)]
-    pub headers_template: Option<HeadersTemplate>,
+    pub(super) headers_template: Option<HeadersTemplate>,
 
     /// A note for people; never sent with the request. The tool appends its ownership marker
     /// to it on the platform.
     #[serde(default)]
-    pub description: Option<String>,
+    pub(super) description: Option<String>,
 
     /// Deliver even when the target's TLS certificate is invalid. Default: false.
     #[serde(default)]
-    pub ignore_ssl_errors: Option<bool>,
+    pub(super) ignore_ssl_errors: Option<bool>,
 
     /// Do not retry failed deliveries (the platform otherwise retries for about 32 hours).
     /// Default: false.
     #[serde(default)]
-    pub do_not_retry: Option<bool>,
+    pub(super) do_not_retry: Option<bool>,
 
     /// Also replace `{{variable}}` placeholders inside JSON strings of the payload template.
     /// Default: true when `payloadTemplate` is a mapping, false otherwise.
     #[serde(default)]
-    pub should_interpolate_strings: Option<bool>,
+    pub(super) should_interpolate_strings: Option<bool>,
 }
 
 /// A payload template: a JSON text with `{{variable}}` placeholders, or a mapping.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum PayloadTemplate {
+pub(super) enum PayloadTemplate {
     /// JSON text, sent as written once placeholders are replaced.
     Text(String),
     /// A mapping, serialized to JSON.
@@ -118,7 +122,7 @@ pub enum PayloadTemplate {
 /// A headers template: a JSON object as text, or a mapping of header name to value.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum HeadersTemplate {
+pub(super) enum HeadersTemplate {
     /// A JSON object as text, with `{{variable}}` placeholders.
     Text(String),
     /// Header name to value.

@@ -123,7 +123,9 @@ impl ApifyClient {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
-            let outcome = self.attempt(&method, &url, body.as_deref(), tier, attempt).await;
+            let outcome = self
+                .attempt(&method, &url, body.as_deref(), tier, attempt)
+                .await;
             let (error, retry_after) = match outcome {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(error) => return Err(error),
@@ -176,8 +178,18 @@ impl ApifyClient {
             Ok(response) => response,
             Err(err) => {
                 let message = describe(&err);
-                log_attempt(method, path, None, attempt, started.elapsed(), Some(&message));
-                return Attempt::Retryable { error: transport(message), retry_after: None };
+                log_attempt(
+                    method,
+                    path,
+                    None,
+                    attempt,
+                    started.elapsed(),
+                    Some(&message),
+                );
+                return Attempt::Retryable {
+                    error: transport(message),
+                    retry_after: None,
+                };
             }
         };
         let status = response.status().as_u16();
@@ -190,8 +202,18 @@ impl ApifyClient {
             Ok(bytes) => bytes,
             Err(err) => {
                 let message = format!("reading the response body: {}", describe(&err));
-                log_attempt(method, path, Some(status), attempt, started.elapsed(), Some(&message));
-                return Attempt::Retryable { error: transport(message), retry_after: None };
+                log_attempt(
+                    method,
+                    path,
+                    Some(status),
+                    attempt,
+                    started.elapsed(),
+                    Some(&message),
+                );
+                return Attempt::Retryable {
+                    error: transport(message),
+                    retry_after: None,
+                };
             }
         };
         log_attempt(method, path, Some(status), attempt, started.elapsed(), None);
@@ -237,7 +259,10 @@ impl ApifyClient {
         decode_data(&Method::GET, &path, value)
     }
 
-    async fn get_optional<T: DeserializeOwned>(&self, url: Url) -> Result<Option<T>, PlatformError> {
+    async fn get_optional<T: DeserializeOwned>(
+        &self,
+        url: Url,
+    ) -> Result<Option<T>, PlatformError> {
         match self.get_data(url, TimeoutTier::Short).await {
             Ok(value) => Ok(Some(value)),
             Err(err) if err.status() == Some(404) => Ok(None),
@@ -315,7 +340,10 @@ impl ApifyClient {
 enum Attempt {
     Done(Value),
     Fatal(PlatformError),
-    Retryable { error: PlatformError, retry_after: Option<Duration> },
+    Retryable {
+        error: PlatformError,
+        retry_after: Option<Duration>,
+    },
 }
 
 /// One page of a list (`data` of the list envelope), read leniently.
@@ -398,7 +426,10 @@ fn api_error_details(body: &[u8]) -> (String, String) {
         let error = value.get("error");
         let text = |key: &str| error.and_then(|e| e.get(key)).and_then(Value::as_str);
         if let Some(message) = text("message") {
-            return (text("type").unwrap_or("unknown").to_owned(), message.to_owned());
+            return (
+                text("type").unwrap_or("unknown").to_owned(),
+                message.to_owned(),
+            );
         }
         if let Some(kind) = text("type") {
             return (kind.to_owned(), String::new());
@@ -406,8 +437,11 @@ fn api_error_details(body: &[u8]) -> (String, String) {
     }
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.trim().chars().take(200).collect();
-    let message =
-        if excerpt.is_empty() { "no error body".to_owned() } else { format!("Unexpected error: {excerpt}") };
+    let message = if excerpt.is_empty() {
+        "no error body".to_owned()
+    } else {
+        format!("Unexpected error: {excerpt}")
+    };
     ("unknown".to_owned(), message)
 }
 
@@ -443,7 +477,10 @@ struct RateLimiter {
 
 impl RateLimiter {
     fn new(rate: f64) -> Self {
-        RateLimiter { interval: Duration::from_secs_f64(1.0 / rate), next: Mutex::new(None) }
+        RateLimiter {
+            interval: Duration::from_secs_f64(1.0 / rate),
+            next: Mutex::new(None),
+        }
     }
 
     async fn acquire(&self) {
@@ -460,7 +497,8 @@ impl RateLimiter {
 
 impl Platform for ApifyClient {
     async fn current_user(&self) -> Result<User, PlatformError> {
-        self.get_data(self.base.v2(&["users", "me"]), TimeoutTier::Short).await
+        self.get_data(self.base.v2(&["users", "me"]), TimeoutTier::Short)
+            .await
     }
 
     async fn list_webhooks(&self) -> Result<Vec<Webhook>, PlatformError> {
@@ -473,17 +511,26 @@ impl Platform for ApifyClient {
 
     async fn create_webhook(&self, body: &WebhookCreate) -> Result<Webhook, PlatformError> {
         let url = self.base.v2(&["webhooks"]);
-        self.send_data(Method::POST, url, Some(body), TimeoutTier::Short).await
+        self.send_data(Method::POST, url, Some(body), TimeoutTier::Short)
+            .await
     }
 
-    async fn update_webhook(&self, id: &str, body: &WebhookUpdate) -> Result<Webhook, PlatformError> {
+    async fn update_webhook(
+        &self,
+        id: &str,
+        body: &WebhookUpdate,
+    ) -> Result<Webhook, PlatformError> {
         let url = self.base.v2(&["webhooks", id]);
-        self.send_data(Method::PUT, url, Some(body), TimeoutTier::Short).await
+        self.send_data(Method::PUT, url, Some(body), TimeoutTier::Short)
+            .await
     }
 
     async fn delete_webhook(&self, id: &str) -> Result<(), PlatformError> {
         let url = self.base.v2(&["webhooks", id]);
-        match self.request(Method::DELETE, url, None, TimeoutTier::Short).await {
+        match self
+            .request(Method::DELETE, url, None, TimeoutTier::Short)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) if err.status() == Some(404) => Ok(()),
             Err(err) => Err(err),
@@ -492,7 +539,8 @@ impl Platform for ApifyClient {
 
     async fn test_webhook(&self, id: &str) -> Result<WebhookDispatch, PlatformError> {
         let url = self.base.v2(&["webhooks", id, "test"]);
-        self.send_data::<_, ()>(Method::POST, url, None, TimeoutTier::Medium).await
+        self.send_data::<_, ()>(Method::POST, url, None, TimeoutTier::Medium)
+            .await
     }
 
     async fn list_dispatches(&self, id: &str) -> Result<Vec<WebhookDispatch>, PlatformError> {
@@ -500,11 +548,13 @@ impl Platform for ApifyClient {
     }
 
     async fn get_actor(&self, id_or_name: &str) -> Result<Option<Actor>, PlatformError> {
-        self.get_optional(self.base.v2(&["actors", &to_safe_id(id_or_name)])).await
+        self.get_optional(self.base.v2(&["actors", &to_safe_id(id_or_name)]))
+            .await
     }
 
     async fn get_task(&self, id_or_name: &str) -> Result<Option<Task>, PlatformError> {
-        self.get_optional(self.base.v2(&["actor-tasks", &to_safe_id(id_or_name)])).await
+        self.get_optional(self.base.v2(&["actor-tasks", &to_safe_id(id_or_name)]))
+            .await
     }
 
     async fn list_actors(&self) -> Result<Vec<Actor>, PlatformError> {
@@ -546,7 +596,10 @@ mod tests {
         let body = br#"{"error":{"type":"record-not-found","message":"Webhook was not found"}}"#;
         assert_eq!(
             api_error_details(body),
-            ("record-not-found".to_owned(), "Webhook was not found".to_owned())
+            (
+                "record-not-found".to_owned(),
+                "Webhook was not found".to_owned()
+            )
         );
         let (kind, message) = api_error_details(b"<html>Bad gateway</html>");
         assert_eq!(kind, "unknown");

@@ -112,11 +112,17 @@ mod tests {
     #[test]
     fn https_is_accepted_and_v2_is_appended_once() {
         let base = ApiBaseUrl::parse("https://api.apify.com").unwrap();
-        assert_eq!(base.v2(&["webhooks"]).as_str(), "https://api.apify.com/v2/webhooks");
+        assert_eq!(
+            base.v2(&["webhooks"]).as_str(),
+            "https://api.apify.com/v2/webhooks"
+        );
         let base = ApiBaseUrl::parse("https://api.apify.com/v2/").unwrap();
         assert_eq!(base.as_str(), "https://api.apify.com");
         let base = ApiBaseUrl::parse("https://proxy.example.com/apify/").unwrap();
-        assert_eq!(base.v2(&["users", "me"]).as_str(), "https://proxy.example.com/apify/v2/users/me");
+        assert_eq!(
+            base.v2(&["users", "me"]).as_str(),
+            "https://proxy.example.com/apify/v2/users/me"
+        );
     }
 
     #[test]
@@ -140,7 +146,10 @@ mod tests {
             "http://127.0.0.1.nip.io",
         ] {
             let err = ApiBaseUrl::parse(bad).unwrap_err();
-            assert!(err.to_string().contains("refusing plain http"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("refusing plain http"),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -157,8 +166,14 @@ mod tests {
     fn path_segments_are_encoded() {
         let base = ApiBaseUrl::parse("https://api.apify.com").unwrap();
         let url = base.v2(&["actors", "a b?c/d"]);
-        assert_eq!(url.as_str(), "https://api.apify.com/v2/actors/a%20b%3Fc%2Fd");
-        assert_eq!(base.v2(&["actors", "acme~web-scraper"]).path(), "/v2/actors/acme~web-scraper");
+        assert_eq!(
+            url.as_str(),
+            "https://api.apify.com/v2/actors/a%20b%3Fc%2Fd"
+        );
+        assert_eq!(
+            base.v2(&["actors", "acme~web-scraper"]).path(),
+            "/v2/actors/acme~web-scraper"
+        );
     }
 
     #[test]

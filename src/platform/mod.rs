@@ -12,7 +12,9 @@ pub use client::{ApifyClient, ClientConfig, REQUESTED_PAGE_SIZE};
 pub use endpoint::{API_URL_ENV, ApiBaseUrl, DEFAULT_API_URL, is_loopback_host, to_safe_id};
 pub use retry::{RETRY_BASE_ENV, RetryPolicy, TimeoutTier};
 pub use token::{ApiToken, TokenSource, apify_cli_auth_path, resolve_token};
-pub use types::{Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate};
+pub use types::{
+    Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate,
+};
 
 use std::future::Future;
 
@@ -53,8 +55,10 @@ pub trait Platform {
     ) -> impl Future<Output = Result<Option<Actor>, PlatformError>>;
 
     /// Looks up an Actor task by ID, `username~name` or `username/name`; `None` when not found.
-    fn get_task(&self, id_or_name: &str)
-    -> impl Future<Output = Result<Option<Task>, PlatformError>>;
+    fn get_task(
+        &self,
+        id_or_name: &str,
+    ) -> impl Future<Output = Result<Option<Task>, PlatformError>>;
 
     /// Sends a test dispatch of a webhook (`POST /v2/webhooks/{id}/test`): the platform calls
     /// the target with a dummy payload.

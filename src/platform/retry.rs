@@ -96,11 +96,15 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Reads the value of [`RETRY_BASE_ENV`] (milliseconds, `0` allowed) into a base delay.
 pub fn parse_retry_base_ms(value: &str) -> Result<Duration, PlatformError> {
-    value.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
-        PlatformError::Config(format!(
-            "{RETRY_BASE_ENV} must be a whole number of milliseconds, not {value:?}"
-        ))
-    })
+    value
+        .trim()
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| {
+            PlatformError::Config(format!(
+                "{RETRY_BASE_ENV} must be a whole number of milliseconds, not {value:?}"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -110,12 +114,17 @@ mod tests {
     #[test]
     fn delays_double_from_500ms_with_jitter_in_d_to_2d() {
         let policy = RetryPolicy::default();
-        let low: Vec<u64> = (1..=8).map(|r| policy.delay(r, 0.0, None).as_millis() as u64).collect();
+        let low: Vec<u64> = (1..=8)
+            .map(|r| policy.delay(r, 0.0, None).as_millis() as u64)
+            .collect();
         assert_eq!(low, [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]);
         for retry in 1..=8 {
             let d = policy.delay(retry, 0.0, None);
             let high = policy.delay(retry, 0.999_999, None);
-            assert!(high >= d && high < d * 2, "retry {retry}: {high:?} not in [{d:?}, 2d)");
+            assert!(
+                high >= d && high < d * 2,
+                "retry {retry}: {high:?} not in [{d:?}, 2d)"
+            );
         }
         // Out-of-range jitter units cannot escape [d, 2d).
         assert!(policy.delay(1, 5.0, None) < Duration::from_millis(1000));
@@ -142,12 +151,19 @@ mod tests {
     #[test]
     fn attempt_timeouts_double_and_cap_at_360s() {
         let policy = RetryPolicy::default();
-        let short: Vec<u64> =
-            (1..=9).map(|a| policy.attempt_timeout(TimeoutTier::Short, a).as_secs()).collect();
+        let short: Vec<u64> = (1..=9)
+            .map(|a| policy.attempt_timeout(TimeoutTier::Short, a).as_secs())
+            .collect();
         assert_eq!(short, [5, 10, 20, 40, 80, 160, 320, 360, 360]);
         assert_eq!(policy.attempt_timeout(TimeoutTier::Medium, 1).as_secs(), 30);
-        assert_eq!(policy.attempt_timeout(TimeoutTier::Medium, 5).as_secs(), 360);
-        assert_eq!(policy.attempt_timeout(TimeoutTier::Medium, 1000).as_secs(), 360);
+        assert_eq!(
+            policy.attempt_timeout(TimeoutTier::Medium, 5).as_secs(),
+            360
+        );
+        assert_eq!(
+            policy.attempt_timeout(TimeoutTier::Medium, 1000).as_secs(),
+            360
+        );
     }
 
     #[test]
@@ -155,7 +171,9 @@ mod tests {
         for status in [429, 500, 502, 503, 504, 599] {
             assert!(is_retryable_status(status), "{status}");
         }
-        for status in [200, 201, 204, 301, 400, 401, 403, 404, 405, 409, 413, 415, 422] {
+        for status in [
+            200, 201, 204, 301, 400, 401, 403, 404, 405, 409, 413, 415, 422,
+        ] {
             assert!(!is_retryable_status(status), "{status}");
         }
     }
@@ -169,7 +187,10 @@ mod tests {
             parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
         assert_eq!(parse_retry_after("1.5", now), None);
@@ -177,7 +198,10 @@ mod tests {
 
     #[test]
     fn retry_base_env_value_parses_milliseconds() {
-        assert_eq!(parse_retry_base_ms("25").unwrap(), Duration::from_millis(25));
+        assert_eq!(
+            parse_retry_base_ms("25").unwrap(),
+            Duration::from_millis(25)
+        );
         assert_eq!(parse_retry_base_ms("0").unwrap(), Duration::ZERO);
         assert!(parse_retry_base_ms("fast").is_err());
     }

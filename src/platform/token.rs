@@ -19,7 +19,11 @@ impl ApiToken {
     pub fn new(value: impl Into<String>) -> Option<Self> {
         let value = value.into();
         let trimmed = value.trim();
-        if trimmed.is_empty() { None } else { Some(ApiToken(trimmed.to_owned())) }
+        if trimmed.is_empty() {
+            None
+        } else {
+            Some(ApiToken(trimmed.to_owned()))
+        }
     }
 
     /// The secret value. Only for the `Authorization` header and for redacting text.
@@ -83,7 +87,10 @@ pub fn resolve_token(
         })?;
         return match ApiToken::new(text) {
             Some(token) => Ok(Some((token, TokenSource::File(path.to_owned())))),
-            None => Err(PlatformError::Config(format!("token file {} is empty", path.display()))),
+            None => Err(PlatformError::Config(format!(
+                "token file {} is empty",
+                path.display()
+            ))),
         };
     }
     if let Some(token) = env_token.and_then(ApiToken::new) {
@@ -91,10 +98,17 @@ pub fn resolve_token(
     }
     let Some(home) = home else { return Ok(None) };
     let path = apify_cli_auth_path(home);
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
     let token = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
-        .and_then(|value| value.get("token").and_then(|t| t.as_str()).and_then(ApiToken::new));
+        .and_then(|value| {
+            value
+                .get("token")
+                .and_then(|t| t.as_str())
+                .and_then(ApiToken::new)
+        });
     match token {
         Some(token) => Ok(Some((token, TokenSource::ApifyCli(path)))),
         None => {
@@ -141,8 +155,9 @@ mod tests {
         std::fs::write(&file, "from-file\n").unwrap();
         std::fs::create_dir_all(dir.path().join(".apify")).unwrap();
         std::fs::write(apify_cli_auth_path(dir.path()), r#"{"token":"from-cli"}"#).unwrap();
-        let (token, source) =
-            resolve_token(Some("from-env"), Some(&file), Some(dir.path())).unwrap().unwrap();
+        let (token, source) = resolve_token(Some("from-env"), Some(&file), Some(dir.path()))
+            .unwrap()
+            .unwrap();
         assert_eq!(token.expose(), "from-file");
         assert_eq!(source, TokenSource::File(file));
     }
@@ -153,20 +168,35 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".apify")).unwrap();
         let auth = apify_cli_auth_path(dir.path());
         std::fs::write(&auth, r#"{"username":"me","token":"from-cli"}"#).unwrap();
-        let (token, source) = resolve_token(Some("from-env"), None, Some(dir.path())).unwrap().unwrap();
+        let (token, source) = resolve_token(Some("from-env"), None, Some(dir.path()))
+            .unwrap()
+            .unwrap();
         assert_eq!((token.expose(), source), ("from-env", TokenSource::Env));
-        let (token, source) = resolve_token(Some(""), None, Some(dir.path())).unwrap().unwrap();
-        assert_eq!((token.expose(), source), ("from-cli", TokenSource::ApifyCli(auth)));
+        let (token, source) = resolve_token(Some(""), None, Some(dir.path()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (token.expose(), source),
+            ("from-cli", TokenSource::ApifyCli(auth))
+        );
     }
 
     #[test]
     fn nothing_anywhere_is_none_and_bad_cli_file_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(resolve_token(None, None, Some(dir.path())).unwrap().is_none());
+        assert!(
+            resolve_token(None, None, Some(dir.path()))
+                .unwrap()
+                .is_none()
+        );
         assert!(resolve_token(None, None, None).unwrap().is_none());
         std::fs::create_dir_all(dir.path().join(".apify")).unwrap();
         std::fs::write(apify_cli_auth_path(dir.path()), "not json").unwrap();
-        assert!(resolve_token(None, None, Some(dir.path())).unwrap().is_none());
+        assert!(
+            resolve_token(None, None, Some(dir.path()))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -184,7 +214,10 @@ mod tests {
     #[test]
     fn redact_replaces_every_occurrence() {
         let token = ApiToken::new("s3cr3t").unwrap();
-        assert_eq!(redact("a s3cr3t b s3cr3t", &token), "a (redacted) b (redacted)");
+        assert_eq!(
+            redact("a s3cr3t b s3cr3t", &token),
+            "a (redacted) b (redacted)"
+        );
         assert_eq!(redact("clean", &token), "clean");
     }
 }

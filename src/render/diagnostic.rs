@@ -48,7 +48,13 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     match (errors, warnings) {
         (0, 0) => {}
         (0, w) => {
-            let _ = writeln!(out, "{}warning{}: {}", s.warning.render(), s.warning.render_reset(), plural(w, "warning"));
+            let _ = writeln!(
+                out,
+                "{}warning{}: {}",
+                s.warning.render(),
+                s.warning.render_reset(),
+                plural(w, "warning")
+            );
         }
         (e, w) => {
             let counts = if w == 0 {
@@ -56,14 +62,23 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
             } else {
                 format!("{} and {}", plural(e, "error"), plural(w, "warning"))
             };
-            let _ = writeln!(out, "{}error{}: {counts}", s.error.render(), s.error.render_reset());
+            let _ = writeln!(
+                out,
+                "{}error{}: {counts}",
+                s.error.render(),
+                s.error.render_reset()
+            );
         }
     }
     out
 }
 
 fn plural(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Renders one diagnostic.
@@ -104,12 +119,21 @@ pub fn render(d: &Diagnostic) -> String {
         let _ = writeln!(out, "{pad} {}", g("|"));
         let shown = expand_tabs(text);
         let sep = if shown.is_empty() { "" } else { " " };
-        let _ = writeln!(out, "{} {}{sep}{shown}", g(&format!("{line:>width$}")), g("|"));
+        let _ = writeln!(
+            out,
+            "{} {}{sep}{shown}",
+            g(&format!("{line:>width$}")),
+            g("|")
+        );
         let caret_style = if *primary { style } else { s.gutter };
         let indent = display_width(text.chars().take(col - 1));
         let len = caret_len(label, text, col);
         let mark = if *primary { "^" } else { "-" };
-        let message = if label.message.is_empty() { String::new() } else { format!(" {}", label.message) };
+        let message = if label.message.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", label.message)
+        };
         let _ = writeln!(
             out,
             "{pad} {} {}{}{}{}{}",
@@ -126,7 +150,13 @@ pub fn render(d: &Diagnostic) -> String {
             let _ = writeln!(out, "{pad} {}", g("|"));
         }
         for help in &d.help {
-            let _ = writeln!(out, "{pad} {} {}help{}: {help}", g("="), s.help.render(), s.help.render_reset());
+            let _ = writeln!(
+                out,
+                "{pad} {} {}help{}: {help}",
+                g("="),
+                s.help.render(),
+                s.help.render_reset()
+            );
         }
     }
     out

@@ -32,7 +32,7 @@ impl ColorWhen {
 }
 
 /// The two output streams of the process, with the colour decision applied.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Console {
     color: ColorWhen,
     quiet: bool,

@@ -1,0 +1,471 @@
+//! The semantic checks: the rules of the platform that a schema cannot say. Each check takes an
+//! entry that passed the schema and either adds located diagnostics or contributes to the
+//! [`DesiredWebhook`] it builds. Cross-file rules (unique keys, one owner) run over the whole set.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::desired::{
+    DesiredWebhook, EnvRef, HeadersTemplate, Located, PayloadTemplate, TargetRef,
+};
+use super::interpolate;
+use super::model::{self, WebhookEntry};
+use super::yaml::{Node, NodeValue};
+use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
+use crate::template::{self, TemplateError};
+use crate::webhook::{EventType, TargetKind};
+
+/// The file being checked and the diagnostics found so far.
+pub(super) struct FileChecker<'a> {
+    /// The file.
+    pub(super) source: &'a Arc<SourceFile>,
+    /// What was found.
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+impl FileChecker<'_> {
+    fn label(&self, span: Span, message: &str) -> Label {
+        Label::new(self.source, span, message)
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, label: &str) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::error(message).at(self.source, span, label));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Checks an Actor or task reference written as a mapping key.
+    pub(super) fn check_reference(&mut self, kind: TargetKind, reference: &str, span: Span) {
+        if let Err(why) = check_reference(reference) {
+            let what = match kind {
+                TargetKind::Actor => "Actor",
+                TargetKind::Task => "task",
+            };
+            self.error(
+                span,
+                format!("invalid {what} reference `{reference}`: {why}"),
+                "invalid reference",
+            )
+            .help
+            .push(format!(
+                "write `username/name`, `username~name` or the {what} ID"
+            ));
+        }
+    }
+
+    /// Checks one entry that passed the schema and builds its desired webhook.
+    /// Fields in `broken` already have errors and are not checked again; an entry with broken
+    /// fields yields no webhook.
+    pub(super) fn check_entry(
+        &mut self,
+        target: TargetRef,
+        node: &Node,
+        entry: WebhookEntry,
+        broken: &HashSet<String>,
+    ) -> Option<DesiredWebhook> {
+        let errors_before = self.diagnostics.len();
+        let field = |name: &str| {
+            node.entries()
+                .iter()
+                .find(|e| e.key == name)
+                .map(|e| &e.value)
+        };
+        let key_span = field("key").map_or(node.span, |n| n.span);
+
+        let event_types =
+            self.check_event_types(target.kind, field("eventTypes"), &entry.event_types);
+
+        let mut env_refs = Vec::new();
+        let url_node = field("requestUrl").unwrap_or(node);
+        let url_ok = self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
+        if url_ok
+            && !broken.contains("requestUrl")
+            && let Err(why) = check_url(&interpolate::with_placeholder(&entry.request_url, "x"))
+        {
+            self.error(
+                url_node.span,
+                format!("`requestUrl` must be an absolute http(s) URL: {why}"),
+                "invalid URL",
+            );
+        }
+
+        let interpolate_default = matches!(
+            entry.payload_template,
+            Some(model::PayloadTemplate::Mapping(_))
+        );
+        let should_interpolate_strings = entry
+            .should_interpolate_strings
+            .unwrap_or(interpolate_default);
+        let payload_template = match (entry.payload_template, field("payloadTemplate")) {
+            (Some(p), Some(n)) => Some(Located {
+                value: self.check_payload(n, p, should_interpolate_strings, &mut env_refs),
+                label: self.label(n.span, ""),
+            }),
+            _ => None,
+        };
+        let headers_template = match (entry.headers_template, field("headersTemplate")) {
+            (Some(h), Some(n)) => Some(Located {
+                value: self.check_headers(n, h, &mut env_refs),
+                label: self.label(n.span, ""),
+            }),
+            _ => None,
+        };
+
+        if self.diagnostics.len() > errors_before || !broken.is_empty() {
+            return None;
+        }
+        Some(DesiredWebhook {
+            key: entry.key,
+            key_label: self.label(key_span, ""),
+            target,
+            adopt: entry.adopt,
+            event_types,
+            request_url: Located {
+                value: entry.request_url,
+                label: self.label(url_node.span, ""),
+            },
+            payload_template,
+            headers_template,
+            description: entry.description.filter(|d| !d.is_empty()),
+            ignore_ssl_errors: entry.ignore_ssl_errors.unwrap_or(false),
+            do_not_retry: entry.do_not_retry.unwrap_or(false),
+            should_interpolate_strings,
+            env_refs,
+        })
+    }
+
+    /// Repeats and build events on tasks; returns the sorted set.
+    fn check_event_types(
+        &mut self,
+        kind: TargetKind,
+        node: Option<&Node>,
+        events: &[EventType],
+    ) -> Vec<EventType> {
+        let items: &[Node] = match node.map(|n| &n.value) {
+            Some(NodeValue::Seq(items)) => items,
+            _ => &[],
+        };
+        let span_of = |i: usize| {
+            items
+                .get(i)
+                .map_or_else(|| node.map_or(Span::default(), |n| n.span), |n| n.span)
+        };
+        let mut first_seen: HashMap<EventType, usize> = HashMap::new();
+        for (i, &event) in events.iter().enumerate() {
+            if let Some(&first) = first_seen.get(&event) {
+                let d = Diagnostic::error(format!("duplicate event type `{event}`"))
+                    .at(self.source, span_of(i), "repeated")
+                    .related(self.source, span_of(first), "first listed here");
+                self.diagnostics.push(d);
+                continue;
+            }
+            first_seen.insert(event, i);
+            if kind == TargetKind::Task && event.is_build() {
+                self.error(span_of(i), format!("`{event}` cannot be used on a task"), "build event on a task")
+                    .help
+                    .push("builds belong to Actors: declare this webhook under `actors:` for the task's Actor".to_owned());
+            }
+        }
+        let mut set: Vec<EventType> = events.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        set
+    }
+
+    /// Malformed `${` in a string scalar; records the references. Returns whether it was clean.
+    fn check_interpolation(&mut self, node: &Node, text: &str, env_refs: &mut Vec<EnvRef>) -> bool {
+        match interpolate::references(text) {
+            Ok(refs) => {
+                for r in refs {
+                    let span = node.sub_span(self.source, r.offset, r.len);
+                    env_refs.push(EnvRef {
+                        name: r.name,
+                        label: self.label(span, ""),
+                    });
+                }
+                true
+            }
+            Err(errors) => {
+                for e in errors {
+                    let span = node.sub_span(self.source, e.offset, e.len);
+                    self.error(span, e.to_string(), "here");
+                }
+                false
+            }
+        }
+    }
+
+    fn check_payload(
+        &mut self,
+        node: &Node,
+        payload: model::PayloadTemplate,
+        interpolate_strings: bool,
+        env_refs: &mut Vec<EnvRef>,
+    ) -> PayloadTemplate {
+        match payload {
+            model::PayloadTemplate::Text(text) => {
+                if self.check_interpolation(node, &text, env_refs)
+                    && let Err(e) = template::check_payload(
+                        &interpolate::with_placeholder(&text, "0"),
+                        interpolate_strings,
+                    )
+                {
+                    self.template_error("payloadTemplate", node, &text, &e);
+                }
+                PayloadTemplate::Text(text)
+            }
+            model::PayloadTemplate::Mapping(map) => {
+                self.check_mapping_strings(node, interpolate_strings, env_refs);
+                PayloadTemplate::Mapping(map)
+            }
+        }
+    }
+
+    /// `${...}` and, with interpolation on, `{{variables}}` in every string of a mapping.
+    fn check_mapping_strings(
+        &mut self,
+        node: &Node,
+        interpolate_strings: bool,
+        env_refs: &mut Vec<EnvRef>,
+    ) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                NodeValue::String(s) => {
+                    self.check_interpolation(n, s, env_refs);
+                    if interpolate_strings {
+                        self.unknown_string_variables(n, s);
+                    }
+                }
+                NodeValue::Seq(items) => stack.extend(items.iter().rev()),
+                NodeValue::Map(entries) => stack.extend(entries.iter().rev().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+    }
+
+    fn unknown_string_variables(&mut self, node: &Node, s: &str) {
+        for (offset, name) in template::invalid_string_variables(s) {
+            let span = node.sub_span(self.source, offset, name.len() + 4);
+            self.error(
+                span,
+                format!("unknown template variable `{name}`"),
+                "unknown variable",
+            )
+            .help
+            .push(variables_help());
+        }
+    }
+
+    fn check_headers(
+        &mut self,
+        node: &Node,
+        headers: model::HeadersTemplate,
+        env_refs: &mut Vec<EnvRef>,
+    ) -> HeadersTemplate {
+        match headers {
+            model::HeadersTemplate::Text(text) => {
+                if self.check_interpolation(node, &text, env_refs)
+                    && let Err(e) =
+                        template::check_headers(&interpolate::with_placeholder(&text, "0"))
+                {
+                    self.template_error("headersTemplate", node, &text, &e);
+                }
+                HeadersTemplate::Text(text)
+            }
+            model::HeadersTemplate::Mapping(map) => {
+                for entry in node.entries() {
+                    if crate::webhook::is_rewritten_header(&entry.key) {
+                        self.error(entry.key_span, format!("header `{}` cannot be declared", entry.key), "set by the platform")
+                            .help
+                            .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
+                    } else if !is_header_name(&entry.key) {
+                        self.error(
+                            entry.key_span,
+                            format!("`{}` is not a valid HTTP header name", entry.key),
+                            "invalid header name",
+                        )
+                        .help
+                        .push("header names are letters, digits and !#$%&'*+-.^_`|~".to_owned());
+                    }
+                    if let NodeValue::String(s) = &entry.value.value {
+                        self.check_interpolation(&entry.value, s, env_refs);
+                        self.unknown_string_variables(&entry.value, s);
+                    }
+                }
+                HeadersTemplate::Mapping(map)
+            }
+        }
+    }
+
+    fn template_error(&mut self, field: &str, node: &Node, text: &str, e: &TemplateError) {
+        // Offsets refer to the text with `${...}` replaced by `0`; map them back.
+        let back = |offset: usize| original_offset(text, offset);
+        let (span, label, help): (Span, &str, Option<String>) = match e {
+            TemplateError::InvalidJson { offset, .. } => (node.sub_span(self.source, back(*offset), 1), "here", Some(
+                "outside of `{{variables}}`, the template must be valid JSON".to_owned(),
+            )),
+            TemplateError::InvalidVariable { offset, name } => {
+                (node.sub_span(self.source, back(*offset), name.len() + 4), "unknown variable", Some(variables_help()))
+            }
+            TemplateError::RewrittenHeader { .. } => (node.span, "in this template", Some(
+                "the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned(),
+            )),
+            TemplateError::HeadersNotAnObject | TemplateError::HeaderNotString { .. } => (node.span, "in this template", None),
+        };
+        let message = match e {
+            TemplateError::InvalidVariable { name, .. } => {
+                format!("unknown template variable `{name}` in `{field}`")
+            }
+            other => format!("`{field}` is invalid: {other}"),
+        };
+        let d = self.error(span, message, label);
+        d.help.extend(help);
+    }
+}
+
+fn variables_help() -> String {
+    "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned()
+}
+
+/// Maps an offset in `with_placeholder(text, "0")` back to `text`.
+fn original_offset(text: &str, offset: usize) -> usize {
+    let Ok(refs) = interpolate::references(text) else {
+        return offset;
+    };
+    let mut shift = 0usize;
+    for r in refs {
+        let placed = r.offset - shift;
+        if placed >= offset {
+            break;
+        }
+        shift += r.len - 1;
+    }
+    // `$${` escapes shrink by one byte too.
+    let escapes = text[..(offset + shift).min(text.len())]
+        .matches("$${")
+        .count();
+    (offset + shift + escapes).min(text.len())
+}
+
+/// An RFC 9110 token.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Why `reference` is not `username/name`, `username~name` or an ID.
+fn check_reference(reference: &str) -> Result<(), String> {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    match reference.split_once(['/', '~']) {
+        Some((user, name)) => {
+            if !part_ok(user) {
+                Err("the username part is empty or has characters other than letters, digits, `.`, `_` and `-`".to_owned())
+            } else if !part_ok(name) {
+                Err("the name part is empty or has characters other than letters, digits, `.`, `_` and `-`".to_owned())
+            } else {
+                Ok(())
+            }
+        }
+        None if !reference.is_empty() && reference.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Ok(())
+        }
+        None => Err("it is neither `username/name` nor an ID".to_owned()),
+    }
+}
+
+/// Why `url` is not an absolute http(s) URL with a host.
+pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is `{}`, not http or https",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_owned());
+    }
+    Ok(())
+}
+
+/// Keys unique across all files (both places named), and `adopt` IDs used once.
+pub(super) fn check_across_files(webhooks: &[DesiredWebhook]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut keys: HashMap<&str, &Label> = HashMap::new();
+    let mut adopted: HashMap<&str, &Label> = HashMap::new();
+    for w in webhooks {
+        if let Some(first) = keys.get(w.key.as_str()) {
+            out.push(
+                Diagnostic::error(format!("duplicate key `{}`", w.key))
+                    .at(&w.key_label.source, w.key_label.span, "used again here")
+                    .related(&first.source, first.span, "first used here")
+                    .help(
+                        "keys identify webhooks and must be unique across all manifests of a run",
+                    ),
+            );
+        } else {
+            keys.insert(&w.key, &w.key_label);
+        }
+        if let Some(id) = &w.adopt {
+            if let Some(first) = adopted.get(id.as_str()) {
+                out.push(
+                    Diagnostic::error(format!("webhook `{id}` is adopted twice"))
+                        .at(&w.key_label.source, w.key_label.span, "second adoption")
+                        .related(&first.source, first.span, "first adoption"),
+                );
+            } else {
+                adopted.insert(id, &w.key_label);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_accept_the_three_forms() {
+        assert!(check_reference("apify/web-scraper").is_ok());
+        assert!(check_reference("apify~web-scraper").is_ok());
+        assert!(check_reference("moJRLRc85AitArpNN").is_ok());
+        assert!(check_reference("apify/").is_err());
+        assert!(check_reference("a b").is_err());
+        assert!(check_reference("apify/web scraper").is_err());
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http() {
+        assert!(check_url("https://example.com/x?y=1").is_ok());
+        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert_eq!(
+            check_url("ftp://example.com").unwrap_err(),
+            "the scheme is `ftp`, not http or https"
+        );
+        assert!(check_url("/relative").is_err());
+        assert!(check_url("example.com/x").is_err());
+    }
+
+    #[test]
+    fn offsets_map_back_across_placeholders() {
+        let text = r#"{"a": "${TOKEN}", "b": }"#;
+        let placed = interpolate::with_placeholder(text, "0");
+        let off = placed.find(", \"b\"").unwrap();
+        assert_eq!(&text[original_offset(text, off)..], r#", "b": }"#);
+    }
+
+    #[test]
+    fn header_names_are_tokens() {
+        assert!(is_header_name("X-Api-Key"));
+        assert!(!is_header_name("X Api"));
+        assert!(!is_header_name(""));
+    }
+}

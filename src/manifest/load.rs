@@ -1,0 +1,295 @@
+//! Finding and reading manifest files, and running each through the pipeline: YAML with
+//! locations, the schema, typed decoding of each entry, then the semantic checks; finally the
+//! rules that span files. Every problem of every file is collected before anything fails.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::check::{self, FileChecker};
+use super::desired::{DesiredWebhook, Manifests, TargetRef};
+use super::model::WebhookEntry;
+use super::schema;
+use super::yaml::{self, NodeValue};
+use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
+use crate::webhook::TargetKind;
+
+/// The largest manifest file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Loads and validates the manifests at `paths` (files, or directories searched for `*.yaml`
+/// and `*.yml`). Fails with every error found.
+pub fn load(paths: &[PathBuf]) -> Result<Manifests, Vec<Diagnostic>> {
+    let files = discover(paths)?;
+    let mut diagnostics = Vec::new();
+    let mut sources = Vec::new();
+    for path in &files {
+        match read(path) {
+            Ok(source) => sources.push(source),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let mut webhooks = Vec::new();
+    let mut owners = Vec::new();
+    for source in &sources {
+        let file = load_source(source);
+        diagnostics.extend(file.diagnostics);
+        webhooks.extend(file.webhooks);
+        owners.extend(file.owner);
+    }
+    diagnostics.extend(check::check_across_files(&webhooks));
+    let manifests = Manifests {
+        files: sources,
+        webhooks,
+        owners,
+    };
+    if let Err(owner_errors) = manifests.owner(None) {
+        diagnostics.extend(owner_errors);
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(diagnostics)
+    } else {
+        Ok(manifests)
+    }
+}
+
+/// What one file contributes.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    /// Its valid webhooks.
+    pub webhooks: Vec<DesiredWebhook>,
+    /// Its `owner:`, if any.
+    pub owner: Option<(String, Label)>,
+    /// Its problems.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs one file's text through the pipeline.
+pub fn load_source(source: &Arc<SourceFile>) -> LoadedFile {
+    let mut out = LoadedFile::default();
+    let root = match yaml::parse(source) {
+        Ok(Some(root)) if root.value != NodeValue::Null => root,
+        Ok(_) => {
+            out.diagnostics.push(
+                Diagnostic::error("empty manifest").at(source, Span::new(0, 0), "nothing here").help(
+                    "a manifest starts with `version: 1` and declares webhooks under `actors:` or `tasks:`",
+                ),
+            );
+            return out;
+        }
+        Err(diagnostics) => {
+            out.diagnostics = diagnostics;
+            return out;
+        }
+    };
+    let value = match root.to_json(source) {
+        Ok(value) => value,
+        Err(d) => {
+            out.diagnostics.push(d);
+            return out;
+        }
+    };
+    let schema_errors = schema::check(&value, &root, source);
+    let has_error_at = |pointer: &str| schema_errors.iter().any(|e| e.pointer == pointer);
+    if !has_error_at("/owner")
+        && let Some((node, _)) = root.lookup("/owner")
+        && let NodeValue::String(owner) = &node.value
+    {
+        out.owner = Some((owner.clone(), Label::new(source, node.span, "")));
+    }
+    let mut checker = FileChecker {
+        source,
+        diagnostics: Vec::new(),
+    };
+    for (kind, field) in [(TargetKind::Actor, "actors"), (TargetKind::Task, "tasks")] {
+        let Some((targets, _)) = root.lookup(&format!("/{field}")) else {
+            continue;
+        };
+        for target in targets.entries() {
+            checker.check_reference(kind, &target.key, target.key_span);
+            let NodeValue::Seq(items) = &target.value.value else {
+                continue;
+            };
+            let target_ref = TargetRef {
+                kind,
+                reference: target.key.clone(),
+                label: Label::new(source, target.key_span, ""),
+            };
+            for (i, item) in items.iter().enumerate() {
+                let pointer = format!("/{field}/{}/{i}", escape(&target.key));
+                let Some(Value::Object(raw)) = value.pointer(&pointer) else {
+                    continue;
+                };
+                let (entry, broken) = partial_entry(raw, &pointer, &schema_errors);
+                let Some(entry) = entry else { continue };
+                if let Some(w) = checker.check_entry(target_ref.clone(), item, entry, &broken) {
+                    out.webhooks.push(w);
+                }
+            }
+        }
+    }
+    out.diagnostics
+        .extend(schema_errors.into_iter().map(|e| e.diagnostic));
+    out.diagnostics.extend(checker.diagnostics);
+    out.diagnostics
+        .sort_by_key(|d| d.primary.as_ref().map(|l| l.span));
+    out
+}
+
+/// The entry at `pointer` with every field that has a schema error taken out (and required
+/// ones filled with neutral values), so the semantic checks can still run on the fields that are
+/// fine; and the names of the fields taken out. `None` when nothing can be decoded.
+fn partial_entry(
+    raw: &serde_json::Map<String, Value>,
+    pointer: &str,
+    errors: &[schema::SchemaError],
+) -> (Option<WebhookEntry>, HashSet<String>) {
+    let mut broken = HashSet::new();
+    let mut entry = raw.clone();
+    for e in errors {
+        let Some(rest) = e.pointer.strip_prefix(pointer) else {
+            continue;
+        };
+        if rest.is_empty() {
+            // Unknown fields are reported at the entry; drop them. A missing required field
+            // is filled in below.
+            entry.retain(|k, _| schema::ENTRY_FIELDS.contains(&k.as_str()));
+            continue;
+        }
+        let Some(field) = rest
+            .strip_prefix('/')
+            .map(|r| r.split('/').next().unwrap_or(r))
+        else {
+            continue;
+        };
+        entry.remove(field);
+        broken.insert(field.to_owned());
+    }
+    for (field, neutral) in [
+        ("key", Value::from("-")),
+        ("eventTypes", Value::Array(Vec::new())),
+        ("requestUrl", Value::from("")),
+    ] {
+        if !entry.contains_key(field) {
+            entry.insert(field.to_owned(), neutral);
+            broken.insert(field.to_owned());
+        }
+    }
+    (serde_json::from_value(Value::Object(entry)).ok(), broken)
+}
+
+/// A JSON pointer segment.
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The manifest files named by `paths`, in order: files as given, directories searched
+/// recursively for `*.yaml` and `*.yml` (sorted, hidden entries skipped).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for path in paths {
+        let shown = path.display();
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                errors.push(Diagnostic::error(format!("`{shown}` does not exist")));
+            }
+            Err(e) => errors.push(Diagnostic::error(format!("cannot read `{shown}`: {e}"))),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                if let Err(e) = walk(path, &mut found) {
+                    errors.push(Diagnostic::error(format!(
+                        "cannot read directory `{shown}`: {e}"
+                    )));
+                    continue;
+                }
+                if found.is_empty() {
+                    errors.push(
+                        Diagnostic::error(format!("no manifests in directory `{shown}`"))
+                            .help("manifests are files ending in `.yaml` or `.yml`"),
+                    );
+                }
+                found.sort();
+                files.extend(found.into_iter().filter(|f| seen.insert(canonical(f))));
+            }
+            Ok(_) => {
+                if seen.insert(canonical(path)) {
+                    files.push(path.clone());
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a manifest file: bounded in size, UTF-8 (a byte-order mark is skipped).
+fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
+    let shown = path.display().to_string();
+    let too_big = |size: u64| {
+        Diagnostic::error(format!(
+            "`{shown}` is {size} bytes, larger than the limit of {MAX_FILE_BYTES} bytes for a manifest"
+        ))
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error(format!("cannot read `{shown}`: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(format!("cannot read `{shown}`: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map(str::to_owned)
+                .unwrap_or(text);
+            Ok(Arc::new(SourceFile::new(shown, text)))
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Point at the first invalid byte: in the lossy text it became U+FFFD.
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+            let source = Arc::new(SourceFile::new(shown, lossy));
+            Err(Diagnostic::error("manifest is not valid UTF-8")
+                .at(
+                    &source,
+                    Span::new(prefix, prefix + 1),
+                    format!("invalid byte 0x{:02x}", e.as_bytes()[at]),
+                )
+                .help("save the file as UTF-8"))
+        }
+    }
+}
