@@ -311,10 +311,10 @@ impl ApifyClient {
             let received = page.items.len() as u64;
             for item in page.items {
                 let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
-                if let Some(id) = id {
-                    if !seen.insert(id) {
-                        continue;
-                    }
+                if let Some(id) = id
+                    && !seen.insert(id)
+                {
+                    continue;
                 }
                 let item = serde_json::from_value(item).map_err(|err| PlatformError::Decode {
                     method: "GET".to_owned(),

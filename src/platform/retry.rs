@@ -58,7 +58,9 @@ impl RetryPolicy {
     pub fn delay(&self, retry: u32, unit: f64, retry_after: Option<Duration>) -> Duration {
         let exponent = retry.saturating_sub(1).min(30);
         let d = self.base_delay.saturating_mul(1u32 << exponent);
-        let jitter = d.mul_f64(unit.clamp(0.0, 1.0 - f64::EPSILON));
+        let jitter = d
+            .mul_f64(unit.clamp(0.0, 1.0))
+            .min(d.saturating_sub(Duration::from_nanos(1)));
         let backoff = d.saturating_add(jitter);
         match retry_after {
             Some(server) => backoff.max(server.min(self.max_retry_after)),
@@ -115,7 +117,7 @@ mod tests {
     fn delays_double_from_500ms_with_jitter_in_d_to_2d() {
         let policy = RetryPolicy::default();
         let low: Vec<u64> = (1..=8)
-            .map(|r| policy.delay(r, 0.0, None).as_millis() as u64)
+            .map(|r| u64::try_from(policy.delay(r, 0.0, None).as_millis()).unwrap())
             .collect();
         assert_eq!(low, [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]);
         for retry in 1..=8 {
@@ -127,7 +129,7 @@ mod tests {
             );
         }
         // Out-of-range jitter units cannot escape [d, 2d).
-        assert!(policy.delay(1, 5.0, None) < Duration::from_millis(1000));
+        assert!(policy.delay(1, 5.0, None) < Duration::from_secs(1));
         assert_eq!(policy.delay(1, -1.0, None), Duration::from_millis(500));
     }
 

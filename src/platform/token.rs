@@ -109,12 +109,11 @@ pub fn resolve_token(
                 .and_then(|t| t.as_str())
                 .and_then(ApiToken::new)
         });
-    match token {
-        Some(token) => Ok(Some((token, TokenSource::ApifyCli(path)))),
-        None => {
-            tracing::debug!(path = %path.display(), "apify-cli auth file holds no token");
-            Ok(None)
-        }
+    if let Some(token) = token {
+        Ok(Some((token, TokenSource::ApifyCli(path))))
+    } else {
+        tracing::debug!(path = %path.display(), "apify-cli auth file holds no token");
+        Ok(None)
     }
 }
 
