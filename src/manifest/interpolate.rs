@@ -70,7 +70,7 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Vec<SyntaxError>> {
         let at = i + rel;
         let rest = &s[at..];
         if rest.starts_with("$${") {
-            out.push(Piece::Text(&s[text_start..=at]));
+            out.push(Piece::Text(&s[text_start..at]));
             // Keep `${` of the escape as text; skip the first `$`.
             text_start = at + 1;
             i = at + 3;
@@ -229,7 +229,7 @@ mod tests {
             vec![
                 (2, SyntaxErrorKind::Empty),
                 (8, SyntaxErrorKind::BadName("9x".into())),
-                (25, SyntaxErrorKind::Unclosed),
+                (24, SyntaxErrorKind::Unclosed),
             ]
         );
     }
