@@ -5,6 +5,7 @@
 //! and is logged at debug level with method, path (no query), status, attempt and duration.
 //! Lists follow `offset`/`limit`/`total` to the end, whatever page size the server picks.
 
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -15,9 +16,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::endpoint::{ApiBaseUrl, to_safe_id};
-use super::retry::{RetryPolicy, TimeoutTier, is_retryable_status, parse_retry_after};
-use super::token::{ApiToken, redact};
+use super::endpoint::{ApiBaseUrl, DEFAULT_API_URL, to_safe_id};
+use super::retry::{
+    RetryPolicy, TimeoutTier, is_retryable_status, parse_retry_after, parse_retry_base_ms,
+};
+use super::token::{ApiToken, TokenSource, redact, resolve_token};
 use super::{
     Actor, Platform, PlatformError, Task, User, Webhook, WebhookCreate, WebhookDispatch,
     WebhookUpdate,
@@ -55,6 +58,51 @@ impl ClientConfig {
             max_requests_per_second: None,
             user_agent: concat!("apify-webhooks/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
+    }
+}
+
+/// What the command line knows about how to reach the platform, as plain values: the CLI
+/// reads flags and the environment and hands them over, so this stays testable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientInputs<'a> {
+    /// `--api-url`, else `APIFY_API_BASE_URL`; [`DEFAULT_API_URL`] when neither is set.
+    pub api_url: Option<&'a str>,
+    /// The value of `APIFY_TOKEN`.
+    pub env_token: Option<&'a str>,
+    /// `--token-file`.
+    pub token_file: Option<&'a Path>,
+    /// The home directory, where apify-cli keeps its login (`.apify/auth.json`).
+    pub home: Option<&'a Path>,
+    /// The value of `APIFY_WEBHOOKS_RETRY_BASE_MS` ([`super::RETRY_BASE_ENV`]).
+    pub retry_base_ms: Option<&'a str>,
+    /// A client-side cap on requests per second, if wanted.
+    pub max_requests_per_second: Option<f64>,
+}
+
+impl ClientConfig {
+    /// The configuration for these inputs, and where the token came from. Fails when the URL
+    /// is refused, the token file is unreadable, there is no token at all, or the retry knob is
+    /// not a number.
+    pub fn from_inputs(inputs: ClientInputs<'_>) -> Result<(Self, TokenSource), PlatformError> {
+        let url = inputs
+            .api_url
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or(DEFAULT_API_URL);
+        let api_url = ApiBaseUrl::parse(url)?;
+        let (token, source) = resolve_token(inputs.env_token, inputs.token_file, inputs.home)?
+            .ok_or_else(|| {
+                PlatformError::Config(
+                    "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+                     `apify login`"
+                        .to_owned(),
+                )
+            })?;
+        let mut config = ClientConfig::new(api_url, token);
+        if let Some(value) = inputs.retry_base_ms {
+            config.retry.base_delay = parse_retry_base_ms(value)?;
+        }
+        config.max_requests_per_second = inputs.max_requests_per_second;
+        Ok((config, source))
     }
 }
 
@@ -589,6 +637,33 @@ mod tests {
         assert_eq!(next_offset(2, 1, None, Some(2)), None);
         assert_eq!(next_offset(0, 2, None, None), None);
         assert_eq!(next_offset(u64::MAX - 1, 5, Some(u64::MAX), None), None);
+    }
+
+    #[test]
+    fn config_from_inputs_applies_defaults_and_knobs() {
+        let inputs = ClientInputs {
+            env_token: Some("tok"),
+            retry_base_ms: Some("7"),
+            ..ClientInputs::default()
+        };
+        let (config, source) = ClientConfig::from_inputs(inputs).unwrap();
+        assert_eq!(config.api_url.as_str(), "https://api.apify.com");
+        assert_eq!(config.retry.base_delay, Duration::from_millis(7));
+        assert_eq!(source, TokenSource::Env);
+        assert!(!format!("{config:?}").contains("tok\""), "{config:?}");
+
+        let none = ClientConfig::from_inputs(ClientInputs::default()).unwrap_err();
+        assert!(none.to_string().contains("no API token"), "{none}");
+        let http = ClientInputs {
+            api_url: Some("http://example.com"),
+            ..inputs
+        };
+        assert!(ClientConfig::from_inputs(http).is_err());
+        let knob = ClientInputs {
+            retry_base_ms: Some("soon"),
+            ..inputs
+        };
+        assert!(ClientConfig::from_inputs(knob).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod retry;
 mod token;
 mod types;
 
-pub use client::{ApifyClient, ClientConfig, REQUESTED_PAGE_SIZE};
+pub use client::{ApifyClient, ClientConfig, ClientInputs, REQUESTED_PAGE_SIZE};
 pub use endpoint::{API_URL_ENV, ApiBaseUrl, DEFAULT_API_URL, is_loopback_host, to_safe_id};
 pub use retry::{RETRY_BASE_ENV, RetryPolicy, TimeoutTier};
 pub use token::{ApiToken, TokenSource, apify_cli_auth_path, resolve_token};
