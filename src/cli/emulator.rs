@@ -18,7 +18,7 @@ pub(crate) struct EmulatorArgs {
     /// Port to listen on; 0 picks a free one (printed on start).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Loopback address to listen on (127.0.0.0/8 or ::1).
+    /// Loopback address to listen on (127.0.0.0/8 or `::1`).
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
     /// Seed file (YAML or JSON) with users, tokens, Actors, tasks and webhooks; the built-in
