@@ -1,1 +1,11 @@
-//! The integration tests: one binary that drives the real `apify-webhooks` executable.
+//! The integration tests: one binary that drives the real `apify-webhooks` executable (and, for
+//! the platform tests, the library against the emulator on 127.0.0.1:0).
+
+mod support;
+
+/// Bodies against the official OpenAPI schemas.
+mod contract;
+/// The emulator as an API and as a process.
+mod emulator;
+/// The platform client against the emulator.
+mod platform;

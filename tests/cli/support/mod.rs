@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests.
+
+pub(crate) mod emulator;
+pub(crate) mod openapi;
