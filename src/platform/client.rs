@@ -640,6 +640,18 @@ mod tests {
     }
 
     #[test]
+    fn client_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let url = ApiBaseUrl::parse("https://api.apify.com").unwrap();
+        let client = ApifyClient::new(ClientConfig::new(url, ApiToken::new("t").unwrap())).unwrap();
+        assert_send(&client.list_webhooks());
+        assert_send(&client.create_webhook(&WebhookCreate::default()));
+        assert_send(&client.update_webhook("x", &WebhookUpdate::default()));
+        assert_send(&client.delete_webhook("x"));
+        assert_send(&client.get_actor("a/b"));
+    }
+
+    #[test]
     fn config_from_inputs_applies_defaults_and_knobs() {
         let inputs = ClientInputs {
             env_token: Some("tok"),

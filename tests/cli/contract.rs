@@ -339,6 +339,21 @@ fn the_spec_loader_resolves_split_files() {
         spec.response_schema("GET", "/v2/webhooks", 404).is_err(),
         "404 is not documented there"
     );
+    let full = spec.response_schema("GET", "/v2/webhooks/x", 200).unwrap();
+    let webhook = json!({"data": {"id": "x", "createdAt": "2025-01-01T00:00:00.000Z",
+        "modifiedAt": "2025-01-01T00:00:00.000Z", "userId": "u", "eventTypes": ["TEST"],
+        "condition": {}, "ignoreSslErrors": false}});
+    assert!(
+        violations(&full, &webhook).is_empty(),
+        "{:?}",
+        violations(&full, &webhook)
+    );
+    let mut bad_date = webhook.clone();
+    bad_date["data"]["createdAt"] = json!("yesterday");
+    assert!(
+        !violations(&full, &bad_date).is_empty(),
+        "formats are checked"
+    );
     let request = spec.request_schema("POST", "/v2/webhooks").unwrap();
     assert!(!violations(&request, &json!({"eventTypes": ["NOPE"]})).is_empty());
 }
