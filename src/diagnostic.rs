@@ -76,7 +76,10 @@ impl SourceFile {
 
     /// The 1-based line and 1-based character column of byte `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= offset);
         let start = self.line_starts[line - 1];
         let col = self.text[start..offset].chars().count() + 1;

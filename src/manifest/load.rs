@@ -286,7 +286,7 @@ fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
             Err(Diagnostic::error("manifest is not valid UTF-8")
                 .at(
                     &source,
-                    Span::new(prefix, prefix + 1),
+                    Span::new(prefix, prefix + char::REPLACEMENT_CHARACTER.len_utf8()),
                     format!("invalid byte 0x{:02x}", e.as_bytes()[at]),
                 )
                 .help("save the file as UTF-8"))

@@ -49,8 +49,36 @@ fn validator() -> &'static Validator {
 /// Every schema error in `value` (the JSON form of `root`), as located diagnostics.
 pub(super) fn check(value: &Value, root: &Node, source: &Arc<SourceFile>) -> Vec<SchemaError> {
     let mut out: Vec<SchemaError> = Vec::new();
-    for err in validator().iter_errors(value) {
+    let errors: Vec<_> = validator().iter_errors(value).collect();
+    // A misspelt required field shows up twice: as unknown and as missing. Keep the first,
+    // which says "did you mean".
+    let misspelt: Vec<(String, &str)> = errors
+        .iter()
+        .filter_map(|e| match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => Some((e, unexpected)),
+            _ => None,
+        })
+        .flat_map(|(e, unexpected)| {
+            let known: &[&str] = if e.instance_path().as_str().is_empty() {
+                &FILE_FIELDS
+            } else {
+                &ENTRY_FIELDS
+            };
+            unexpected
+                .iter()
+                .filter_map(move |name| did_you_mean(name, known))
+                .map(move |suggestion| (e.instance_path().as_str().to_owned(), suggestion))
+        })
+        .collect();
+    for err in errors {
         let pointer = err.instance_path().as_str().to_owned();
+        if let ValidationErrorKind::Required { property } = err.kind()
+            && misspelt
+                .iter()
+                .any(|(p, s)| *p == pointer && property.as_str() == Some(s))
+        {
+            continue;
+        }
         let found = lookup(root, &pointer);
         for diagnostic in word(err.kind(), &pointer, err.instance(), found, source) {
             if !out

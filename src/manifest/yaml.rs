@@ -108,8 +108,11 @@ impl Node {
         match mapped {
             Some(start) => {
                 let end = match self.style {
-                    Some(ScalarStyle::Literal | ScalarStyle::Plain) => start + len,
-                    _ => start + len.min(1),
+                    Some(style @ (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)) => {
+                        quoted_offset(raw, value, (offset + len).min(value.len()), style)
+                            .map_or(start + 1, |o| self.span.start + o)
+                    }
+                    _ => start + len,
                 };
                 Span::new(start, end.min(source.text().len()))
             }

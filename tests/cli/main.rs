@@ -1,11 +1,20 @@
 //! The integration tests: one binary that drives the real `apify-webhooks` executable (and, for
 //! the platform tests, the library against the emulator on 127.0.0.1:0).
 
+#![allow(unreachable_pub, reason = "test modules share helpers through `pub`")]
+#![allow(
+    clippy::format_collect,
+    reason = "readable fixtures beat allocation counts in tests"
+)]
+
 mod support;
 
 /// Bodies against the official OpenAPI schemas.
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
+mod examples;
+mod fuzz;
 /// The platform client against the emulator.
 mod platform;
+mod validate;

@@ -1,0 +1,157 @@
+//! `validate`: the golden diagnostics of invalid manifests, colour handling, and warnings for
+//! unset variables.
+
+use std::path::Path;
+
+use crate::support::{bin, root, run, run_in};
+
+/// Every entry of `tests/fixtures/invalid/` (a file, or a directory for mistakes that span files)
+/// is validated; the exact stderr is snapshotted and the exit code must be 65. An optional
+/// `<name>.args` file holds extra arguments, one per line.
+#[test]
+fn invalid_manifests_render_exact_diagnostics() {
+    let dir = root().join("tests/fixtures/invalid");
+    let mut count = 0;
+    insta::glob!("../fixtures/invalid", "*", |path| {
+        if path.extension().is_some_and(|e| e == "args") {
+            return;
+        }
+        count += 1;
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let extra = std::fs::read_to_string(dir.join(format!("{name}.args"))).unwrap_or_default();
+        let mut args = vec!["validate".to_owned()];
+        args.extend(extra.lines().filter(|l| !l.is_empty()).map(str::to_owned));
+        args.push(name.to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_in(&dir, &args);
+        assert_eq!(out.code, 65, "{name}: expected exit 65\n{}", out.stderr);
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: nothing on stdout, got {}",
+            out.stdout
+        );
+        insta::assert_snapshot!(out.stderr);
+    });
+    assert!(
+        count >= 30,
+        "the golden suite has {count} cases; it should cover every kind of mistake"
+    );
+}
+
+#[test]
+fn valid_manifest_prints_a_summary_and_warns_about_unset_variables() {
+    let out = run(bin()
+        .arg("validate")
+        .arg(root().join("tests/fixtures/valid/secrets.yaml"))
+        .env_remove("HOOK_TOKEN"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "Valid: 2 webhooks in 1 file (owner `default`).\n"
+    );
+    assert!(
+        out.stderr
+            .contains("warning: environment variable `HOOK_TOKEN` is not set"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("secrets.yaml:7:"),
+        "the warning points at the reference: {}",
+        out.stderr
+    );
+
+    let set = run(bin()
+        .arg("validate")
+        .arg(root().join("tests/fixtures/valid/secrets.yaml"))
+        .env("HOOK_TOKEN", "x"));
+    assert_eq!(set.code, 0);
+    assert!(!set.stderr.contains("warning"), "{}", set.stderr);
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let file = root().join("tests/fixtures/invalid/unknown-field.yaml");
+    let plain = run(bin().arg("validate").arg(&file));
+    assert!(
+        !plain.stderr.contains('\u{1b}'),
+        "NO_COLOR output has no escapes"
+    );
+    let forced = run(bin().args(["--color", "always", "validate"]).arg(&file));
+    assert!(
+        forced.stderr.contains("\u{1b}["),
+        "--color always colours even when not a terminal"
+    );
+    let never = run(bin()
+        .args(["--color", "never", "validate"])
+        .arg(&file)
+        .env_remove("NO_COLOR"));
+    assert!(!never.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn a_missing_path_and_an_empty_directory_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["validate", "nope.yaml"]);
+    assert_eq!(out.code, 65);
+    assert_eq!(
+        out.stderr,
+        "error: `nope.yaml` does not exist\n\nerror: 1 error\n"
+    );
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    std::fs::write(tmp.path().join("empty/readme.md"), "not a manifest").unwrap();
+    let out = run_in(tmp.path(), &["validate", "empty"]);
+    assert_eq!(out.code, 65);
+    assert!(
+        out.stderr
+            .starts_with("error: no manifests in directory `empty`\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn directories_are_searched_recursively_in_sorted_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |rel: &str, key: &str| {
+        let path = tmp.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!("version: 1\nactors:\n  a/b:\n    - key: {key}\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://e.com\n"),
+        )
+        .unwrap();
+    };
+    write("b.yaml", "same");
+    write("a/z.yml", "same");
+    write(".hidden/x.yaml", "same");
+    std::fs::write(tmp.path().join("notes.txt"), "ignored").unwrap();
+    let out = run_in(tmp.path(), &["validate", "."]);
+    assert_eq!(out.code, 65);
+    // a/z.yml sorts before b.yaml, so the duplicate is reported in b.yaml; .hidden is skipped.
+    assert!(out.stderr.contains("--> ./b.yaml:4:12"), "{}", out.stderr);
+    assert!(out.stderr.contains("::: ./a/z.yml:4:12"), "{}", out.stderr);
+    assert!(!out.stderr.contains(".hidden"), "{}", out.stderr);
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    let out = run(bin().args(["validate", "--no-such-flag"]));
+    assert_eq!(out.code, 64);
+    let out = run(bin().args(["--owner", "bad owner!", "validate", "x"]));
+    assert_eq!(out.code, 64);
+    assert!(
+        out.stderr.contains("an owner is 1 to 64 characters"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let out = run(bin().arg("schema"));
+    assert_eq!(out.code, 0);
+    let committed = std::fs::read_to_string(root().join("schemas/manifest.schema.json")).unwrap();
+    assert_eq!(out.stdout, committed);
+    assert!(Path::new(&root().join("schemas/manifest.schema.json")).exists());
+}
