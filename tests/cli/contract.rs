@@ -92,6 +92,15 @@ fn check_log(spec: &mut Spec, log: &[LogEntry]) -> (usize, usize) {
     (responses, requests)
 }
 
+/// Checks every body in an emulator's request log against the spec (when it is there). The
+/// other emulator and platform tests call this at their end, so every body the emulator
+/// produces anywhere in the suite is checked.
+pub(crate) fn assert_log_matches_spec(emulator: &EmulatorHandle) {
+    if let Some(mut spec) = openapi::load("contract check") {
+        check_log(&mut spec, &emulator.request_log());
+    }
+}
+
 /// Every client operation, plus the error answers the emulator gives.
 async fn session(emulator: &EmulatorHandle) {
     let api = client(emulator, TOKEN);

@@ -97,6 +97,7 @@ async fn authentication_errors_and_query_tokens() {
     assert_eq!(entry.user.as_deref(), Some("acme"));
     assert_eq!(entry.query.as_deref(), Some("token=%28redacted%29"));
     assert!(!serde_json::to_string(&entry).unwrap().contains(TOKEN));
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -124,6 +125,7 @@ async fn routing_errors_use_the_envelope() {
     );
     let (status, _) = call(base, reqwest::Method::GET, "/v2/webhooks?limit=x", None).await;
     assert_eq!(status, 400);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -175,6 +177,7 @@ async fn create_bodies_are_validated() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -236,6 +239,7 @@ async fn creates_are_idempotent_per_user_and_capped() {
     body["idempotencyKey"] = json!("key-1");
     let (status, _) = call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
     assert_eq!(status, 201);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -303,6 +307,7 @@ async fn put_is_a_partial_update() {
         (status, error_of(&response).0),
         (StatusCode::BAD_REQUEST, "invalid-input")
     );
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -397,6 +402,7 @@ async fn lists_use_the_short_form_and_paginate() {
             .iter()
             .all(|i| i.get("description").is_none())
     );
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -465,6 +471,7 @@ async fn admin_routes_show_and_steer_the_emulator() {
         .unwrap();
     assert_eq!(state["version"], 1);
     assert_eq!(state["webhooks"].as_array().unwrap().len(), 5);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]

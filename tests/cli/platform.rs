@@ -199,6 +199,7 @@ async fn every_operation_works_against_the_emulator() {
     // Every request used the canonical /v2/actors prefix and the bearer header.
     assert!(log.iter().all(|e| !e.path.starts_with("/v2/acts/")));
     assert!(log.iter().all(|e| e.auth == "bearer"));
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -224,6 +225,7 @@ async fn users_see_only_their_own_webhooks() {
             .iter()
             .all(|w| w.id != theirs[0].id)
     );
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -274,6 +276,7 @@ async fn lists_follow_pagination_with_pages_of_two() {
     let log = emulator.request_log();
     assert_eq!(requests_to(&log, "GET", "/v2/actors").len(), 2);
     assert_eq!(requests_to(&log, "GET", "/v2/actor-tasks").len(), 1);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -302,6 +305,7 @@ async fn transient_failures_are_retried_until_success() {
             (Some(200), None)
         ]
     );
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -319,6 +323,7 @@ async fn retries_stop_after_eight() {
         9,
         "one attempt and eight retries"
     );
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -348,6 +353,7 @@ async fn client_errors_are_not_retried_and_carry_the_server_error() {
         (Some(401), Some("invalid-token"))
     );
     assert_eq!(emulator.request_log().len(), 3);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -371,6 +377,7 @@ async fn a_lost_create_response_is_retried_without_a_duplicate() {
     let hooks = api.list_webhooks().await.unwrap();
     assert_eq!(hooks.iter().filter(|w| w.id == created.id).count(), 1);
     assert_eq!(hooks.len(), 5, "one webhook created, not two");
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -389,6 +396,7 @@ async fn random_faults_with_a_seed_are_survived() {
     let log = emulator.request_log();
     assert!(log.len() > 5, "some requests were faulted: {}", log.len());
     assert_eq!(log.iter().filter(|e| e.fault.is_none()).count(), 5);
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -417,6 +425,7 @@ async fn a_rate_limit_with_retry_after_is_waited_out() {
     );
     let body = limited[0].response_body.as_ref().unwrap();
     assert_eq!(body["error"]["type"], "rate-limit-exceeded");
+    crate::contract::assert_log_matches_spec(&emulator);
 }
 
 #[tokio::test]
@@ -517,4 +526,5 @@ async fn the_token_appears_only_in_the_authorization_header() {
     );
     assert!(logs.contains("attempt=2"), "retries are logged: {logs}");
     assert!(!logs.contains(TOKEN), "the logs leak the token");
+    crate::contract::assert_log_matches_spec(&emulator);
 }
