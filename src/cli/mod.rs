@@ -2,6 +2,7 @@
 //! and turns its outcome into a documented exit code. This is the composition root: the only
 //! module that reads the process environment and picks concrete implementations.
 
+mod emulator;
 mod schema;
 mod validate;
 
@@ -61,6 +62,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
+    /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
+    Emulator(emulator::EmulatorArgs),
 }
 
 /// Runs the command line of this process and returns its exit code.
@@ -92,6 +95,7 @@ fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.global.owner.as_deref(), console),
         Command::Schema(args) => schema::run(&args, console),
+        Command::Emulator(args) => emulator::run(&args, console),
     }
 }
 

@@ -2,8 +2,16 @@
 //! write through, the wire types, and the errors. The HTTP implementation lives in `client`; the
 //! plan and apply code never name it. This module knows nothing of manifests.
 
+mod client;
+mod endpoint;
+pub mod retry;
+mod token;
 mod types;
 
+pub use client::{ApifyClient, ClientConfig, ClientInputs, REQUESTED_PAGE_SIZE};
+pub use endpoint::{API_URL_ENV, ApiBaseUrl, DEFAULT_API_URL, is_loopback_host, to_safe_id};
+pub use retry::{RETRY_BASE_ENV, RetryPolicy, TimeoutTier};
+pub use token::{ApiToken, TokenSource, apify_cli_auth_path, resolve_token};
 pub use types::{
     Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate,
 };
@@ -51,6 +59,35 @@ pub trait Platform {
         &self,
         id_or_name: &str,
     ) -> impl Future<Output = Result<Option<Task>, PlatformError>>;
+
+    /// Sends a test dispatch of a webhook (`POST /v2/webhooks/{id}/test`): the platform calls
+    /// the target with a dummy payload.
+    fn test_webhook(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<WebhookDispatch, PlatformError>> {
+        let _ = id;
+        async { Err(PlatformError::unsupported("test_webhook")) }
+    }
+
+    /// Every dispatch of a webhook (`GET /v2/webhooks/{id}/dispatches`), all pages.
+    fn list_dispatches(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<WebhookDispatch>, PlatformError>> {
+        let _ = id;
+        async { Err(PlatformError::unsupported("list_dispatches")) }
+    }
+
+    /// Every Actor the user owns (`GET /v2/actors?my=1`), all pages.
+    fn list_actors(&self) -> impl Future<Output = Result<Vec<Actor>, PlatformError>> {
+        async { Err(PlatformError::unsupported("list_actors")) }
+    }
+
+    /// Every Actor task of the user (`GET /v2/actor-tasks`), all pages.
+    fn list_tasks(&self) -> impl Future<Output = Result<Vec<Task>, PlatformError>> {
+        async { Err(PlatformError::unsupported("list_tasks")) }
+    }
 }
 
 /// A failed platform call, after any retries.
@@ -96,6 +133,12 @@ pub enum PlatformError {
 }
 
 impl PlatformError {
+    /// The error of a [`Platform`] implementation that does not offer `operation` (the
+    /// default of the optional trait methods, for test doubles).
+    pub fn unsupported(operation: &str) -> Self {
+        PlatformError::Config(format!("{operation} is not supported by this platform"))
+    }
+
     /// The HTTP status, when the platform answered.
     pub fn status(&self) -> Option<u16> {
         match self {

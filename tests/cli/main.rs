@@ -9,6 +9,12 @@
 
 mod support;
 
+/// Bodies against the official OpenAPI schemas.
+mod contract;
+/// The emulator as an API and as a process.
+mod emulator;
 mod examples;
 mod fuzz;
+/// The platform client against the emulator.
+mod platform;
 mod validate;

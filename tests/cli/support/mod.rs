@@ -1,4 +1,8 @@
-//! Helpers shared by the integration tests: running the real binary with a clean environment.
+//! Helpers shared by the integration tests: running the real binary with a clean environment,
+//! the emulator in-process (`emulator`), and the official API spec reader (`openapi`).
+
+pub(crate) mod emulator;
+pub(crate) mod openapi;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

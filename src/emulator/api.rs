@@ -1,0 +1,778 @@
+//! The `/v2` routes of the emulator: webhooks, their test and dispatches, Actors (also under the
+//! legacy `/v2/acts` prefix), tasks and the current user, with the official envelopes
+//! (`{"data": ...}`, paginated lists, `{"error": {"type", "message"}}`), status codes and
+//! error types. A token (`Authorization: Bearer` or `?token=`) picks the user; a user sees only
+//! their own webhooks and tasks, their own and public Actors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use super::state::{DispatchRec, UserRec, WebhookRec};
+use super::validate::{self, Patch};
+
+/// The largest request body the platform accepts (9 MB).
+pub(crate) const MAX_BODY_BYTES: usize = 9_437_184;
+
+/// The most items a list page holds.
+const MAX_LIMIT: usize = 1000;
+
+/// An error answer in the official envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub kind: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub(super) fn new(status: u16, kind: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            kind: kind.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn invalid_input(message: impl Into<String>) -> Self {
+        ApiError::new(400, "invalid-input", message)
+    }
+
+    fn webhook_not_found() -> Self {
+        ApiError::new(404, "record-not-found", "Webhook was not found")
+    }
+
+    fn actor_not_found() -> Self {
+        ApiError::new(404, "actor-not-found", "Actor was not found")
+    }
+
+    fn task_not_found() -> Self {
+        ApiError::new(404, "record-not-found", "Actor task was not found")
+    }
+
+    /// The body of this error.
+    pub(super) fn body(&self) -> Value {
+        json!({"error": {"type": self.kind, "message": self.message}})
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        json_response(status, &self.body())
+    }
+}
+
+/// A JSON response with the platform's content type.
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+#[allow(clippy::needless_pass_by_value)] // Every caller builds the value just for this.
+fn data(status: StatusCode, value: Value) -> Response {
+    json_response(status, &json!({ "data": value }))
+}
+
+/// The user behind the request's token.
+pub(crate) struct Caller(UserRec);
+
+/// The token of a request: the `Authorization: Bearer` header, else the `token` query parameter.
+pub(crate) fn request_token(parts: &Parts) -> Option<(String, &'static str)> {
+    if let Some(value) = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+            return Some((token.trim().to_owned(), "bearer"));
+        }
+    }
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, value)| key == "token" && !value.is_empty())
+        .map(|(_, value)| (value.into_owned(), "query"))
+}
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        let Some((token, _)) = request_token(parts) else {
+            return Err(ApiError::new(
+                401,
+                "token-not-provided",
+                "Authentication token was not provided",
+            ));
+        };
+        let state = shared.lock_state();
+        match state.user_by_token(&token) {
+            Some(user) => Ok(Caller(user.clone())),
+            None => Err(ApiError::new(
+                401,
+                "invalid-token",
+                "Authentication token is not valid.",
+            )),
+        }
+    }
+}
+
+/// A JSON object request body.
+pub(crate) struct JsonObject(Map<String, Value>);
+
+impl FromRequest<Arc<Shared>> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &Arc<Shared>) -> Result<Self, ApiError> {
+        let json_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    413,
+                    "request-too-large",
+                    format!("The POST payload is too large (limit: {MAX_BODY_BYTES} bytes)."),
+                )
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::new(
+                400,
+                "invalid-request",
+                "POST data must be a JSON object",
+            ));
+        }
+        if !json_type {
+            return Err(ApiError::new(
+                400,
+                "invalid-content-type-header",
+                "The request must specify the \"Content-Type: application/json\" HTTP header.",
+            ));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(_) => Err(ApiError::new(
+                400,
+                "invalid-request",
+                "POST data must be a JSON object",
+            )),
+            Err(err) => Err(ApiError::new(
+                400,
+                "invalid-request",
+                format!("Invalid JSON: {err}"),
+            )),
+        }
+    }
+}
+
+/// `offset`, `limit` and `desc` of a list request.
+struct Paging {
+    offset: usize,
+    limit: usize,
+    desc: bool,
+    params: HashMap<String, String>,
+}
+
+impl Paging {
+    fn from_query(query: Option<&str>, max_page: Option<usize>) -> Result<Self, ApiError> {
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let number = |name: &str| -> Result<Option<usize>, ApiError> {
+            match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(text) => text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .map_or_else(
+                        || {
+                            Err(ApiError::new(
+                                400,
+                                "invalid-parameter",
+                                format!("Parameter \"{name}\" must be a non-negative number."),
+                            ))
+                        },
+                        // Truncation is the intent: "2.7" items means 2.
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        |n| Ok(Some(n as usize)),
+                    ),
+            }
+        };
+        let offset = number("offset")?.unwrap_or(0);
+        let requested = number("limit")?.filter(|n| *n > 0).unwrap_or(MAX_LIMIT);
+        let limit = requested
+            .min(MAX_LIMIT)
+            .min(max_page.unwrap_or(MAX_LIMIT))
+            .max(1);
+        Ok(Paging {
+            offset,
+            limit,
+            desc: flag(&params, "desc"),
+            params,
+        })
+    }
+
+    /// The list envelope for `items` (already in ascending `createdAt` order).
+    fn page(&self, mut items: Vec<Value>) -> Response {
+        let total = items.len();
+        if self.desc {
+            items.reverse();
+        }
+        let page: Vec<Value> = items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect();
+        data(
+            StatusCode::OK,
+            json!({
+                "total": total,
+                "offset": self.offset,
+                "limit": self.limit,
+                "count": page.len(),
+                "desc": self.desc,
+                "items": page,
+            }),
+        )
+    }
+}
+
+fn flag(params: &HashMap<String, String>, name: &str) -> bool {
+    params
+        .get(name)
+        .is_some_and(|v| matches!(v.trim(), "1" | "true" | "True" | "TRUE"))
+}
+
+fn paging(shared: &Shared, query: Option<&str>) -> Result<Paging, ApiError> {
+    Paging::from_query(query, shared.max_page_size())
+}
+
+/// A method router whose other methods answer 405 in the envelope.
+fn methods(router: MethodRouter<Arc<Shared>>, allowed: &'static str) -> MethodRouter<Arc<Shared>> {
+    router.fallback(move || async move {
+        ApiError::new(
+            405,
+            "method-not-allowed",
+            format!("This API end-point can only be accessed using the following HTTP methods: {allowed}"),
+        )
+    })
+}
+
+/// The `/v2` routes.
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    use axum::routing::post;
+    let actors = || methods(get(list_actors), "OPTIONS,GET");
+    let actor = || methods(get(get_actor), "OPTIONS,GET");
+    let actor_webhooks = || methods(get(actor_webhooks), "OPTIONS,GET");
+    Router::new()
+        .route(
+            "/v2/webhooks",
+            methods(get(list_webhooks).post(create_webhook), "OPTIONS,GET,POST"),
+        )
+        .route(
+            "/v2/webhooks/{id}",
+            methods(
+                get(get_webhook).put(update_webhook).delete(delete_webhook),
+                "OPTIONS,GET,PUT,DELETE",
+            ),
+        )
+        .route(
+            "/v2/webhooks/{id}/test",
+            methods(post(test_webhook), "OPTIONS,POST"),
+        )
+        .route(
+            "/v2/webhooks/{id}/dispatches",
+            methods(get(webhook_dispatches), "OPTIONS,GET"),
+        )
+        .route(
+            "/v2/webhook-dispatches",
+            methods(get(list_dispatches), "OPTIONS,GET"),
+        )
+        .route(
+            "/v2/webhook-dispatches/{id}",
+            methods(get(get_dispatch), "OPTIONS,GET"),
+        )
+        .route("/v2/actors", actors())
+        .route("/v2/acts", actors())
+        .route("/v2/actors/{id}", actor())
+        .route("/v2/acts/{id}", actor())
+        .route("/v2/actors/{id}/webhooks", actor_webhooks())
+        .route("/v2/acts/{id}/webhooks", actor_webhooks())
+        .route("/v2/actor-tasks", methods(get(list_tasks), "OPTIONS,GET"))
+        .route(
+            "/v2/actor-tasks/{id}",
+            methods(get(get_task), "OPTIONS,GET"),
+        )
+        .route(
+            "/v2/actor-tasks/{id}/webhooks",
+            methods(get(task_webhooks), "OPTIONS,GET"),
+        )
+        .route("/v2/users/me", methods(get(me), "OPTIONS,GET"))
+}
+
+/// The answer for a path that is no endpoint.
+pub(crate) fn page_not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "page-not-found",
+        "We have bad news: there is no API endpoint at this URL.",
+    )
+}
+
+async fn list_webhooks(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let items = state
+        .webhooks
+        .iter()
+        .filter(|w| w.user_id == user.id)
+        .map(|w| w.short_json(shared.list_descriptions))
+        .collect();
+    Ok(paging.page(items))
+}
+
+async fn create_webhook(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let input = validate::create_body(&body)?;
+    let mut state = shared.lock_state();
+    if let Patch::Value(key) = &input.idempotency_key {
+        let existing = state
+            .webhooks
+            .iter()
+            .find(|w| w.user_id == user.id && w.idempotency_key.as_deref() == Some(key.as_str()));
+        if let Some(existing) = existing {
+            return Ok(created(&shared, existing));
+        }
+    }
+    let Patch::Value(condition) = input.condition else {
+        return Err(ApiError::invalid_input("Field \"condition\" is required."));
+    };
+    check_condition(&state, &user, &condition)?;
+    let count = state
+        .webhooks
+        .iter()
+        .filter(|w| w.user_id == user.id)
+        .count();
+    if count >= shared.max_webhooks_per_user {
+        return Err(ApiError::new(
+            403,
+            "too-many-webhooks",
+            format!(
+                "You have reached the maximum number of webhooks ({}). Delete some to create new ones.",
+                shared.max_webhooks_per_user
+            ),
+        ));
+    }
+    let id = loop {
+        let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
+            .take(17)
+            .collect();
+        if !state.id_taken(&candidate) {
+            break candidate;
+        }
+    };
+    let now = state.tick();
+    let value = |patch: Patch<String>| match patch {
+        Patch::Value(v) => Some(v),
+        Patch::Absent | Patch::Null => None,
+    };
+    let flag = |patch: Patch<bool>| matches!(patch, Patch::Value(true));
+    let webhook = WebhookRec {
+        id,
+        user_id: user.id.clone(),
+        created_at: now.clone(),
+        modified_at: now,
+        event_types: match input.event_types {
+            Patch::Value(v) => v,
+            Patch::Absent | Patch::Null => Vec::new(),
+        },
+        condition,
+        request_url: value(input.request_url),
+        payload_template: value(input.payload_template),
+        headers_template: value(input.headers_template),
+        description: value(input.description),
+        ignore_ssl_errors: flag(input.ignore_ssl_errors),
+        do_not_retry: flag(input.do_not_retry),
+        should_interpolate_strings: flag(input.should_interpolate_strings),
+        is_ad_hoc: flag(input.is_ad_hoc),
+        is_apify_integration: flag(input.is_apify_integration),
+        is_enabled: true,
+        action_type: "HTTP_REQUEST".to_owned(),
+        idempotency_key: value(input.idempotency_key),
+        last_dispatch: None,
+        stats: super::state::Stats::default(),
+    };
+    state.webhooks.push(webhook);
+    shared.save(&state)?;
+    let Some(webhook) = state.webhooks.last() else {
+        return Err(ApiError::new(
+            500,
+            "internal-server-error",
+            "webhook vanished",
+        ));
+    };
+    Ok(created(&shared, webhook))
+}
+
+fn created(shared: &Shared, webhook: &WebhookRec) -> Response {
+    let mut response = data(StatusCode::CREATED, webhook.full_json());
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{}/v2/webhooks/{}", shared.base_url, webhook.id))
+    {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+/// A condition must name an Actor the caller can see or a task of theirs (by ID, as the
+/// platform requires), or a run.
+fn check_condition(
+    state: &super::state::State,
+    user: &UserRec,
+    condition: &super::state::ConditionRec,
+) -> Result<(), ApiError> {
+    if let Some(actor_id) = &condition.actor_id {
+        let visible = state
+            .actors
+            .iter()
+            .any(|a| &a.id == actor_id && (a.user_id == user.id || a.is_public));
+        if !visible {
+            return Err(ApiError::actor_not_found());
+        }
+    }
+    if let Some(task_id) = &condition.actor_task_id
+        && !state
+            .tasks
+            .iter()
+            .any(|t| &t.id == task_id && t.user_id == user.id)
+    {
+        return Err(ApiError::task_not_found());
+    }
+    Ok(())
+}
+
+async fn get_webhook(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let state = shared.lock_state();
+    let index = state
+        .webhook_index(&user, &id)
+        .ok_or_else(ApiError::webhook_not_found)?;
+    Ok(data(StatusCode::OK, state.webhooks[index].full_json()))
+}
+
+async fn update_webhook(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = state
+        .webhook_index(&user, &id)
+        .ok_or_else(ApiError::webhook_not_found)?;
+    let input = validate::update_body(&body, state.webhooks[index].should_interpolate_strings)?;
+    if let Patch::Value(body_id) = &input.id
+        && body_id != &id
+    {
+        return Err(ApiError::new(
+            400,
+            "id-does-not-match",
+            "The ID in the request body does not match the ID in the URL.",
+        ));
+    }
+    if let Patch::Value(condition) = &input.condition {
+        check_condition(&state, &user, condition)?;
+    }
+    let now = state.tick();
+    let webhook = &mut state.webhooks[index];
+    // Required fields cannot be cleared: `null` leaves them as they are.
+    if let Patch::Value(v) = input.event_types {
+        webhook.event_types = v;
+    }
+    if let Patch::Value(v) = input.condition {
+        webhook.condition = v;
+    }
+    if let Patch::Value(v) = input.request_url {
+        webhook.request_url = Some(v);
+    }
+    for (patch, field) in [
+        (input.payload_template, &mut webhook.payload_template),
+        (input.headers_template, &mut webhook.headers_template),
+        (input.description, &mut webhook.description),
+    ] {
+        match patch {
+            Patch::Absent => {}
+            Patch::Null => *field = None,
+            Patch::Value(v) => *field = Some(v),
+        }
+    }
+    for (patch, field) in [
+        (input.ignore_ssl_errors, &mut webhook.ignore_ssl_errors),
+        (input.do_not_retry, &mut webhook.do_not_retry),
+        (
+            input.should_interpolate_strings,
+            &mut webhook.should_interpolate_strings,
+        ),
+        (input.is_ad_hoc, &mut webhook.is_ad_hoc),
+        (
+            input.is_apify_integration,
+            &mut webhook.is_apify_integration,
+        ),
+    ] {
+        match patch {
+            Patch::Absent => {}
+            Patch::Null => *field = false,
+            Patch::Value(v) => *field = v,
+        }
+    }
+    webhook.modified_at = now;
+    let body = webhook.full_json();
+    shared.save(&state)?;
+    Ok(data(StatusCode::OK, body))
+}
+
+async fn delete_webhook(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = state
+        .webhook_index(&user, &id)
+        .ok_or_else(ApiError::webhook_not_found)?;
+    state.webhooks.remove(index);
+    state.dispatches.retain(|d| d.webhook_id != id);
+    shared.save(&state)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn test_webhook(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = state
+        .webhook_index(&user, &id)
+        .ok_or_else(ApiError::webhook_not_found)?;
+    let dispatch_id = loop {
+        let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
+            .take(17)
+            .collect();
+        if !state.id_taken(&candidate) {
+            break candidate;
+        }
+    };
+    let now = state.tick();
+    // The emulator sends nothing anywhere: the dispatch stays ACTIVE with no calls.
+    let dispatch = DispatchRec {
+        id: dispatch_id,
+        user_id: user.id.clone(),
+        webhook_id: id,
+        created_at: now,
+        status: "ACTIVE".to_owned(),
+        event_type: "TEST".to_owned(),
+        event_data: None,
+        calls: Vec::new(),
+    };
+    let webhook = &mut state.webhooks[index];
+    webhook.last_dispatch = Some(json!({"status": "ACTIVE", "finishedAt": null}));
+    webhook.stats.total_dispatches = Some(webhook.stats.total_dispatches.unwrap_or(0) + 1);
+    let body = dispatch.to_json(Some(webhook));
+    state.dispatches.push(dispatch);
+    shared.save(&state)?;
+    Ok(data(StatusCode::CREATED, body))
+}
+
+async fn webhook_dispatches(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let index = state
+        .webhook_index(&user, &id)
+        .ok_or_else(ApiError::webhook_not_found)?;
+    let webhook = &state.webhooks[index];
+    let items = state
+        .dispatches
+        .iter()
+        .filter(|d| d.webhook_id == id)
+        .map(|d| d.to_json(Some(webhook)))
+        .collect();
+    Ok(paging.page(items))
+}
+
+async fn list_dispatches(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let items = state
+        .dispatches
+        .iter()
+        .filter(|d| d.user_id == user.id)
+        .map(|d| d.to_json(state.webhooks.iter().find(|w| w.id == d.webhook_id)))
+        .collect();
+    Ok(paging.page(items))
+}
+
+async fn get_dispatch(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let state = shared.lock_state();
+    let dispatch = state
+        .dispatches
+        .iter()
+        .find(|d| d.id == id && d.user_id == user.id)
+        .ok_or_else(|| ApiError::new(404, "record-not-found", "Webhook dispatch was not found"))?;
+    let webhook = state.webhooks.iter().find(|w| w.id == dispatch.webhook_id);
+    Ok(data(StatusCode::OK, dispatch.to_json(webhook)))
+}
+
+async fn list_actors(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let my = flag(&paging.params, "my");
+    let state = shared.lock_state();
+    let items = state
+        .actors
+        .iter()
+        .filter(|a| a.user_id == user.id || (!my && a.is_public))
+        .map(super::state::ActorRec::short_json)
+        .collect();
+    Ok(paging.page(items))
+}
+
+async fn get_actor(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let state = shared.lock_state();
+    let actor = state
+        .find_actor(&user, &id)
+        .ok_or_else(ApiError::actor_not_found)?;
+    Ok(data(StatusCode::OK, actor.full_json()))
+}
+
+async fn actor_webhooks(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let actor = state
+        .find_actor(&user, &id)
+        .ok_or_else(ApiError::actor_not_found)?;
+    let items = webhooks_where(&state.webhooks, &user, shared.list_descriptions, |w| {
+        w.condition.actor_id.as_deref() == Some(actor.id.as_str())
+    });
+    Ok(paging.page(items))
+}
+
+async fn list_tasks(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let items = state
+        .tasks
+        .iter()
+        .filter(|t| t.user_id == user.id)
+        .map(|t| t.short_json(state.actors.iter().find(|a| a.id == t.act_id)))
+        .collect();
+    Ok(paging.page(items))
+}
+
+async fn get_task(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let state = shared.lock_state();
+    let task = state
+        .find_task(&user, &id)
+        .ok_or_else(ApiError::task_not_found)?;
+    Ok(data(StatusCode::OK, task.full_json()))
+}
+
+async fn task_webhooks(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let task = state
+        .find_task(&user, &id)
+        .ok_or_else(ApiError::task_not_found)?;
+    let items = webhooks_where(&state.webhooks, &user, shared.list_descriptions, |w| {
+        w.condition.actor_task_id.as_deref() == Some(task.id.as_str())
+    });
+    Ok(paging.page(items))
+}
+
+fn webhooks_where(
+    webhooks: &[WebhookRec],
+    user: &UserRec,
+    with_description: bool,
+    keep: impl Fn(&WebhookRec) -> bool,
+) -> Vec<Value> {
+    webhooks
+        .iter()
+        .filter(|w| w.user_id == user.id && keep(w))
+        .map(|w| w.short_json(with_description))
+        .collect()
+}
+
+async fn me(Caller(user): Caller) -> Response {
+    data(StatusCode::OK, user.me_json())
+}

@@ -1,0 +1,335 @@
+//! The emulator's HTTP server: its own accept loop (hyper, HTTP/1.1) so that a fault can close
+//! a connection without answering, a wrapper around every request that applies the faults and
+//! writes the request log, the `/_emulator/` admin routes, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, oneshot};
+use tower_service::Service;
+
+use super::Shared;
+use super::api::{self, ApiError, MAX_BODY_BYTES, json_response, request_token};
+use super::faults::{Decision, Faults, InjectedFault};
+use super::log::{LogEntry, redact_query};
+
+/// The prefix of the admin routes; never faulted, never logged.
+pub const ADMIN_PREFIX: &str = "/_emulator";
+
+/// Serves connections from `listener` until `shutdown` fires, then waits (up to five seconds)
+/// for requests in flight.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let api = api::router()
+        .fallback(|| async { api::page_not_found() })
+        .with_state(Arc::clone(&shared));
+    let admin = admin_router().with_state(Arc::clone(&shared));
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(err) => {
+                        tracing::warn!("emulator: accept failed: {err}");
+                        // Out of file descriptors and the like: do not spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let kill = Arc::new(Notify::new());
+                let service = {
+                    let (shared, api, admin, kill) =
+                        (Arc::clone(&shared), api.clone(), admin.clone(), Arc::clone(&kill));
+                    hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                        let (shared, api, admin, kill) =
+                            (Arc::clone(&shared), api.clone(), admin.clone(), Arc::clone(&kill));
+                        async move {
+                            Ok::<_, Infallible>(handle(&shared, api, admin, &kill, request).await)
+                        }
+                    })
+                };
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = connection => {}
+                        () = kill.notified() => {}
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// One request: admin routes go straight through; everything else is logged, and `/v2`
+/// requests meet the configured faults first.
+async fn handle(
+    shared: &Shared,
+    mut api: Router,
+    mut admin: Router,
+    kill: &Notify,
+    request: hyper::Request<Incoming>,
+) -> Response {
+    let request = request.map(Body::new);
+    let path = request.uri().path().to_owned();
+    if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+        return match admin.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+    }
+    let (parts, body) = request.into_parts();
+    let token = request_token(&parts);
+    let mut entry = LogEntry {
+        seq: 0,
+        method: parts.method.to_string(),
+        path: path.clone(),
+        query: parts
+            .uri
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(redact_query),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if name == AUTHORIZATION {
+                    "(redacted)".to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        auth: token.as_ref().map_or("none", |(_, how)| *how),
+        user: token.as_ref().and_then(|(token, _)| {
+            shared
+                .lock_state()
+                .user_by_token(token)
+                .map(|u| u.username.clone())
+        }),
+        status: None,
+        fault: None,
+        request_body: None,
+        response_body: None,
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        let error = ApiError::new(
+            413,
+            "request-too-large",
+            format!("The POST payload is too large (limit: {MAX_BODY_BYTES} bytes)."),
+        );
+        entry.status = Some(413);
+        entry.response_body = Some(error.body());
+        shared.log(entry);
+        return error.into_response();
+    };
+    entry.request_body = json_or_text(&bytes);
+
+    let is_api = path == "/v2" || path.starts_with("/v2/");
+    let decision = if is_api {
+        let latency = shared.lock_faults().latency();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        shared
+            .lock_faults()
+            .decide(token.as_ref().map(|(t, _)| t.as_str()), Instant::now())
+    } else {
+        Decision::Pass
+    };
+
+    match decision {
+        Decision::Drop => {
+            entry.fault = Some("drop".to_owned());
+            shared.log(entry);
+            kill.notify_one();
+            std::future::pending::<Response>().await
+        }
+        Decision::Status {
+            status,
+            retry_after,
+            rate_limited,
+        } => {
+            let error = injected_error(status, rate_limited);
+            entry.status = Some(status);
+            entry.fault = Some(if rate_limited { "rate-limit" } else { "status" }.to_owned());
+            entry.response_body = Some(error.body());
+            shared.log(entry);
+            let mut response = error.into_response();
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
+        Decision::Pass | Decision::LostResponse => {
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let response = match api.call(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            entry.status = Some(parts.status.as_u16());
+            entry.response_body = json_or_text(&bytes);
+            if decision == Decision::LostResponse {
+                entry.fault = Some("lost-response".to_owned());
+                shared.log(entry);
+                kill.notify_one();
+                return std::future::pending::<Response>().await;
+            }
+            shared.log(entry);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    }
+}
+
+/// A body for the log: JSON when it parses, else the text; `None` when empty.
+fn json_or_text(bytes: &[u8]) -> Option<Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+    )
+}
+
+/// The error answer of an injected status.
+fn injected_error(status: u16, rate_limited: bool) -> ApiError {
+    match status {
+        429 if rate_limited => ApiError::new(
+            429,
+            "rate-limit-exceeded",
+            "You have exceeded the rate limit of requests per second. Please try again later.",
+        ),
+        429 => ApiError::new(
+            429,
+            "rate-limit-exceeded",
+            "You have exceeded the rate limit. Please try again later.",
+        ),
+        400 => ApiError::new(400, "invalid-request", "Injected fault: bad request."),
+        401 => ApiError::new(401, "invalid-token", "Authentication token is not valid."),
+        403 => ApiError::new(
+            403,
+            "insufficient-permissions",
+            "You do not have permission to perform this action.",
+        ),
+        404 => ApiError::new(
+            404,
+            "record-not-found",
+            "The requested resource was not found.",
+        ),
+        status if status >= 500 => ApiError::new(
+            status,
+            "internal-server-error",
+            "Internal server error (injected by the emulator).",
+        ),
+        status => ApiError::new(status, "invalid-request", "Injected fault."),
+    }
+}
+
+fn admin_router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            &format!("{ADMIN_PREFIX}/health"),
+            get(|| async { axum::Json(json!({"ok": true})) }),
+        )
+        .route(
+            &format!("{ADMIN_PREFIX}/requests"),
+            get(admin_requests).delete(admin_clear_requests),
+        )
+        .route(&format!("{ADMIN_PREFIX}/state"), get(admin_state))
+        .route(
+            &format!("{ADMIN_PREFIX}/faults"),
+            get(admin_faults).put(admin_set_faults),
+        )
+        .route(&format!("{ADMIN_PREFIX}/faults/inject"), post(admin_inject))
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({"error": "no such admin route"})),
+            )
+        })
+}
+
+async fn admin_requests(State(shared): State<Arc<Shared>>) -> Response {
+    let items = shared.log_entries();
+    json_response(
+        StatusCode::OK,
+        &json!({"count": items.len(), "items": items}),
+    )
+}
+
+async fn admin_clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.clear_log();
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_state(State(shared): State<Arc<Shared>>) -> Response {
+    json_response(StatusCode::OK, &shared.lock_state().to_document())
+}
+
+async fn admin_faults(State(shared): State<Arc<Shared>>) -> Response {
+    let faults = shared.lock_faults().faults().clone();
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(faults).unwrap_or(Value::Null),
+    )
+}
+
+async fn admin_set_faults(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let faults = match serde_json::from_slice::<Faults>(&body) {
+        Ok(faults) => faults,
+        Err(err) => {
+            return json_response(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()}));
+        }
+    };
+    if let Err(err) = faults.validate() {
+        return json_response(StatusCode::BAD_REQUEST, &json!({"error": err}));
+    }
+    shared.lock_faults().set(faults.clone());
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(faults).unwrap_or(Value::Null),
+    )
+}
+
+async fn admin_inject(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<Vec<InjectedFault>>(&body) {
+        Ok(faults) => {
+            let mut engine = shared.lock_faults();
+            engine.inject(faults);
+            json_response(
+                StatusCode::OK,
+                &serde_json::to_value(&engine.faults().script).unwrap_or(Value::Null),
+            )
+        }
+        Err(err) => json_response(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()})),
+    }
+}

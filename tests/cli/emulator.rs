@@ -1,0 +1,648 @@
+//! The emulator as an API: envelopes, status codes and error types, short list items,
+//! idempotent creates, the webhook cap, partial PUT, isolation, `?token=`, the legacy
+//! `/v2/acts` prefix, admin routes, the atomic state file, and the `emulator` subcommand as a
+//! real process.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use apify_webhooks::emulator::{Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
+use apify_webhooks::platform::Platform;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::emulator::{OTHER_TOKEN, TOKEN, client, config, http, start};
+
+/// A raw request with the acme token; returns status and JSON body (`Null` when empty).
+async fn call(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = http()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap();
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, value)
+}
+
+fn error_of(body: &Value) -> (&str, &str) {
+    (
+        body["error"]["type"].as_str().unwrap(),
+        body["error"]["message"].as_str().unwrap(),
+    )
+}
+
+async fn actor_id(base: &str, name: &str) -> String {
+    let (_, body) = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/v2/actors/{name}"),
+        None,
+    )
+    .await;
+    body["data"]["id"].as_str().unwrap().to_owned()
+}
+
+fn webhook(actor_id: &str) -> Value {
+    json!({"eventTypes": ["ACTOR.RUN.FAILED"], "condition": {"actorId": actor_id},
+           "requestUrl": "https://example.com/hook", "description": "d",
+           "payloadTemplate": "{\"x\": {{resource}}}"})
+}
+
+#[tokio::test]
+async fn authentication_errors_and_query_tokens() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let response = http()
+        .get(format!("{base}/v2/webhooks"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_of(&body).0, "token-not-provided");
+    let response = http()
+        .get(format!("{base}/v2/webhooks"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        error_of(&response.json::<Value>().await.unwrap()).0,
+        "invalid-token"
+    );
+
+    // `?token=` works as on the platform, and the log never records its value.
+    let response = http()
+        .get(format!("{base}/v2/users/me?token={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let entry = emulator.request_log().pop().unwrap();
+    assert_eq!(entry.auth, "query");
+    assert_eq!(entry.user.as_deref(), Some("acme"));
+    assert_eq!(entry.query.as_deref(), Some("token=%28redacted%29"));
+    assert!(!serde_json::to_string(&entry).unwrap().contains(TOKEN));
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn routing_errors_use_the_envelope() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let (status, body) = call(base, reqwest::Method::PATCH, "/v2/webhooks", None).await;
+    assert_eq!(status, 405);
+    assert_eq!(error_of(&body).0, "method-not-allowed");
+    assert!(error_of(&body).1.ends_with("OPTIONS,GET,POST"), "{body}");
+    let (status, body) = call(base, reqwest::Method::GET, "/v2/no-such-thing", None).await;
+    assert_eq!(
+        (status, error_of(&body).0),
+        (StatusCode::NOT_FOUND, "page-not-found")
+    );
+    let (status, body) = call(base, reqwest::Method::GET, "/v2/actors/acme~missing", None).await;
+    assert_eq!(
+        (status, error_of(&body).0),
+        (StatusCode::NOT_FOUND, "actor-not-found")
+    );
+    let (status, body) = call(base, reqwest::Method::GET, "/v2/webhooks/Nope", None).await;
+    assert_eq!(
+        (status, error_of(&body).0),
+        (StatusCode::NOT_FOUND, "record-not-found")
+    );
+    let (status, _) = call(base, reqwest::Method::GET, "/v2/webhooks?limit=x", None).await;
+    assert_eq!(status, 400);
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn create_bodies_are_validated() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let id = actor_id(base, "acme~web-scraper").await;
+    let post = |body: Value| call(base, reqwest::Method::POST, "/v2/webhooks", Some(body));
+    let mut bad_events = webhook(&id);
+    bad_events["eventTypes"] = json!(["ACTOR.RUN.EXPLODED"]);
+    let mut two_targets = webhook(&id);
+    two_targets["condition"]["actorTaskId"] = json!("x");
+    let mut bad_template = webhook(&id);
+    bad_template["payloadTemplate"] = json!("{\"a\": {{secrets}}}");
+    for body in [json!([1]), bad_events, two_targets, bad_template] {
+        let (status, response) = post(body.clone()).await;
+        assert_eq!(status, 400, "{body}: {response}");
+        assert!(error_of(&response).0.starts_with("invalid-"), "{response}");
+    }
+    // Conditions take IDs only, of an Actor the caller can see.
+    let mut by_name = webhook(&id);
+    by_name["condition"]["actorId"] = json!("acme~web-scraper");
+    let (status, response) = post(by_name).await;
+    assert_eq!(
+        (status, error_of(&response).0),
+        (StatusCode::NOT_FOUND, "actor-not-found")
+    );
+    let secret = {
+        let api = client(&emulator, OTHER_TOKEN);
+        api.get_actor("other/secret-actor")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (status, _) = post(webhook(&secret)).await;
+    assert_eq!(status, 404, "another user's private Actor is invisible");
+    // A public Actor is fine.
+    let public = actor_id(base, "apify~web-scraper").await;
+    let (status, _) = post(webhook(&public)).await;
+    assert_eq!(status, 201);
+
+    let response = http()
+        .post(format!("{base}/v2/webhooks"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "text/plain")
+        .body(webhook(&id).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn creates_are_idempotent_per_user_and_capped() {
+    let emulator = start(EmulatorConfig {
+        max_webhooks_per_user: 6,
+        ..config()
+    })
+    .await;
+    let base = emulator.base_url();
+    let id = actor_id(base, "acme~web-scraper").await;
+    let mut body = webhook(&id);
+    body["idempotencyKey"] = json!("key-1");
+    let (status, first) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(
+        first["data"].get("idempotencyKey").is_none(),
+        "the key is write-only"
+    );
+    body["description"] = json!("a different body is ignored");
+    let (_, again) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(again["data"], first["data"]);
+
+    // acme has 4 seeded + 1 created; the cap of 6 allows one more.
+    body["idempotencyKey"] = json!("key-2");
+    let (status, _) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    body["idempotencyKey"] = json!("key-3");
+    let (status, response) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&response).0),
+        (StatusCode::FORBIDDEN, "too-many-webhooks")
+    );
+    // A repeat of an existing key still answers at the cap.
+    body["idempotencyKey"] = json!("key-1");
+    let (status, _) = call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
+    assert_eq!(status, 201);
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn put_is_a_partial_update() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let id = actor_id(base, "acme~web-scraper").await;
+    let (_, created) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(webhook(&id)),
+    )
+    .await;
+    let hook = created["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v2/webhooks/{hook}");
+
+    // The Python client sends `condition: {}` with every update: it changes nothing.
+    let (status, updated) = call(
+        base,
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"doNotRetry": true, "condition": {}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let data = &updated["data"];
+    assert_eq!(data["doNotRetry"], true);
+    assert_eq!(data["description"], "d");
+    assert_eq!(data["payloadTemplate"], "{\"x\": {{resource}}}");
+    assert_eq!(data["condition"], json!({"actorId": id}));
+    assert!(data["modifiedAt"].as_str() > created["data"]["modifiedAt"].as_str());
+
+    // `null` clears a clearable field.
+    let (_, cleared) = call(
+        base,
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"description": null, "payloadTemplate": null})),
+    )
+    .await;
+    assert!(cleared["data"].get("description").is_none());
+    assert!(cleared["data"].get("payloadTemplate").is_none());
+    assert_eq!(cleared["data"]["requestUrl"], "https://example.com/hook");
+
+    let (status, response) = call(
+        base,
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"id": "other"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&response).0),
+        (StatusCode::BAD_REQUEST, "id-does-not-match")
+    );
+    let (status, response) = call(
+        base,
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"eventTypes": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&response).0),
+        (StatusCode::BAD_REQUEST, "invalid-input")
+    );
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn lists_use_the_short_form_and_paginate() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let (_, all) = call(base, reqwest::Method::GET, "/v2/webhooks", None).await;
+    let data = &all["data"];
+    assert_eq!(
+        (
+            data["total"].as_u64(),
+            data["count"].as_u64(),
+            data["limit"].as_u64()
+        ),
+        (Some(4), Some(4), Some(1000))
+    );
+    let items = data["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i.get("payloadTemplate").is_none() && i.get("headersTemplate").is_none())
+    );
+    assert_eq!(
+        items[0]["description"], "made in the Console",
+        "the live API lists descriptions"
+    );
+    let slack = items
+        .iter()
+        .find(|i| i["actionType"] == "SLACK_MESSAGE")
+        .unwrap();
+    assert!(
+        slack.get("requestUrl").is_none(),
+        "non-HTTP webhooks have no requestUrl"
+    );
+
+    let (_, page) = call(
+        base,
+        reqwest::Method::GET,
+        "/v2/webhooks?offset=1&limit=2&desc=1",
+        None,
+    )
+    .await;
+    let page = &page["data"];
+    assert_eq!(
+        (
+            page["offset"].as_u64(),
+            page["count"].as_u64(),
+            page["desc"].as_bool()
+        ),
+        (Some(1), Some(2), Some(true))
+    );
+    assert_eq!(page["items"][0]["id"], items[2]["id"]);
+
+    let (_, scoped) = call(
+        base,
+        reqwest::Method::GET,
+        "/v2/acts/acme~web-scraper/webhooks",
+        None,
+    )
+    .await;
+    assert_eq!(
+        scoped["data"]["total"], 1,
+        "the legacy prefix works and filters by Actor"
+    );
+    let (_, scoped) = call(
+        base,
+        reqwest::Method::GET,
+        "/v2/actor-tasks/~daily-crawl/webhooks",
+        None,
+    )
+    .await;
+    assert_eq!(
+        scoped["data"]["total"], 1,
+        "`~name` is the caller's own task"
+    );
+    let (_, everything) = call(base, reqwest::Method::GET, "/v2/actors", None).await;
+    assert_eq!(
+        everything["data"]["total"], 4,
+        "without my=1: own and public Actors"
+    );
+
+    let quiet = start(EmulatorConfig {
+        list_descriptions: false,
+        ..config()
+    })
+    .await;
+    let (_, all) = call(quiet.base_url(), reqwest::Method::GET, "/v2/webhooks", None).await;
+    assert!(
+        all["data"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i.get("description").is_none())
+    );
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn admin_routes_show_and_steer_the_emulator() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    call(base, reqwest::Method::GET, "/v2/users/me", None).await;
+    let log: Value = http()
+        .get(format!("{base}/_emulator/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["count"], 1);
+    assert_eq!(log["items"][0]["path"], "/v2/users/me");
+    assert_eq!(
+        http()
+            .delete(format!("{base}/_emulator/requests"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert!(
+        emulator.request_log().is_empty(),
+        "admin requests are not logged"
+    );
+
+    let faults = json!({"maxPageSize": 1, "script": [503]});
+    let response = http()
+        .put(format!("{base}/_emulator/faults"))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = http()
+        .post(format!("{base}/_emulator/faults/inject"))
+        .json(&json!(["drop"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!(["503", "drop"])
+    );
+    assert_eq!(emulator.faults().max_page_size, Some(1));
+    let bad = http()
+        .put(format!("{base}/_emulator/faults"))
+        .json(&json!({"errorRate": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    let state: Value = http()
+        .get(format!("{base}/_emulator/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["version"], 1);
+    assert_eq!(state["webhooks"].as_array().unwrap().len(), 5);
+    crate::contract::assert_log_matches_spec(&emulator);
+}
+
+#[tokio::test]
+async fn the_state_file_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let with_state = || EmulatorConfig {
+        state_file: Some(state.clone()),
+        ..config()
+    };
+
+    let first = start(with_state()).await;
+    let api = client(&first, TOKEN);
+    let actor = api.get_actor("acme/price-monitor").await.unwrap().unwrap();
+    let body = apify_webhooks::platform::WebhookCreate {
+        event_types: vec!["ACTOR.RUN.SUCCEEDED".to_owned()],
+        condition: apify_webhooks::platform::Condition {
+            actor_id: Some(actor.id),
+            ..Default::default()
+        },
+        request_url: "https://example.com/persisted".to_owned(),
+        idempotency_key: Some("persist-1".to_owned()),
+        ..Default::default()
+    };
+    let created = api.create_webhook(&body).await.unwrap();
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        saved["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["id"] == created.id.as_str())
+    );
+    first.shutdown().await;
+
+    // The seed is ignored once the state file exists: a different seed changes nothing.
+    let second = start(EmulatorConfig {
+        seed: SeedSource::Default,
+        ..with_state()
+    })
+    .await;
+    let api = client(&second, TOKEN);
+    let again = api
+        .get_webhook(&created.id)
+        .await
+        .unwrap()
+        .expect("the webhook survived");
+    assert_eq!(
+        again.request_url.as_deref(),
+        Some("https://example.com/persisted")
+    );
+    assert_eq!(again.created_at, created.created_at);
+    assert_eq!(
+        api.create_webhook(&body).await.unwrap().id,
+        created.id,
+        "idempotency keys too"
+    );
+    assert_eq!(
+        client(&second, OTHER_TOKEN)
+            .list_webhooks()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    second.shutdown().await;
+
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["state.json"], "no temporary files are left behind");
+}
+
+#[tokio::test]
+async fn bad_configurations_are_refused() {
+    let not_loopback = EmulatorConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        ..config()
+    };
+    assert!(matches!(
+        Emulator::start(not_loopback).await,
+        Err(EmulatorError::NotLoopback(_))
+    ));
+    let faults = Faults {
+        drop_rate: 2.0,
+        ..Faults::default()
+    };
+    assert!(matches!(
+        Emulator::start(EmulatorConfig { faults, ..config() }).await,
+        Err(EmulatorError::Faults(_))
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, "{torn").unwrap();
+    let broken = EmulatorConfig {
+        state_file: Some(state),
+        ..config()
+    };
+    assert!(matches!(
+        Emulator::start(broken).await,
+        Err(EmulatorError::State { .. })
+    ));
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_emulator_subcommand_prints_its_address_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_apify-webhooks"))
+            .args(["emulator", "--port", "0", "--max-page-size", "1", "--state"])
+            .arg(&state)
+            .env_remove("APIFY_WEBHOOKS_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"));
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let url = apify_webhooks::platform::ApiBaseUrl::parse(url).unwrap();
+    let mut config = apify_webhooks::platform::ClientConfig::new(
+        url,
+        apify_webhooks::platform::ApiToken::new(TOKEN).unwrap(),
+    );
+    config.retry = crate::support::emulator::fast_retry();
+    let api = apify_webhooks::platform::ApifyClient::new(config).unwrap();
+    assert_eq!(
+        api.current_user().await.unwrap().username.as_deref(),
+        Some("acme")
+    );
+    assert_eq!(
+        api.list_actors().await.unwrap().len(),
+        3,
+        "the default seed, one Actor per page"
+    );
+    assert!(state.is_file(), "the state file is written at start");
+
+    // SIGTERM stops it cleanly.
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.0.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
