@@ -60,6 +60,9 @@ pub(crate) struct EmulatorArgs {
     /// the live API includes it).
     #[arg(long)]
     no_list_descriptions: bool,
+    /// Random errors, drops and lost responses hit only writes (reads always succeed).
+    #[arg(long)]
+    faults_on_writes_only: bool,
     /// The per-user webhook cap.
     #[arg(long, value_name = "N", default_value_t = crate::webhook::MAX_WEBHOOKS_PER_USER)]
     max_webhooks: usize,
@@ -85,6 +88,7 @@ impl EmulatorArgs {
                 max_page_size: self.max_page_size,
                 retry_after_secs: self.retry_after,
                 script: std::collections::VecDeque::new(),
+                writes_only: self.faults_on_writes_only,
             },
             list_descriptions: !self.no_list_descriptions,
             max_webhooks_per_user: self.max_webhooks,
@@ -95,11 +99,7 @@ impl EmulatorArgs {
 
 /// Serves until SIGINT or SIGTERM.
 pub(crate) fn run(args: &EmulatorArgs, console: &Console) -> Result<u8, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::Io(format!("cannot start the async runtime: {err}")))?;
-    runtime.block_on(async {
+    super::block_on(async {
         let handle = Emulator::start(args.config())
             .await
             .map_err(|err| match err {
@@ -109,25 +109,9 @@ pub(crate) fn run(args: &EmulatorArgs, console: &Console) -> Result<u8, Error> {
                 other => Error::Io(other.to_string()),
             })?;
         console.print(&format!("Listening on {}\n", handle.base_url()));
-        wait_for_stop_signal().await;
+        super::stop_signal().await;
         tracing::info!("emulator stopping");
         handle.shutdown().await;
         Ok(exit::SUCCESS)
     })
-}
-
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -37,6 +37,9 @@ pub struct Faults {
     pub retry_after_secs: Option<u64>,
     /// Faults for the next `/v2` requests, one each, in order, before any random fault.
     pub script: VecDeque<InjectedFault>,
+    /// Random errors, drops and lost responses hit only writes (POST, PUT, DELETE), so reads
+    /// succeed while writes fail.
+    pub writes_only: bool,
 }
 
 impl Default for Faults {
@@ -52,6 +55,7 @@ impl Default for Faults {
             max_page_size: None,
             retry_after_secs: None,
             script: VecDeque::new(),
+            writes_only: false,
         }
     }
 }
@@ -206,7 +210,7 @@ impl FaultEngine {
     }
 
     /// What to do with the next `/v2` request, made with `token` (if any).
-    pub(super) fn decide(&mut self, token: Option<&str>, now: Instant) -> Decision {
+    pub(super) fn decide(&mut self, token: Option<&str>, is_write: bool, now: Instant) -> Decision {
         let retry_after = self.faults.retry_after_secs;
         if let Some(fault) = self.faults.script.pop_front() {
             return match fault {
@@ -220,9 +224,10 @@ impl FaultEngine {
             };
         }
         // Draw every number every time, so one fault's rate does not shift the others.
-        let drop = self.rng.f64() < self.faults.drop_rate;
-        let error = self.rng.f64() < self.faults.error_rate;
-        let lost = self.rng.f64() < self.faults.lost_response_rate;
+        let eligible = is_write || !self.faults.writes_only;
+        let drop = self.rng.f64() < self.faults.drop_rate && eligible;
+        let error = self.rng.f64() < self.faults.error_rate && eligible;
+        let lost = self.rng.f64() < self.faults.lost_response_rate && eligible;
         if drop {
             return Decision::Drop;
         }
@@ -268,6 +273,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn writes_only_faults_spare_reads() {
+        let mut engine = FaultEngine::new(Faults { error_rate: 1.0, writes_only: true, ..Faults::default() });
+        let now = Instant::now();
+        assert_eq!(engine.decide(None, false, now), Decision::Pass);
+        assert!(matches!(engine.decide(None, true, now), Decision::Status { status: 500, .. }));
+    }
+
+    #[test]
     fn scripted_faults_come_first_and_in_order() {
         let mut engine = FaultEngine::new(Faults {
             script: ["429", "503", "drop", "lost-response"]
@@ -279,7 +292,7 @@ mod tests {
         });
         let now = Instant::now();
         assert_eq!(
-            engine.decide(None, now),
+            engine.decide(None, true, now),
             Decision::Status {
                 status: 429,
                 retry_after: Some(0),
@@ -287,16 +300,16 @@ mod tests {
             }
         );
         assert_eq!(
-            engine.decide(None, now),
+            engine.decide(None, true, now),
             Decision::Status {
                 status: 503,
                 retry_after: None,
                 rate_limited: false
             }
         );
-        assert_eq!(engine.decide(None, now), Decision::Drop);
-        assert_eq!(engine.decide(None, now), Decision::LostResponse);
-        assert_eq!(engine.decide(None, now), Decision::Pass);
+        assert_eq!(engine.decide(None, true, now), Decision::Drop);
+        assert_eq!(engine.decide(None, true, now), Decision::LostResponse);
+        assert_eq!(engine.decide(None, true, now), Decision::Pass);
     }
 
     #[test]
@@ -311,7 +324,7 @@ mod tests {
         let run = |faults: &Faults| {
             let mut engine = FaultEngine::new(faults.clone());
             (0..200)
-                .map(|_| engine.decide(Some("t"), now))
+                .map(|_| engine.decide(Some("t"), true, now))
                 .collect::<Vec<_>>()
         };
         let first = run(&faults);
@@ -333,17 +346,17 @@ mod tests {
             ..Faults::default()
         });
         let start = Instant::now();
-        assert_eq!(engine.decide(Some("a"), start), Decision::Pass);
-        assert_eq!(engine.decide(Some("a"), start), Decision::Pass);
+        assert_eq!(engine.decide(Some("a"), true, start), Decision::Pass);
+        assert_eq!(engine.decide(Some("a"), true, start), Decision::Pass);
         assert!(matches!(
-            engine.decide(Some("a"), start),
+            engine.decide(Some("a"), true, start),
             Decision::Status { status: 429, .. }
         ));
-        assert_eq!(engine.decide(Some("b"), start), Decision::Pass);
+        assert_eq!(engine.decide(Some("b"), true, start), Decision::Pass);
         let later = start + Duration::from_millis(500);
-        assert_eq!(engine.decide(Some("a"), later), Decision::Pass);
+        assert_eq!(engine.decide(Some("a"), true, later), Decision::Pass);
         assert!(matches!(
-            engine.decide(Some("a"), later),
+            engine.decide(Some("a"), true, later),
             Decision::Status { status: 429, .. }
         ));
     }

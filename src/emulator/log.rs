@@ -34,6 +34,9 @@ pub struct LogEntry {
     pub request_body: Option<Value>,
     /// The JSON response body, when there was one.
     pub response_body: Option<Value>,
+    /// How many `/v2` requests were being handled when this one arrived, itself included: more
+    /// than 1 shows that a client sends requests concurrently.
+    pub concurrent: usize,
 }
 
 impl LogEntry {
@@ -124,6 +127,7 @@ mod tests {
                 fault: None,
                 request_body: None,
                 response_body: None,
+                concurrent: 1,
             });
         }
         let entries = log.entries();

@@ -123,9 +123,26 @@ pub(crate) struct Shared {
     base_url: String,
     list_descriptions: bool,
     max_webhooks_per_user: usize,
+    /// `/v2` requests being handled now.
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a request as in flight until dropped.
+pub(crate) struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Shared {
+    /// Marks a request in flight; returns the guard and how many are in flight with it.
+    pub(crate) fn enter(&self) -> (InFlight<'_>, usize) {
+        let now = self.in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        (InFlight(&self.in_flight), now)
+    }
+
     fn lock_state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -224,6 +241,7 @@ impl Emulator {
             base_url: base_url.clone(),
             list_descriptions: config.list_descriptions,
             max_webhooks_per_user: config.max_webhooks_per_user,
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));

@@ -101,6 +101,7 @@ async fn handle(
     }
     let (parts, body) = request.into_parts();
     let token = request_token(&parts);
+    let (_in_flight, concurrent) = shared.enter();
     let mut entry = LogEntry {
         seq: 0,
         method: parts.method.to_string(),
@@ -133,6 +134,7 @@ async fn handle(
         fault: None,
         request_body: None,
         response_body: None,
+        concurrent,
     };
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         let error = ApiError::new(
@@ -155,7 +157,11 @@ async fn handle(
         }
         shared
             .lock_faults()
-            .decide(token.as_ref().map(|(t, _)| t.as_str()), Instant::now())
+            .decide(
+                token.as_ref().map(|(t, _)| t.as_str()),
+                parts.method != axum::http::Method::GET,
+                Instant::now(),
+            )
     } else {
         Decision::Pass
     };
