@@ -22,6 +22,9 @@ pub enum Error {
     /// A local file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// The user declined at the confirmation prompt; nothing was changed.
+    #[error("Apply cancelled: only 'yes' is accepted to approve. Nothing was changed.")]
+    Cancelled,
 }
 
 impl Error {
@@ -31,7 +34,7 @@ impl Error {
             Error::InvalidManifest(_) => exit::INVALID_MANIFEST,
             Error::Usage(_) => exit::USAGE,
             Error::Refused(_) => exit::REFUSED,
-            Error::Platform(_) | Error::Io(_) => exit::ERROR,
+            Error::Platform(_) | Error::Io(_) | Error::Cancelled => exit::ERROR,
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`render`]: the only module that writes to the terminal.
 //! - [`cli`]: parses the command line and wires everything together.
 
+pub mod apply;
 pub mod cli;
 pub mod diagnostic;
 pub mod emulator;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod exit;
 pub mod manifest;
 pub mod plan;
+pub mod refresh;
 pub mod platform;
 pub mod render;
 pub mod template;

@@ -2,7 +2,10 @@
 //! and turns its outcome into a documented exit code. This is the composition root: the only
 //! module that reads the process environment and picks concrete implementations.
 
+mod apply;
+mod connect;
 mod emulator;
+mod plan;
 mod schema;
 mod validate;
 
@@ -41,6 +44,8 @@ struct GlobalArgs {
     /// Owner of the webhooks this run manages; must agree with the manifests' `owner:`.
     #[arg(long, global = true, env = "APIFY_WEBHOOKS_OWNER", value_parser = parse_owner)]
     owner: Option<String>,
+    #[command(flatten)]
+    connect: connect::ConnectArgs,
 }
 
 /// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
@@ -60,6 +65,10 @@ fn parse_owner(s: &str) -> Result<String, String> {
 enum Command {
     /// Check manifests offline: syntax, schema, platform rules, templates, variables.
     Validate(validate::ValidateArgs),
+    /// Show what `apply` would change on the platform to match the manifests.
+    Plan(plan::PlanArgs),
+    /// Make the platform match the manifests (after showing the plan and asking).
+    Apply(apply::ApplyArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
     /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
@@ -94,6 +103,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.global.owner.as_deref(), console),
+        Command::Plan(args) => plan::run(&args, cli.global.owner.as_deref(), &cli.global.connect, console),
+        Command::Apply(args) => apply::run(&args, cli.global.owner.as_deref(), &cli.global.connect, console),
         Command::Schema(args) => schema::run(&args, console),
         Command::Emulator(args) => emulator::run(&args, console),
     }
@@ -111,6 +122,36 @@ fn load_manifests(paths: &[PathBuf], owner: Option<&str>) -> Result<Manifests, E
     let manifests = manifest::load(paths).map_err(Error::InvalidManifest)?;
     manifests.owner(owner).map_err(Error::InvalidManifest)?;
     Ok(manifests)
+}
+
+/// Runs `future` to completion on a current-thread runtime (the tool is I/O-bound; the
+/// embedded emulator shares the thread).
+fn block_on<T>(future: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    runtime()?.block_on(future)
+}
+
+/// A current-thread runtime.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Io(format!("cannot start the async runtime: {err}")))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A variable of the process environment, for `${NAME}`.

@@ -926,7 +926,7 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
     }
 
     let live_events = normalize::event_set(w.event_types.as_deref().unwrap_or_default());
-    if live_events != d.event_types {
+    if live_events != normalize::event_set(&d.event_types) {
         fields.push(FieldChange {
             field: Field::EventTypes,
             before: Some(Shown::List(live_events)),
@@ -1064,4 +1064,4 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

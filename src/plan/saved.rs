@@ -29,6 +29,8 @@ pub struct SavedPlan {
     pub manifest_digest: String,
     /// The owner.
     pub owner: String,
+    /// The manifest paths the plan was made from, as given (`apply --plan` reads them again).
+    pub paths: Vec<String>,
     /// `--force` and `--no-delete` as given.
     pub force: bool,
     /// See `force`.
@@ -128,9 +130,11 @@ fn request_bytes(change: &Change) -> Vec<u8> {
 
 impl SavedPlan {
     /// The saved form of `plan`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         plan: &Plan,
         options: PlanOptions,
+        paths: &[String],
         manifest_digest: &str,
         secrets: &[String],
         salt: &str,
@@ -143,6 +147,7 @@ impl SavedPlan {
             tool_version: tool_version.to_owned(),
             manifest_digest: manifest_digest.to_owned(),
             owner: plan.owner.clone(),
+            paths: paths.to_vec(),
             force: options.force,
             no_delete: options.no_delete,
             salt: salt.to_owned(),
@@ -230,7 +235,7 @@ mod tests {
     use super::*;
 
     fn saved(p: &Plan, digest: &str, secrets: &[String]) -> SavedPlan {
-        SavedPlan::new(p, PlanOptions::default(), digest, secrets, "salt", "0.0.0")
+        SavedPlan::new(p, PlanOptions::default(), &[], digest, secrets, "salt", "0.0.0")
     }
 
     #[test]
