@@ -3,7 +3,9 @@
 //! colour once, from `--color`, `NO_COLOR` and whether the stream is a terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod apply;
 pub mod diagnostic;
+pub mod plan;
 
 use std::io::{self, IsTerminal, Write};
 

@@ -1,0 +1,252 @@
+//! `apify-webhooks apply`: plans, shows the plan, asks for confirmation on a terminal (or takes
+//! `--auto-approve`), and carries it out; `apply --plan FILE` carries out exactly a saved plan,
+//! after checking that nothing it depends on moved.
+
+use std::io::{BufRead, IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::connect::ConnectArgs;
+use super::plan::{Prepared, SafetyArgs, compute, refusal_message, secrets};
+use crate::apply::{self, ApplyOptions, ApplyReport};
+use crate::error::Error;
+use crate::exit;
+use crate::plan::saved::{SavedPlan, Staleness};
+use crate::plan::Plan;
+use crate::render::Console;
+use crate::render::apply as render_apply;
+use crate::render::plan::{self as render_plan, PlanContext};
+
+/// Output formats of an apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ApplyFormat {
+    /// The plan, progress and a summary for people.
+    #[default]
+    Text,
+    /// A JSON report of every operation on stdout (the plan and progress go to stderr).
+    Json,
+}
+
+/// Arguments of `apply`.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// Manifest files, or directories to search for `*.yaml` and `*.yml` [default: .; with
+    /// --plan: the paths the plan was made from]
+    paths: Vec<PathBuf>,
+    /// Apply without asking (for pipelines).
+    #[arg(long)]
+    auto_approve: bool,
+    /// Apply exactly this saved plan (from `plan --out`); refused if anything it depends on
+    /// moved since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["force", "no_delete"])]
+    plan: Option<PathBuf>,
+    /// Operations in flight at once (creates are also held to 50 per second, under the
+    /// platform's 60 requests per second per resource).
+    #[arg(long, value_name = "N", default_value_t = apply::DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
+    parallelism: usize,
+    /// How to report.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    format: ApplyFormat,
+    #[command(flatten)]
+    safety: SafetyArgs,
+}
+
+/// 1 to 64.
+fn parse_parallelism(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        _ => Err("expected a number from 1 to 64".to_owned()),
+    }
+}
+
+/// Runs `apply`.
+pub(crate) fn run(args: &ApplyArgs, owner: Option<&str>, connect: &ConnectArgs, console: &Console) -> Result<u8, Error> {
+    let saved = args.plan.as_ref().map(|path| read_saved(path)).transpose()?;
+    let paths: Vec<PathBuf> = match &saved {
+        Some(s) if args.paths.is_empty() => s.paths.iter().map(PathBuf::from).collect(),
+        _ => args.paths.clone(),
+    };
+    if let (Some(saved), Some(owner)) = (&saved, owner)
+        && saved.owner != owner
+    {
+        return Err(Error::Refused(format!(
+            "Saved plan is stale: it was made for owner `{}`, not `{owner}`",
+            saved.owner
+        )));
+    }
+    let prepared = Prepared::load(&paths, owner.or(saved.as_ref().map(|s| s.owner.as_str())))?;
+    let resolved = prepared.resolve()?;
+    let secrets = secrets(&resolved);
+    let digest = prepared.manifests.digest();
+    let options = saved.as_ref().map_or_else(|| args.safety.options(), SavedPlan::options);
+
+    let runtime = super::runtime()?;
+    let connection = runtime.block_on(connect.connect())?;
+    let planned = runtime.block_on(compute(&connection.client, &resolved, &prepared.owner, options));
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(e) => {
+            runtime.block_on(connection.close());
+            return Err(e);
+        }
+    };
+
+    // What is shown: the plan, on stdout for text and on stderr for a JSON report.
+    let ctx = PlanContext {
+        color: true,
+        secrets: &secrets,
+        manifest_digest: &digest,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        saved_to: None,
+    };
+    let shown = render_plan::text(&plan, &ctx);
+    let show = |text: &str| match args.format {
+        ApplyFormat::Text => console.print(text),
+        ApplyFormat::Json => console.info(text.trim_end()),
+    };
+
+    // Stale, refused, empty or declined plans end here, before anything is written.
+    let proceed = (|| {
+        if let Some(saved) = &saved {
+            let now = SavedPlan::new(
+                &plan,
+                options,
+                &saved.paths,
+                &digest,
+                &secrets,
+                &saved.salt,
+                env!("CARGO_PKG_VERSION"),
+            );
+            let stale = saved.staleness(&now);
+            if !stale.is_empty() {
+                return Err(stale_error(&stale));
+            }
+        }
+        show(&shown);
+        if !plan.is_applicable() {
+            return Err(Error::Refused(refusal_message(&plan)));
+        }
+        if plan.is_empty() {
+            return Ok(false);
+        }
+        if saved.is_none() && !args.auto_approve && !confirm(console)? {
+            return Err(Error::Cancelled);
+        }
+        Ok(true)
+    })();
+    let report = match proceed {
+        Ok(true) => {
+            let options = ApplyOptions { parallelism: args.parallelism, ..ApplyOptions::default() };
+            runtime.block_on(execute(&connection.client, &plan, &options, console))
+        }
+        Ok(false) => ApplyReport::default(),
+        Err(e) => {
+            runtime.block_on(connection.close());
+            return Err(e);
+        }
+    };
+    runtime.block_on(connection.close());
+    match args.format {
+        ApplyFormat::Text if !plan.is_empty() => console.print(&render_apply::report(&report)),
+        ApplyFormat::Text => {}
+        ApplyFormat::Json => console.print(&render_apply::json(&report, &plan.owner)),
+    }
+    let counts = report.counts();
+    let applied = counts.added + counts.changed + counts.destroyed;
+    Ok(if report.is_complete() {
+        exit::SUCCESS
+    } else if applied > 0 {
+        exit::PARTIAL
+    } else {
+        exit::ERROR
+    })
+}
+
+/// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM.
+async fn execute(
+    client: &crate::platform::ApifyClient,
+    plan: &Plan,
+    options: &ApplyOptions,
+    console: &Console,
+) -> ApplyReport {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        let console = console.clone();
+        tokio::spawn(async move {
+            super::stop_signal().await;
+            stop.store(true, Ordering::SeqCst);
+            console.info("\nStopping: operations in flight will finish; no new ones start.");
+        })
+    };
+    let bar = progress_bar(console, plan.changes.len());
+    let report = apply::apply(client, plan, options, &stop, |outcome| {
+        let line = render_apply::progress_line(outcome);
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.println(line);
+            }
+            None => console.info(&line),
+        }
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    watcher.abort();
+    report
+}
+
+/// A progress bar on a terminal; `None` elsewhere (one line per operation instead).
+fn progress_bar(console: &Console, len: usize) -> Option<ProgressBar> {
+    if !console.stderr_is_terminal() || console.is_quiet() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} ({elapsed})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+/// Asks on the terminal; only `yes` proceeds. Without a terminal, refuses rather than hang.
+fn confirm(console: &Console) -> Result<bool, Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "apply needs confirmation, but stdin is not a terminal: pass --auto-approve (or apply a saved plan with --plan FILE)"
+                .to_owned(),
+        ));
+    }
+    let mut err = console.stderr();
+    let _ = write!(
+        err,
+        "\nDo you want to perform these actions?\n  apify-webhooks will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io(format!("cannot read the answer: {e}")))?;
+    Ok(answer.trim() == "yes")
+}
+
+fn read_saved(path: &std::path::Path) -> Result<SavedPlan, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Io(format!("cannot read the saved plan `{}`: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Usage(format!("`{}` is not a saved plan: {e}", path.display())))
+}
+
+fn stale_error(reasons: &[Staleness]) -> Error {
+    let list: Vec<String> = reasons.iter().map(|r| format!("  - {r}")).collect();
+    Error::Refused(format!(
+        "Saved plan is stale:\n{}\nRun `apify-webhooks plan --out FILE` again and review the new plan.",
+        list.join("\n")
+    ))
+}
