@@ -4,6 +4,7 @@
 #![allow(unreachable_pub, reason = "test modules share helpers through `pub`")]
 #![allow(
     clippy::format_collect,
+    clippy::format_push_string,
     reason = "readable fixtures beat allocation counts in tests"
 )]
 
@@ -13,8 +14,10 @@ mod support;
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
+mod apply;
 mod examples;
 mod fuzz;
+mod plan;
 /// The platform client against the emulator.
 mod platform;
 mod validate;

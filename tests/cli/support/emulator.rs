@@ -95,3 +95,79 @@ pub(crate) fn client(handle: &EmulatorHandle, token: &str) -> ApifyClient {
 pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
+
+/// An emulator serving from its own runtime threads, so a test can run the real binary against
+/// it with blocking calls.
+pub(crate) struct Background {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<EmulatorHandle>,
+}
+
+impl Background {
+    /// Starts an emulator with `config`.
+    pub(crate) fn start(config: EmulatorConfig) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let handle = runtime.block_on(start(config));
+        Background { runtime, handle: Some(handle) }
+    }
+
+    /// The running emulator.
+    pub(crate) fn handle(&self) -> &EmulatorHandle {
+        self.handle.as_ref().expect("running")
+    }
+
+    /// Its base URL.
+    pub(crate) fn url(&self) -> String {
+        self.handle().base_url().to_owned()
+    }
+
+    /// The whole state document.
+    pub(crate) fn state(&self) -> serde_json::Value {
+        self.handle().state_document()
+    }
+
+    /// The live webhooks of `user` in the state document.
+    pub(crate) fn webhooks_of(&self, user: &str) -> Vec<serde_json::Value> {
+        let state = self.state();
+        let user_id = state["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|u| u["username"] == user)
+            .and_then(|u| u["id"].as_str())
+            .map(str::to_owned);
+        state["webhooks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|w| w["userId"].as_str().map(str::to_owned) == user_id)
+            .cloned()
+            .collect()
+    }
+
+    /// The binary, pointed at this emulator as `acme`, with retry delays of a millisecond.
+    pub(crate) fn bin(&self) -> std::process::Command {
+        let mut cmd = super::bin();
+        cmd.env("APIFY_API_BASE_URL", self.url())
+            .env("APIFY_TOKEN", TOKEN)
+            .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1");
+        cmd
+    }
+
+    /// Runs `f` on the emulator's runtime.
+    pub(crate) fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
