@@ -56,9 +56,9 @@ pub(super) struct WebhookEntry {
     #[schemars(regex(pattern = r"^[A-Za-z0-9._/-]{1,100}$"))]
     pub(super) key: String,
 
-    /// Take over an existing webhook that this tool does not manage yet, by its ID (as shown by
-    /// `apify-webhooks export` or in Apify Console). The plan updates it to match this entry and
-    /// marks it as owned; remove the field once applied.
+    /// Take over an existing webhook that this tool does not manage yet, by its ID (as shown in
+    /// Apify Console or by `GET /v2/webhooks`). The plan updates it to match this entry and
+    /// marks it as owned; the field may stay or go once applied.
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,64}$"))]
     pub(super) adopt: Option<String>,

@@ -1,0 +1,140 @@
+//! `cargo bench --bench reconcile`: plan and apply against the emulator with 50 ms of latency on
+//! every request, run through the release binary as a user would.
+//!
+//! - plan: an account at the 100-webhook cap (100 owned webhooks on 30 Actors and tasks, 10 of
+//!   them out of date), reported as wall time and as a multiple of the latency (the number of
+//!   sequential round trips it amounts to).
+//! - apply: 100 creates, at the default parallelism and at `--parallelism 1`, reported as the
+//!   ratio of the two and as multiples of the latency.
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(clippy::format_push_string, reason = "fixture generation, not a hot path")]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use apify_webhooks::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, Faults, Seed, SeedSource};
+
+const LATENCY: Duration = Duration::from_millis(50);
+
+struct Server {
+    runtime: tokio::runtime::Runtime,
+    handle: EmulatorHandle,
+}
+
+impl Server {
+    fn start(seed: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let config = EmulatorConfig {
+            seed: SeedSource::Seed(Seed::from_yaml(seed).expect("seed")),
+            faults: Faults { latency_ms: u64::try_from(LATENCY.as_millis()).unwrap_or(50), ..Faults::default() },
+            ..EmulatorConfig::default()
+        };
+        let handle = runtime.block_on(Emulator::start(config)).expect("emulator");
+        Server { runtime, handle }
+    }
+
+    fn run(&self, dir: &Path, args: &[&str]) -> Duration {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_apify-webhooks"))
+            .current_dir(dir)
+            .env("APIFY_API_BASE_URL", self.handle.base_url())
+            .env("APIFY_TOKEN", DEFAULT_TOKEN)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("binary runs");
+        let elapsed = start.elapsed();
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        elapsed
+    }
+
+    fn stop(self) {
+        self.runtime.block_on(self.handle.shutdown());
+    }
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // plan at the cap
+    let (seed, manifest) = cap_world(100, 20, 10, true);
+    std::fs::write(dir.path().join("cap.yaml"), manifest).expect("write");
+    let server = Server::start(&seed);
+    let mut plans: Vec<Duration> = (0..7).map(|_| server.run(dir.path(), &["plan", "cap.yaml"])).collect();
+    plans.sort();
+    let plan = plans[plans.len() / 2];
+    let requests = server.handle.request_log().len() / plans.len();
+    server.stop();
+    println!(
+        "plan, 100 webhooks on 30 targets, {} ms latency: median {:.0} ms = {:.1}x the latency ({requests} requests a plan)",
+        LATENCY.as_millis(),
+        ms(plan),
+        plan.as_secs_f64() / LATENCY.as_secs_f64()
+    );
+
+    // apply: 100 creates
+    let (seed, manifest) = cap_world(100, 20, 10, false);
+    std::fs::write(dir.path().join("creates.yaml"), manifest).expect("write");
+    let mut results = Vec::new();
+    for parallelism in ["1", "4", "10", "16", "32"] {
+        let server = Server::start(&seed);
+        let took = server.run(dir.path(), &["apply", "--auto-approve", "--parallelism", parallelism, "creates.yaml"]);
+        server.stop();
+        results.push((parallelism, took));
+    }
+    let sequential = results[0].1;
+    for (parallelism, took) in &results {
+        println!(
+            "apply, 100 creates, {} ms latency, --parallelism {parallelism:>2}: {:.0} ms = {:.1}x the latency, {:.2}x faster than --parallelism 1",
+            LATENCY.as_millis(),
+            ms(*took),
+            took.as_secs_f64() / LATENCY.as_secs_f64(),
+            sequential.as_secs_f64() / took.as_secs_f64()
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Actors and tasks, and a manifest of `total` webhooks over them; with `existing`, the account
+/// already holds them all (every tenth with an old URL), without, it holds none.
+fn cap_world(total: usize, actors: usize, tasks: usize, existing: bool) -> (String, String) {
+    let mut seed = format!("users:\n  - {{username: acme, token: {DEFAULT_TOKEN}}}\nactors:\n");
+    for a in 0..actors {
+        seed.push_str(&format!("  - {{name: acme/actor-{a}}}\n"));
+    }
+    seed.push_str("tasks:\n");
+    for t in 0..tasks {
+        seed.push_str(&format!("  - {{name: acme/task-{t}, actor: acme/actor-0}}\n"));
+    }
+    let mut manifest = String::from("version: 1\n");
+    let mut webhooks = String::from("webhooks:\n");
+    for (kind, count) in [("actor", actors), ("task", tasks)] {
+        manifest.push_str(&format!("{kind}s:\n"));
+        for n in 0..count {
+            manifest.push_str(&format!("  acme/{kind}-{n}:\n"));
+            let slot = if kind == "actor" { n } else { actors + n };
+            for i in (slot..total).step_by(actors + tasks) {
+                manifest.push_str(&format!(
+                    "    - {{key: hook-{i}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/{i}'}}\n"
+                ));
+                let url = if i % 10 == 0 { "https://old.example.com" } else { "https://hooks.example.com" };
+                webhooks.push_str(&format!(
+                    "  - {{user: acme, {kind}: acme/{kind}-{n}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: '{url}/{i}', description: '[apify-webhooks owner=default key=hook-{i}]'}}\n"
+                ));
+            }
+        }
+    }
+    if existing {
+        seed.push_str(&webhooks);
+    }
+    (seed, manifest)
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job, end to end with no Apify account: plan the example manifests against the
+# embedded emulator (--local), apply them, and plan again to show that nothing is left to do.
+# Runs in a fresh temporary directory, so every run starts from an empty local account.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cargo build --quiet --manifest-path "$repo/Cargo.toml"
+bin="$repo/target/debug/apify-webhooks"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$repo/examples" "$work/"
+cd "$work"
+
+# examples/secrets.yaml reads these from the environment; the values never appear in output.
+export PAGERDUTY_ROUTING_KEY=demo-routing-key SLACK_WEBHOOK_PATH=T000/B000/demo ARCHIVE_API_TOKEN=demo-token
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+step apify-webhooks plan --local examples/
+"$bin" plan --local examples/
+step apify-webhooks apply --local --auto-approve examples/
+"$bin" apply --local --auto-approve examples/
+step apify-webhooks plan --local --detailed-exitcode examples/
+"$bin" plan --local --detailed-exitcode examples/
