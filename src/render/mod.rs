@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod diagnostic;
+pub mod plan;
 
 use std::io::{self, IsTerminal, Write};
 
