@@ -2,17 +2,33 @@
 //!
 //! - [`text()`]: Terraform's contract for the terminal — `+ ~ -` blocks, `old -> new` per field,
 //!   template diffs, drift notes, the `Plan: …` line and what was left untouched;
+//! - [`json()`]: a versioned document (`--format json`) whose schema is committed as
+//!   `schemas/plan.schema.json` ([`PLAN_SCHEMA_JSON`]);
 //!
 //! A plan carries secrets only as [`crate::plan::Shown::Sensitive`] fingerprints and never
 //! exposes [`crate::plan::Change::request`]; as a safety net every format also scrubs the values
 //! read from `${ENV}` ([`PlanContext::secrets`]) from its final text. The functions return
 //! strings: printing is the [`crate::render::Console`]'s job.
 
+mod json;
 mod text;
 
 use std::fmt;
 
 use crate::plan::Plan;
+
+pub use json::{
+    JsonAction, JsonActionReason, JsonChange, JsonConflict, JsonConflictKind, JsonField,
+    JsonFieldName, JsonFingerprint, JsonPlan, JsonRule, JsonRuleKind, JsonSensitive, JsonSummary,
+    JsonTarget, JsonTargetKind, JsonTotals, JsonValue,
+};
+
+/// The version of the JSON plan document. Minor versions only add properties (consumers must
+/// ignore unknown ones); a new major version breaks compatibility.
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// The committed schema of the JSON plan (`schemas/plan.schema.json`).
+pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");
 
 /// What a renderer needs besides the plan.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +62,23 @@ pub fn text(plan: &Plan, ctx: &PlanContext<'_>) -> String {
         }
     }
     out
+}
+
+/// The plan as a versioned JSON document: pretty, with a trailing newline.
+pub fn json(plan: &Plan, ctx: &PlanContext<'_>) -> String {
+    scrub(json::render(plan, ctx), ctx.secrets, |s| {
+        // A secret with quotes, backslashes or control characters appears escaped in JSON.
+        serde_json::to_string(s)
+            .ok()
+            .and_then(|q| Some(q.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
+            .into_iter()
+            .collect()
+    })
+}
+
+/// The JSON schema of [`json()`]'s output, as committed: pretty, with a trailing newline.
+pub fn schema_text() -> String {
+    json::schema_text()
 }
 
 impl fmt::Display for Plan {
