@@ -4,6 +4,7 @@
 //!   template diffs, drift notes, the `Plan: …` line and what was left untouched;
 //! - [`json()`]: a versioned document (`--format json`) whose schema is committed as
 //!   `schemas/plan.schema.json` ([`PLAN_SCHEMA_JSON`]);
+//! - [`markdown()`]: a pull-request comment that stays under GitHub's size limit.
 //!
 //! A plan carries secrets only as [`crate::plan::Shown::Sensitive`] fingerprints and never
 //! exposes [`crate::plan::Change::request`]; as a safety net every format also scrubs the values
@@ -11,6 +12,7 @@
 //! strings: printing is the [`crate::render::Console`]'s job.
 
 mod json;
+mod markdown;
 mod text;
 
 use std::fmt;
@@ -73,6 +75,13 @@ pub fn json(plan: &Plan, ctx: &PlanContext<'_>) -> String {
             .and_then(|q| Some(q.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
             .into_iter()
             .collect()
+    })
+}
+
+/// The plan as a pull-request comment (GitHub-flavoured Markdown, under 65,000 characters).
+pub fn markdown(plan: &Plan, ctx: &PlanContext<'_>) -> String {
+    scrub(markdown::render(plan, ctx), ctx.secrets, |s| {
+        vec![markdown::escape_cell(s), quoted_inner(s)]
     })
 }
 
