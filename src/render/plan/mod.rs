@@ -15,6 +15,9 @@ mod json;
 mod markdown;
 mod text;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 
 use crate::plan::Plan;
