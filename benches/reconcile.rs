@@ -7,13 +7,18 @@
 //! - apply: 100 creates, at the default parallelism and at `--parallelism 1`, reported as the
 //!   ratio of the two and as multiples of the latency.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
-#![allow(clippy::format_push_string, reason = "fixture generation, not a hot path")]
+#![allow(
+    clippy::format_push_string,
+    reason = "fixture generation, not a hot path"
+)]
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use apify_webhooks::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, Faults, Seed, SeedSource};
+use apify_webhooks::emulator::{
+    DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, Faults, Seed, SeedSource,
+};
 
 const LATENCY: Duration = Duration::from_millis(50);
 
@@ -24,10 +29,17 @@ struct Server {
 
 impl Server {
     fn start(seed: &str) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let config = EmulatorConfig {
             seed: SeedSource::Seed(Seed::from_yaml(seed).expect("seed")),
-            faults: Faults { latency_ms: u64::try_from(LATENCY.as_millis()).unwrap_or(50), ..Faults::default() },
+            faults: Faults {
+                latency_ms: u64::try_from(LATENCY.as_millis()).unwrap_or(50),
+                ..Faults::default()
+            },
             ..EmulatorConfig::default()
         };
         let handle = runtime.block_on(Emulator::start(config)).expect("emulator");
@@ -66,7 +78,9 @@ fn main() {
     let (seed, manifest) = cap_world(100, 20, 10, true);
     std::fs::write(dir.path().join("cap.yaml"), manifest).expect("write");
     let server = Server::start(&seed);
-    let mut plans: Vec<Duration> = (0..7).map(|_| server.run(dir.path(), &["plan", "cap.yaml"])).collect();
+    let mut plans: Vec<Duration> = (0..7)
+        .map(|_| server.run(dir.path(), &["plan", "cap.yaml"]))
+        .collect();
     plans.sort();
     let plan = plans[plans.len() / 2];
     let requests = server.handle.request_log().len() / plans.len();
@@ -84,7 +98,16 @@ fn main() {
     let mut results = Vec::new();
     for parallelism in ["1", "4", "10", "16", "32"] {
         let server = Server::start(&seed);
-        let took = server.run(dir.path(), &["apply", "--auto-approve", "--parallelism", parallelism, "creates.yaml"]);
+        let took = server.run(
+            dir.path(),
+            &[
+                "apply",
+                "--auto-approve",
+                "--parallelism",
+                parallelism,
+                "creates.yaml",
+            ],
+        );
         server.stop();
         results.push((parallelism, took));
     }
@@ -113,7 +136,9 @@ fn cap_world(total: usize, actors: usize, tasks: usize, existing: bool) -> (Stri
     }
     seed.push_str("tasks:\n");
     for t in 0..tasks {
-        seed.push_str(&format!("  - {{name: acme/task-{t}, actor: acme/actor-0}}\n"));
+        seed.push_str(&format!(
+            "  - {{name: acme/task-{t}, actor: acme/actor-0}}\n"
+        ));
     }
     let mut manifest = String::from("version: 1\n");
     let mut webhooks = String::from("webhooks:\n");
@@ -126,7 +151,11 @@ fn cap_world(total: usize, actors: usize, tasks: usize, existing: bool) -> (Stri
                 manifest.push_str(&format!(
                     "    - {{key: hook-{i}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/{i}'}}\n"
                 ));
-                let url = if i % 10 == 0 { "https://old.example.com" } else { "https://hooks.example.com" };
+                let url = if i % 10 == 0 {
+                    "https://old.example.com"
+                } else {
+                    "https://hooks.example.com"
+                };
                 webhooks.push_str(&format!(
                     "  - {{user: acme, {kind}: acme/{kind}-{n}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: '{url}/{i}', description: '[apify-webhooks owner=default key=hook-{i}]'}}\n"
                 ));

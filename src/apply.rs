@@ -120,7 +120,10 @@ pub struct ApplyOptions {
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: DEFAULT_PARALLELISM, creates_per_second: CREATES_PER_SECOND }
+        ApplyOptions {
+            parallelism: DEFAULT_PARALLELISM,
+            creates_per_second: CREATES_PER_SECOND,
+        }
     }
 }
 
@@ -149,7 +152,10 @@ struct Pacer {
 
 impl Pacer {
     fn new(per_second: u32) -> Self {
-        Pacer { interval: Duration::from_secs(1) / per_second.max(1), next: Mutex::new(None) }
+        Pacer {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(None),
+        }
     }
 
     async fn wait(&self) {
@@ -179,8 +185,11 @@ pub async fn apply<P: Platform>(
     let pacer = Arc::new(Pacer::new(options.creates_per_second));
     let parallelism = options.parallelism.max(1);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.changes.len()];
-    let (deletes, rest): (Indexed<'_>, Indexed<'_>) =
-        plan.changes.iter().enumerate().partition(|(_, c)| c.action == Action::Delete);
+    let (deletes, rest): (Indexed<'_>, Indexed<'_>) = plan
+        .changes
+        .iter()
+        .enumerate()
+        .partition(|(_, c)| c.action == Action::Delete);
     for phase in [deletes, rest] {
         let pacer = &pacer;
         let mut done = stream::iter(phase)
@@ -196,7 +205,10 @@ pub async fn apply<P: Platform>(
             outcomes[i] = Some(o);
         }
     }
-    ApplyReport { operations: outcomes.into_iter().flatten().collect(), interrupted: stop.load(Ordering::SeqCst) }
+    ApplyReport {
+        operations: outcomes.into_iter().flatten().collect(),
+        interrupted: stop.load(Ordering::SeqCst),
+    }
 }
 
 fn outcome(change: &Change, webhook_id: Option<String>, status: Status) -> Outcome {
@@ -211,15 +223,30 @@ fn outcome(change: &Change, webhook_id: Option<String>, status: Status) -> Outco
 
 fn failed(e: &PlatformError) -> Status {
     let (error_type, message) = match e {
-        PlatformError::Api { error_type, message, .. } => (error_type.clone(), message.clone()),
+        PlatformError::Api {
+            error_type,
+            message,
+            ..
+        } => (error_type.clone(), message.clone()),
         PlatformError::Transport { message, .. } => ("transport".to_owned(), message.clone()),
-        PlatformError::Decode { message, .. } => ("unexpected-response".to_owned(), message.clone()),
+        PlatformError::Decode { message, .. } => {
+            ("unexpected-response".to_owned(), message.clone())
+        }
         PlatformError::Config(message) => ("config".to_owned(), message.clone()),
     };
-    Status::Failed { http_status: e.status(), error_type, message }
+    Status::Failed {
+        http_status: e.status(),
+        error_type,
+        message,
+    }
 }
 
-async fn run_one<P: Platform>(platform: &P, plan: &Plan, change: &Change, pacer: &Pacer) -> Outcome {
+async fn run_one<P: Platform>(
+    platform: &P,
+    plan: &Plan,
+    change: &Change,
+    pacer: &Pacer,
+) -> Outcome {
     let id = change.webhook_id.as_deref().unwrap_or_default();
     let result = match &change.request {
         Request::Create(body) => {
@@ -234,7 +261,11 @@ async fn run_one<P: Platform>(platform: &P, plan: &Plan, change: &Change, pacer:
     match result {
         Ok(new_id) => outcome(change, new_id, Status::Applied),
         Err(e) => {
-            tracing::warn!("{} of `{}` failed: {e}", action_word(change.action), change.key);
+            tracing::warn!(
+                "{} of `{}` failed: {e}",
+                action_word(change.action),
+                change.key
+            );
             outcome(change, None, failed(&e))
         }
     }
@@ -257,30 +288,68 @@ mod tests {
 
     #[test]
     fn idempotency_keys_are_stable_per_plan_and_differ_across_plans() {
-        let p = plan(&[desired("k", actor("A1"))], &LiveState::default(), "me", PlanOptions::default());
-        let Request::Create(body) = &p.changes[0].request else { panic!() };
-        assert_eq!(idempotency_key(&p, body, "k"), idempotency_key(&p.clone(), body, "k"));
-        assert_ne!(idempotency_key(&p, body, "k"), idempotency_key(&p, body, "k2"));
+        let p = plan(
+            &[desired("k", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let Request::Create(body) = &p.changes[0].request else {
+            panic!()
+        };
+        assert_eq!(
+            idempotency_key(&p, body, "k"),
+            idempotency_key(&p.clone(), body, "k")
+        );
+        assert_ne!(
+            idempotency_key(&p, body, "k"),
+            idempotency_key(&p, body, "k2")
+        );
         let mut other = p.clone();
         other.live_digest = "different".into();
-        assert_ne!(idempotency_key(&p, body, "k"), idempotency_key(&other, body, "k"));
+        assert_ne!(
+            idempotency_key(&p, body, "k"),
+            idempotency_key(&other, body, "k")
+        );
         assert!(idempotency_key(&p, body, "k").starts_with("apify-webhooks-"));
     }
 
     #[test]
     fn counts_follow_outcomes() {
         let t = actor("A1");
-        let o = |action, status| Outcome { key: "k".into(), action, target: t.clone(), webhook_id: None, status };
+        let o = |action, status| Outcome {
+            key: "k".into(),
+            action,
+            target: t.clone(),
+            webhook_id: None,
+            status,
+        };
         let report = ApplyReport {
             operations: vec![
                 o(Action::Create, Status::Applied),
                 o(Action::Adopt, Status::Applied),
                 o(Action::Delete, Status::NotStarted),
-                o(Action::Update, Status::Failed { http_status: Some(500), error_type: "x".into(), message: "y".into() }),
+                o(
+                    Action::Update,
+                    Status::Failed {
+                        http_status: Some(500),
+                        error_type: "x".into(),
+                        message: "y".into(),
+                    },
+                ),
             ],
             interrupted: true,
         };
-        assert_eq!(report.counts(), Counts { added: 1, changed: 1, destroyed: 0, failed: 1, not_started: 1 });
+        assert_eq!(
+            report.counts(),
+            Counts {
+                added: 1,
+                changed: 1,
+                destroyed: 0,
+                failed: 1,
+                not_started: 1
+            }
+        );
         assert!(!report.is_complete());
     }
 }

@@ -62,7 +62,14 @@ pub async fn resolve_targets<P: Platform>(
     let mut unknown = Vec::new();
     for (t, id) in found {
         if let Some(id) = id {
-            targets.insert((t.kind, t.api_reference()), Target { kind: t.kind, id, name: t.reference.clone() });
+            targets.insert(
+                (t.kind, t.api_reference()),
+                Target {
+                    kind: t.kind,
+                    id,
+                    name: t.reference.clone(),
+                },
+            );
         } else {
             let what = match t.kind {
                 TargetKind::Actor => "Actor",
@@ -71,7 +78,9 @@ pub async fn resolve_targets<P: Platform>(
             unknown.push(
                 Diagnostic::error(format!("{what} `{}` was not found", t.reference))
                     .at(&t.label.source, t.label.span, "not found on the platform")
-                    .help(format!("check the name, and that the API token can see this {what}")),
+                    .help(format!(
+                        "check the name, and that the API token can see this {what}"
+                    )),
             );
         }
     }
@@ -79,7 +88,11 @@ pub async fn resolve_targets<P: Platform>(
         Ok(targets)
     } else {
         unknown.sort_by(|a, b| {
-            let key = |d: &Diagnostic| d.primary.as_ref().map(|l| (l.source.path().to_owned(), l.span));
+            let key = |d: &Diagnostic| {
+                d.primary
+                    .as_ref()
+                    .map(|l| (l.source.path().to_owned(), l.span))
+            };
             key(a).cmp(&key(b))
         });
         Err(RefreshError::UnknownTargets(unknown))
@@ -95,13 +108,20 @@ pub fn desired_specs(
         .iter()
         .filter_map(|r| {
             let d = r.desired;
-            let target = targets.get(&(d.target.kind, d.target.api_reference()))?.clone();
-            let secret = |v: &crate::manifest::Resolved| Secretish { value: v.value.clone(), from_env: v.from_env };
+            let target = targets
+                .get(&(d.target.kind, d.target.api_reference()))?
+                .clone();
+            let secret = |v: &crate::manifest::Resolved| Secretish {
+                value: v.value.clone(),
+                from_env: v.from_env,
+            };
             Some(DesiredSpec {
                 key: d.key.clone(),
                 target,
                 adopt: d.adopt.clone(),
-                event_types: plan::normalize::event_set(&d.event_types.iter().map(|e| e.as_str()).collect::<Vec<_>>()),
+                event_types: plan::normalize::event_set(
+                    &d.event_types.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+                ),
                 request_url: secret(&r.request_url),
                 payload_template: r.payload_template.as_ref().map(secret),
                 headers_template: r.headers_template.as_ref().map(secret),
@@ -121,12 +141,23 @@ pub async fn refresh<P: Platform>(
     declared: &[ResolvedWebhook<'_>],
     owner: &str,
 ) -> Result<(HashMap<(TargetKind, String), Target>, LiveState), RefreshError> {
-    let adopt_ids: HashSet<String> = declared.iter().filter_map(|r| r.desired.adopt.clone()).collect();
-    let (targets, webhooks) =
-        futures_util::join!(resolve_targets(platform, declared), read_webhooks(platform, owner, &adopt_ids));
+    let adopt_ids: HashSet<String> = declared
+        .iter()
+        .filter_map(|r| r.desired.adopt.clone())
+        .collect();
+    let (targets, webhooks) = futures_util::join!(
+        resolve_targets(platform, declared),
+        read_webhooks(platform, owner, &adopt_ids)
+    );
     let (targets, webhooks) = (targets?, webhooks?);
     let target_names = name_targets(platform, owner, &webhooks, &targets).await?;
-    Ok((targets, LiveState { webhooks, target_names }))
+    Ok((
+        targets,
+        LiveState {
+            webhooks,
+            target_names,
+        },
+    ))
 }
 
 /// Lists every webhook of the account and fetches in full the ones the plan may touch for
@@ -140,7 +171,11 @@ pub async fn read_webhooks<P: Platform>(
     let candidates: Vec<String> = listed
         .iter()
         .filter(|w| {
-            adopt_ids.contains(&w.id) || matches!(plan::classify(w, owner), Class::Owned { .. } | Class::Unknown)
+            adopt_ids.contains(&w.id)
+                || matches!(
+                    plan::classify(w, owner),
+                    Class::Owned { .. } | Class::Unknown
+                )
         })
         .map(|w| w.id.clone())
         .collect();
@@ -187,16 +222,21 @@ pub async fn name_targets<P: Platform>(
             to_name.push(target);
         }
     }
-    let mut names: HashMap<String, String> = known.values().map(|t| (t.id.clone(), t.name.clone())).collect();
+    let mut names: HashMap<String, String> = known
+        .values()
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .collect();
     let named: Vec<(String, Option<String>)> = stream::iter(to_name)
         .map(|(kind, id)| async move {
             let name = match kind {
-                TargetKind::Actor => {
-                    platform.get_actor(&id).await?.and_then(|a| Some(format!("{}/{}", a.username?, a.name?)))
-                }
-                TargetKind::Task => {
-                    platform.get_task(&id).await?.and_then(|t| Some(format!("{}/{}", t.username?, t.name?)))
-                }
+                TargetKind::Actor => platform
+                    .get_actor(&id)
+                    .await?
+                    .and_then(|a| Some(format!("{}/{}", a.username?, a.name?))),
+                TargetKind::Task => platform
+                    .get_task(&id)
+                    .await?
+                    .and_then(|t| Some(format!("{}/{}", t.username?, t.name?))),
             };
             Ok::<_, PlatformError>((id, name))
         })

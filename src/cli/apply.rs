@@ -15,8 +15,8 @@ use super::plan::{Prepared, SafetyArgs, compute, refusal_message, secrets};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::error::Error;
 use crate::exit;
-use crate::plan::saved::{SavedPlan, Staleness};
 use crate::plan::Plan;
+use crate::plan::saved::{SavedPlan, Staleness};
 use crate::render::Console;
 use crate::render::apply as render_apply;
 use crate::render::plan::{self as render_plan, PlanContext};
@@ -64,8 +64,17 @@ fn parse_parallelism(s: &str) -> Result<usize, String> {
 }
 
 /// Runs `apply`.
-pub(crate) fn run(args: &ApplyArgs, owner: Option<&str>, connect: &ConnectArgs, console: &Console) -> Result<u8, Error> {
-    let saved = args.plan.as_ref().map(|path| read_saved(path)).transpose()?;
+pub(crate) fn run(
+    args: &ApplyArgs,
+    owner: Option<&str>,
+    connect: &ConnectArgs,
+    console: &Console,
+) -> Result<u8, Error> {
+    let saved = args
+        .plan
+        .as_ref()
+        .map(|path| read_saved(path))
+        .transpose()?;
     let paths: Vec<PathBuf> = match &saved {
         Some(s) if args.paths.is_empty() => s.paths.iter().map(PathBuf::from).collect(),
         _ => args.paths.clone(),
@@ -82,11 +91,19 @@ pub(crate) fn run(args: &ApplyArgs, owner: Option<&str>, connect: &ConnectArgs, 
     let resolved = prepared.resolve()?;
     let secrets = secrets(&resolved);
     let digest = prepared.manifests.digest();
-    let options = saved.as_ref().map_or_else(|| args.safety.options(), SavedPlan::options);
+    let options = match &saved {
+        Some(saved) => saved.options(),
+        None => args.safety.options()?,
+    };
 
     let runtime = super::runtime()?;
     let connection = runtime.block_on(connect.connect())?;
-    let planned = runtime.block_on(compute(&connection.client, &resolved, &prepared.owner, options));
+    let planned = runtime.block_on(compute(
+        &connection.client,
+        &resolved,
+        &prepared.owner,
+        options,
+    ));
     let plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
@@ -140,7 +157,10 @@ pub(crate) fn run(args: &ApplyArgs, owner: Option<&str>, connect: &ConnectArgs, 
     })();
     let report = match proceed {
         Ok(true) => {
-            let options = ApplyOptions { parallelism: args.parallelism, ..ApplyOptions::default() };
+            let options = ApplyOptions {
+                parallelism: args.parallelism,
+                ..ApplyOptions::default()
+            };
             runtime.block_on(execute(&connection.client, &plan, &options, console))
         }
         Ok(false) => ApplyReport::default(),
@@ -208,7 +228,9 @@ fn progress_bar(console: &Console, len: usize) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} ({elapsed})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} ({elapsed})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
@@ -237,8 +259,12 @@ fn confirm(console: &Console) -> Result<bool, Error> {
 }
 
 fn read_saved(path: &std::path::Path) -> Result<SavedPlan, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Io(format!("cannot read the saved plan `{}`: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Io(format!(
+            "cannot read the saved plan `{}`: {e}",
+            path.display()
+        ))
+    })?;
     serde_json::from_str(&text)
         .map_err(|e| Error::Usage(format!("`{}` is not a saved plan: {e}", path.display())))
 }

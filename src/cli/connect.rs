@@ -8,7 +8,9 @@ use clap::Args;
 
 use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
 use crate::error::Error;
-use crate::platform::{ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs, RETRY_BASE_ENV};
+use crate::platform::{
+    ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs, RETRY_BASE_ENV,
+};
 
 /// Where `--local` keeps the emulator's state (gitignored).
 pub(crate) const LOCAL_DIR: &str = ".apify-webhooks";
@@ -17,7 +19,13 @@ pub(crate) const LOCAL_DIR: &str = ".apify-webhooks";
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
     /// Apify API base URL (plain http only on loopback).
-    #[arg(long, global = true, env = "APIFY_API_BASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "APIFY_API_BASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     api_url: Option<String>,
     /// Read the API token from FILE (instead of `APIFY_TOKEN`).
     #[arg(long, global = true, value_name = "FILE")]
@@ -65,7 +73,11 @@ impl ConnectArgs {
         })?;
         tracing::info!("using the API token from {source:?}");
         let description = config.api_url.as_str().to_owned();
-        Ok(Connection { client: ApifyClient::new(config)?, description, emulator: None })
+        Ok(Connection {
+            client: ApifyClient::new(config)?,
+            description,
+            emulator: None,
+        })
     }
 }
 
@@ -75,7 +87,11 @@ async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connectio
     std::fs::create_dir_all(dir).map_err(io)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
-        std::fs::write(&ignore, "# apify-webhooks --local state; not for version control\n*\n").map_err(io)?;
+        std::fs::write(
+            &ignore,
+            "# apify-webhooks --local state; not for version control\n*\n",
+        )
+        .map_err(io)?;
     }
     let emulator = Emulator::start(EmulatorConfig {
         seed: SeedSource::Default,
@@ -85,11 +101,16 @@ async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connectio
     .await
     .map_err(|e| Error::Io(format!("cannot start the local emulator: {e}")))?;
     let url = ApiBaseUrl::parse(emulator.base_url())?;
-    let token = ApiToken::new(DEFAULT_TOKEN).ok_or_else(|| Error::Io("the emulator has no token".to_owned()))?;
+    let token = ApiToken::new(DEFAULT_TOKEN)
+        .ok_or_else(|| Error::Io("the emulator has no token".to_owned()))?;
     let mut config = ClientConfig::new(url, token);
     if let Some(ms) = retry_base {
         config.retry.base_delay = crate::platform::retry::parse_retry_base_ms(ms)?;
     }
     let description = format!("the local emulator (state in {}/)", dir.display());
-    Ok(Connection { client: ApifyClient::new(config)?, description, emulator: Some(emulator) })
+    Ok(Connection {
+        client: ApifyClient::new(config)?,
+        description,
+        emulator: Some(emulator),
+    })
 }

@@ -103,8 +103,18 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.global.owner.as_deref(), console),
-        Command::Plan(args) => plan::run(&args, cli.global.owner.as_deref(), &cli.global.connect, console),
-        Command::Apply(args) => apply::run(&args, cli.global.owner.as_deref(), &cli.global.connect, console),
+        Command::Plan(args) => plan::run(
+            &args,
+            cli.global.owner.as_deref(),
+            &cli.global.connect,
+            console,
+        ),
+        Command::Apply(args) => apply::run(
+            &args,
+            cli.global.owner.as_deref(),
+            &cli.global.connect,
+            console,
+        ),
         Command::Schema(args) => schema::run(&args, console),
         Command::Emulator(args) => emulator::run(&args, console),
     }

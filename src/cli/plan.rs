@@ -42,8 +42,16 @@ pub(crate) struct SafetyArgs {
 }
 
 impl SafetyArgs {
-    pub(crate) fn options(self) -> PlanOptions {
-        PlanOptions { force: self.force, no_delete: self.no_delete }
+    /// The plan options, with a fresh random key for the run's hashes.
+    pub(crate) fn options(self) -> Result<PlanOptions, Error> {
+        let mut key = [0u8; 16];
+        getrandom::fill(&mut key)
+            .map_err(|e| Error::Io(format!("no randomness from the system: {e}")))?;
+        Ok(PlanOptions {
+            force: self.force,
+            no_delete: self.no_delete,
+            key,
+        })
     }
 }
 
@@ -81,13 +89,18 @@ impl Prepared {
 
     /// Substitutes `${NAME}`; fails with exit 65 listing every unset variable.
     pub(crate) fn resolve(&self) -> Result<Vec<ResolvedWebhook<'_>>, Error> {
-        self.manifests.resolve(super::env_var).map_err(Error::InvalidManifest)
+        self.manifests
+            .resolve(super::env_var)
+            .map_err(Error::InvalidManifest)
     }
 }
 
 /// Every environment value the resolved webhooks use.
 pub(crate) fn secrets(resolved: &[ResolvedWebhook<'_>]) -> Vec<String> {
-    let mut all: Vec<String> = resolved.iter().flat_map(|r| r.secrets.iter().cloned()).collect();
+    let mut all: Vec<String> = resolved
+        .iter()
+        .flat_map(|r| r.secrets.iter().cloned())
+        .collect();
     all.sort();
     all.dedup();
     all
@@ -100,19 +113,27 @@ pub(crate) async fn compute<P: Platform>(
     owner: &str,
     options: PlanOptions,
 ) -> Result<Plan, Error> {
-    let (targets, live) = refresh::refresh(platform, resolved, owner).await.map_err(|e| match e {
-        RefreshError::UnknownTargets(diagnostics) => Error::InvalidManifest(diagnostics),
-        RefreshError::Platform(e) => Error::Platform(e),
-    })?;
+    let (targets, live) =
+        refresh::refresh(platform, resolved, owner)
+            .await
+            .map_err(|e| match e {
+                RefreshError::UnknownTargets(diagnostics) => Error::InvalidManifest(diagnostics),
+                RefreshError::Platform(e) => Error::Platform(e),
+            })?;
     let desired = refresh::desired_specs(resolved, &targets);
     Ok(plan::plan(&desired, &live, owner, options))
 }
 
 /// Runs `plan`.
-pub(crate) fn run(args: &PlanArgs, owner: Option<&str>, connect: &ConnectArgs, console: &Console) -> Result<u8, Error> {
+pub(crate) fn run(
+    args: &PlanArgs,
+    owner: Option<&str>,
+    connect: &ConnectArgs,
+    console: &Console,
+) -> Result<u8, Error> {
     let prepared = Prepared::load(&args.paths, owner)?;
     let resolved = prepared.resolve()?;
-    let options = args.safety.options();
+    let options = args.safety.options()?;
     let plan = super::block_on(async {
         let connection = connect.connect().await?;
         tracing::info!("planning against {}", connection.description);
@@ -125,7 +146,15 @@ pub(crate) fn run(args: &PlanArgs, owner: Option<&str>, connect: &ConnectArgs, c
     let saved_to = match &args.out {
         Some(path) if plan.is_applicable() => {
             let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-            let saved = SavedPlan::new(&plan, options, &paths, &digest, &secrets, &new_salt(), env!("CARGO_PKG_VERSION"));
+            let saved = SavedPlan::new(
+                &plan,
+                options,
+                &paths,
+                &digest,
+                &secrets,
+                &hex::encode(options.key),
+                env!("CARGO_PKG_VERSION"),
+            );
             write_private(path, &saved)?;
             Some(path.display().to_string())
         }
@@ -150,7 +179,11 @@ pub(crate) fn run(args: &PlanArgs, owner: Option<&str>, connect: &ConnectArgs, c
         }
         return Err(Error::Refused(refusal_message(&plan)));
     }
-    Ok(if args.detailed_exitcode && !plan.is_empty() { exit::CHANGES_PENDING } else { exit::SUCCESS })
+    Ok(if args.detailed_exitcode && !plan.is_empty() {
+        exit::CHANGES_PENDING
+    } else {
+        exit::SUCCESS
+    })
 }
 
 /// One line saying why a plan cannot be applied.
@@ -160,15 +193,15 @@ pub(crate) fn refusal_message(plan: &Plan) -> String {
     format!("the plan is refused: {}", reasons.join("; "))
 }
 
-/// A random salt for the hashes of a saved plan.
-pub(crate) fn new_salt() -> String {
-    hex::encode((0..16).map(|_| fastrand::u8(..)).collect::<Vec<u8>>())
-}
-
 /// Writes `value` as JSON to `path`, readable by the owner only, atomically (a temporary file in
 /// the same directory, then a rename), so a half-written plan never exists.
 pub(crate) fn write_private(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
-    let fail = |e: &dyn std::fmt::Display| Error::Io(format!("cannot write the plan to `{}`: {e}", path.display()));
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::Io(format!(
+            "cannot write the plan to `{}`: {e}",
+            path.display()
+        ))
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

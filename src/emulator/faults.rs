@@ -274,10 +274,17 @@ mod tests {
 
     #[test]
     fn writes_only_faults_spare_reads() {
-        let mut engine = FaultEngine::new(Faults { error_rate: 1.0, writes_only: true, ..Faults::default() });
+        let mut engine = FaultEngine::new(Faults {
+            error_rate: 1.0,
+            writes_only: true,
+            ..Faults::default()
+        });
         let now = Instant::now();
         assert_eq!(engine.decide(None, false, now), Decision::Pass);
-        assert!(matches!(engine.decide(None, true, now), Decision::Status { status: 500, .. }));
+        assert!(matches!(
+            engine.decide(None, true, now),
+            Decision::Status { status: 500, .. }
+        ));
     }
 
     #[test]

@@ -139,7 +139,10 @@ impl Drop for InFlight<'_> {
 impl Shared {
     /// Marks a request in flight; returns the guard and how many are in flight with it.
     pub(crate) fn enter(&self) -> (InFlight<'_>, usize) {
-        let now = self.in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let now = self
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         (InFlight(&self.in_flight), now)
     }
 

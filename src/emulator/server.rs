@@ -155,13 +155,11 @@ async fn handle(
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        shared
-            .lock_faults()
-            .decide(
-                token.as_ref().map(|(t, _)| t.as_str()),
-                parts.method != axum::http::Method::GET,
-                Instant::now(),
-            )
+        shared.lock_faults().decide(
+            token.as_ref().map(|(t, _)| t.as_str()),
+            parts.method != axum::http::Method::GET,
+            Instant::now(),
+        )
     } else {
         Decision::Pass
     };

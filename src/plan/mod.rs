@@ -90,6 +90,10 @@ pub struct PlanOptions {
     pub force: bool,
     /// Never delete: owned webhooks no longer declared are kept.
     pub no_delete: bool,
+    /// The key of every hash the plan shows (secret fingerprints, live content hashes): random
+    /// for each run (and kept in saved plans), so a short fingerprint of a weak secret cannot be
+    /// looked up in a table built in advance.
+    pub key: [u8; 16],
 }
 
 /// The live state the plan compares against.
@@ -510,6 +514,7 @@ pub fn is_out_of_scope(w: &Webhook) -> bool {
 
 /// Computes the plan. Pure: the same inputs always give the same plan.
 pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: PlanOptions) -> Plan {
+    let key = &options.key;
     let mut untouched = Untouched::default();
     let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
@@ -538,7 +543,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     for d in desired {
         match owned.get(d.key.as_str()).map(Vec::as_slice) {
-            Some([w]) => match diff(d, w, owner, false) {
+            Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
                 Some(c) => changes.push(c),
                 None => untouched.unchanged += 1,
             },
@@ -552,7 +557,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                     Some(w) => match classify(w, owner) {
                         Class::Unmanaged | Class::Unknown => {
                             untouched.unmanaged -= 1;
-                            changes.extend(diff(d, w, owner, true));
+                            changes.extend(diff(d, w, owner, true, &live.target_names, key));
                         }
                         Class::Owned { key } => conflicts.push(Conflict::AdoptNotAdoptable {
                             key: d.key.clone(),
@@ -571,7 +576,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                         }),
                     },
                 },
-                None => changes.push(create(d, owner)),
+                None => changes.push(create(d, owner, key)),
             },
         }
     }
@@ -583,7 +588,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             untouched.kept += 1;
             continue;
         }
-        changes.push(delete(ws[0], key, &live.target_names));
+        changes.push(delete(ws[0], key, &live.target_names, &options.key));
     }
     changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
 
@@ -649,8 +654,8 @@ fn live_digest(webhooks: &[Webhook]) -> String {
     hex::encode(h.finalize())
 }
 
-/// The fingerprint of a live webhook: `modifiedAt` and a hash of its content.
-pub fn fingerprint(w: &Webhook) -> LiveFingerprint {
+/// The fingerprint of a live webhook: `modifiedAt` and a keyed hash of its content.
+pub fn fingerprint(w: &Webhook, key: &[u8; 16]) -> LiveFingerprint {
     let c = w.condition.clone().unwrap_or_default();
     let content = serde_json::json!({
         "eventTypes": normalize::event_set(w.event_types.as_deref().unwrap_or_default()),
@@ -666,42 +671,47 @@ pub fn fingerprint(w: &Webhook) -> LiveFingerprint {
     });
     LiveFingerprint {
         modified_at: w.modified_at.clone(),
-        content_hash: sha256_hex(content.to_string().as_bytes()),
+        content_hash: keyed_hex(key, content.to_string().as_bytes()),
     }
 }
 
-/// Hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// Hex SHA-256 of `bytes` under `key`.
+fn keyed_hex(key: &[u8; 16], bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(bytes);
+    hex::encode(h.finalize())
 }
 
-/// A short fingerprint of a secret: enough to see that it changed, too short to recover it.
-pub fn secret_fingerprint(value: &str) -> String {
+/// A short fingerprint of a secret under the run's key: enough to see that it changed, too
+/// short (and keyed) to recover it.
+pub fn secret_fingerprint(key: &[u8; 16], value: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"apify-webhooks/secret-fingerprint\0");
+    h.update(key);
     h.update(value.as_bytes());
     hex::encode(&h.finalize()[..4])
 }
 
-fn sensitive(value: &str, masked: Option<String>) -> Shown {
+fn sensitive(key: &[u8; 16], value: &str, masked: Option<String>) -> Shown {
     Shown::Sensitive {
         sensitive: SensitiveTag::Sensitive,
-        fingerprint: secret_fingerprint(value),
+        fingerprint: secret_fingerprint(key, value),
         masked,
     }
 }
 
 /// How a URL is shown: whole when it holds no secret; with its userinfo and query masked; or
 /// fully masked when a secret sits in its host or path.
-pub fn show_url(url: &str, from_env: bool) -> Shown {
+pub fn show_url(key: &[u8; 16], url: &str, from_env: bool) -> Shown {
     let Ok(parsed) = url::Url::parse(url) else {
-        return sensitive(url, None);
+        return sensitive(key, url, None);
     };
     let has_private =
         !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some();
     if from_env {
         // Where the secret went is unknown once substituted: keep only what cannot hold it.
-        return sensitive(url, None);
+        return sensitive(key, url, None);
     }
     if !has_private {
         return Shown::Text(url.to_owned());
@@ -719,12 +729,12 @@ pub fn show_url(url: &str, from_env: bool) -> Shown {
     if parsed.query().is_some() {
         public.push_str("?(sensitive)");
     }
-    sensitive(url, Some(public))
+    sensitive(key, url, Some(public))
 }
 
-fn show_template(value: &str, is_secret: bool) -> Shown {
+fn show_template(key: &[u8; 16], value: &str, is_secret: bool) -> Shown {
     if is_secret {
-        sensitive(value, None)
+        sensitive(key, value, None)
     } else {
         Shown::Text(value.to_owned())
     }
@@ -737,7 +747,7 @@ fn text_diff(before: Option<&str>, after: Option<&str>) -> Option<(String, Strin
 }
 
 /// The create for a declared webhook that does not exist.
-fn create(d: &DesiredSpec, owner: &str) -> Change {
+fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
     let body = create_body(d, owner);
     let mut fields = vec![
         FieldChange {
@@ -750,13 +760,13 @@ fn create(d: &DesiredSpec, owner: &str) -> Change {
         FieldChange {
             field: Field::RequestUrl,
             before: None,
-            after: Some(show_url(&d.request_url.value, d.request_url.from_env)),
+            after: Some(show_url(key, &d.request_url.value, d.request_url.from_env)),
             drift: false,
             text_diff: None,
         },
     ];
     if let Some(p) = &d.payload_template {
-        let shown = show_template(&p.value, p.from_env);
+        let shown = show_template(key, &p.value, p.from_env);
         let diff = (!p.from_env)
             .then(|| text_diff(None, Some(&p.value)))
             .flatten();
@@ -772,7 +782,7 @@ fn create(d: &DesiredSpec, owner: &str) -> Change {
         fields.push(FieldChange {
             field: Field::HeadersTemplate,
             before: None,
-            after: Some(show_template(&h.value, true)),
+            after: Some(show_template(key, &h.value, true)),
             drift: false,
             text_diff: None,
         });
@@ -856,7 +866,7 @@ fn live_target(w: &Webhook, names: &HashMap<String, String>) -> Target {
 }
 
 /// The delete of an owned webhook no longer declared.
-fn delete(w: &Webhook, key: &str, names: &HashMap<String, String>) -> Change {
+fn delete(w: &Webhook, owned_key: &str, names: &HashMap<String, String>, key: &[u8; 16]) -> Change {
     let human = w
         .description
         .as_deref()
@@ -874,7 +884,7 @@ fn delete(w: &Webhook, key: &str, names: &HashMap<String, String>) -> Change {
         },
         FieldChange {
             field: Field::RequestUrl,
-            before: Some(show_url(w.request_url.as_deref().unwrap_or(""), false)),
+            before: Some(show_url(key, w.request_url.as_deref().unwrap_or(""), false)),
             after: None,
             drift: false,
             text_diff: None,
@@ -891,17 +901,24 @@ fn delete(w: &Webhook, key: &str, names: &HashMap<String, String>) -> Change {
     }
     Change {
         action: Action::Delete,
-        key: key.to_owned(),
+        key: owned_key.to_owned(),
         target: live_target(w, names),
         webhook_id: Some(w.id.clone()),
         fields,
-        live: Some(fingerprint(w)),
+        live: Some(fingerprint(w, key)),
         request: Request::Delete,
     }
 }
 
 /// The update (or adoption) that makes `w` match `d`; `None` when it already does.
-fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change> {
+fn diff(
+    d: &DesiredSpec,
+    w: &Webhook,
+    owner: &str,
+    adopt: bool,
+    names: &HashMap<String, String>,
+    key: &[u8; 16],
+) -> Option<Change> {
     let mut fields = Vec::new();
     let mut body = WebhookUpdate::default();
     let live_condition = w.condition.clone().unwrap_or_default();
@@ -909,11 +926,10 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
     if live_condition.actor_id != wanted.actor_id
         || live_condition.actor_task_id != wanted.actor_task_id
     {
-        let names = HashMap::new();
-        let before = live_target(w, &names);
+        let before = live_target(w, names);
         fields.push(FieldChange {
             field: Field::Target,
-            before: Some(Shown::Text(format!("{} {}", before.kind, before.id))),
+            before: Some(Shown::Text(before.to_string())),
             after: Some(Shown::Text(d.target.to_string())),
             drift: false,
             text_diff: None,
@@ -941,8 +957,8 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
     if live_url != d.request_url.value {
         fields.push(FieldChange {
             field: Field::RequestUrl,
-            before: Some(show_url(live_url, d.request_url.from_env)),
-            after: Some(show_url(&d.request_url.value, d.request_url.from_env)),
+            before: Some(show_url(key, live_url, d.request_url.from_env)),
+            after: Some(show_url(key, &d.request_url.value, d.request_url.from_env)),
             drift: false,
             text_diff: None,
         });
@@ -955,8 +971,8 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
         let before = normalize::text(w.payload_template.as_deref());
         fields.push(FieldChange {
             field: Field::PayloadTemplate,
-            before: before.map(|v| show_template(v, secret)),
-            after: want_payload.map(|v| show_template(v, secret)),
+            before: before.map(|v| show_template(key, v, secret)),
+            after: want_payload.map(|v| show_template(key, v, secret)),
             drift: want_payload.is_none(),
             text_diff: if secret {
                 None
@@ -971,8 +987,9 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
     if !normalize::same_template(w.headers_template.as_deref(), want_headers) {
         fields.push(FieldChange {
             field: Field::HeadersTemplate,
-            before: normalize::text(w.headers_template.as_deref()).map(|v| show_template(v, true)),
-            after: want_headers.map(|v| show_template(v, true)),
+            before: normalize::text(w.headers_template.as_deref())
+                .map(|v| show_template(key, v, true)),
+            after: want_headers.map(|v| show_template(key, v, true)),
             drift: want_headers.is_none(),
             text_diff: None,
         });
@@ -990,7 +1007,12 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
     if live_human != want_human || trailing {
         fields.push(FieldChange {
             field: Field::Description,
-            before: normalize::text(Some(live_human)).map(|h| Shown::Text(h.to_owned())),
+            // The live description without the marker, text added after it included.
+            before: normalize::text(Some(&format!(
+                "{live_human}{}",
+                parsed.as_ref().map_or("", |m| m.trailing)
+            )))
+            .map(|h| Shown::Text(h.to_owned())),
             after: normalize::text(Some(want_human)).map(|h| Shown::Text(h.to_owned())),
             drift: trailing || (want_human.is_empty() && !live_human.is_empty()),
             text_diff: None,
@@ -1058,7 +1080,7 @@ fn diff(d: &DesiredSpec, w: &Webhook, owner: &str, adopt: bool) -> Option<Change
         target: d.target.clone(),
         webhook_id: Some(w.id.clone()),
         fields,
-        live: Some(fingerprint(w)),
+        live: Some(fingerprint(w, key)),
         request: Request::Update(body),
     })
 }

@@ -174,7 +174,13 @@ impl SavedPlan {
 
     /// The options the plan was made with.
     pub fn options(&self) -> PlanOptions {
+        let mut key = [0u8; 16];
+        if let Ok(bytes) = hex::decode(&self.salt) {
+            let n = bytes.len().min(16);
+            key[..n].copy_from_slice(&bytes[..n]);
+        }
         PlanOptions {
+            key,
             force: self.force,
             no_delete: self.no_delete,
         }
@@ -235,7 +241,15 @@ mod tests {
     use super::*;
 
     fn saved(p: &Plan, digest: &str, secrets: &[String]) -> SavedPlan {
-        SavedPlan::new(p, PlanOptions::default(), &[], digest, secrets, "salt", "0.0.0")
+        SavedPlan::new(
+            p,
+            PlanOptions::default(),
+            &[],
+            digest,
+            secrets,
+            "salt",
+            "0.0.0",
+        )
     }
 
     #[test]

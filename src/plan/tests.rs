@@ -452,16 +452,28 @@ fn secrets_are_shown_as_fingerprints_only() {
         "{shown}"
     );
     assert_eq!(
-        show_url("https://u:p@h.example.com:8443/x?y=1", false),
+        show_url(&[0; 16], "https://u:p@h.example.com:8443/x?y=1", false),
         Shown::Sensitive {
             sensitive: SensitiveTag::Sensitive,
-            fingerprint: secret_fingerprint("https://u:p@h.example.com:8443/x?y=1"),
+            fingerprint: secret_fingerprint(&[0; 16], "https://u:p@h.example.com:8443/x?y=1"),
             masked: Some("https://(sensitive)@h.example.com:8443/x?(sensitive)".into()),
         }
     );
     assert_eq!(
-        show_url("https://h.example.com/x", false),
+        show_url(&[0; 16], "https://h.example.com/x", false),
         Shown::Text("https://h.example.com/x".into())
+    );
+}
+
+#[test]
+fn fingerprints_depend_on_the_run_key() {
+    assert_ne!(
+        secret_fingerprint(&[0; 16], "hunter2"),
+        secret_fingerprint(&[1; 16], "hunter2")
+    );
+    assert_eq!(
+        secret_fingerprint(&[1; 16], "hunter2"),
+        secret_fingerprint(&[1; 16], "hunter2")
     );
 }
 
@@ -629,7 +641,7 @@ proptest! {
 
     #[test]
     fn plans_touch_only_owned_or_adopted_webhooks_and_converge((desired, live) in arb_world(), force in any::<bool>()) {
-        let options = PlanOptions { force, no_delete: false };
+        let options = PlanOptions { force, ..PlanOptions::default() };
         let p = plan(&desired, &state(live.clone()), "me", options);
 
         // Never touches a webhook that is not owned, unless an entry adopts it.

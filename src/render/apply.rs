@@ -21,7 +21,11 @@ fn paint(style: Style, text: &str) -> String {
 pub fn progress_line(o: &Outcome) -> String {
     let green = AnsiColor::Green.on_default();
     let red = AnsiColor::Red.on_default().bold();
-    let id = o.webhook_id.as_deref().map(|id| format!(" [id={id}]")).unwrap_or_default();
+    let id = o
+        .webhook_id
+        .as_deref()
+        .map(|id| format!(" [id={id}]"))
+        .unwrap_or_default();
     let what = match (&o.status, o.action) {
         (Status::Applied, Action::Create) => paint(green, "Creation complete"),
         (Status::Applied, Action::Update) => paint(green, "Modifications complete"),
@@ -31,8 +35,14 @@ pub fn progress_line(o: &Outcome) -> String {
         (Status::NotStarted, _) => "Not started (interrupted)".to_owned(),
     };
     let error = match &o.status {
-        Status::Failed { http_status, error_type, message } => {
-            let status = http_status.map(|s| format!("HTTP {s} ")).unwrap_or_default();
+        Status::Failed {
+            http_status,
+            error_type,
+            message,
+        } => {
+            let status = http_status
+                .map(|s| format!("HTTP {s} "))
+                .unwrap_or_default();
             format!(": {status}{error_type}: {message}")
         }
         _ => String::new(),
@@ -58,15 +68,26 @@ pub fn report(report: &ApplyReport) -> String {
     let counts = report.counts();
     if !report.is_complete() && !report.operations.is_empty() {
         out.push_str("\nOperations:\n");
-        let key_width = report.operations.iter().map(|o| o.key.len()).max().unwrap_or(0);
+        let key_width = report
+            .operations
+            .iter()
+            .map(|o| o.key.len())
+            .max()
+            .unwrap_or(0);
         for o in &report.operations {
             let (outcome, detail) = match &o.status {
                 Status::Applied => ("applied".to_owned(), String::new()),
-                Status::Failed { http_status, error_type, message } => (
+                Status::Failed {
+                    http_status,
+                    error_type,
+                    message,
+                } => (
                     "FAILED".to_owned(),
                     format!(
                         "  {}{error_type}: {message}",
-                        http_status.map(|s| format!("HTTP {s} ")).unwrap_or_default()
+                        http_status
+                            .map(|s| format!("HTTP {s} "))
+                            .unwrap_or_default()
                     ),
                 ),
                 Status::NotStarted => ("not started".to_owned(), String::new()),
@@ -87,13 +108,22 @@ pub fn report(report: &ApplyReport) -> String {
 
 /// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`, or its incomplete form.
 pub fn summary(c: &Counts, complete: bool) -> String {
-    let resources = format!("Resources: {} added, {} changed, {} destroyed", c.added, c.changed, c.destroyed);
+    let resources = format!(
+        "Resources: {} added, {} changed, {} destroyed",
+        c.added, c.changed, c.destroyed
+    );
     if complete {
-        paint(AnsiColor::Green.on_default().bold(), &format!("Apply complete! {resources}.")) + "\n"
+        paint(
+            AnsiColor::Green.on_default().bold(),
+            &format!("Apply complete! {resources}."),
+        ) + "\n"
     } else {
         let head = paint(
             AnsiColor::Red.on_default().bold(),
-            &format!("Apply incomplete! {resources}; {} failed, {} not started.", c.failed, c.not_started),
+            &format!(
+                "Apply incomplete! {resources}; {} failed, {} not started.",
+                c.failed, c.not_started
+            ),
         );
         format!("{head}\nRun apply again to finish: it plans from the live state and converges.\n")
     }
@@ -136,7 +166,11 @@ mod tests {
         Outcome {
             key: key.into(),
             action,
-            target: Target { kind: TargetKind::Actor, id: "A1".into(), name: "acme/a".into() },
+            target: Target {
+                kind: TargetKind::Actor,
+                id: "A1".into(),
+                name: "acme/a".into(),
+            },
             webhook_id: Some("W1".into()),
             status,
         }
@@ -144,14 +178,24 @@ mod tests {
 
     #[test]
     fn a_complete_apply_ends_with_terraforms_line() {
-        let r = ApplyReport { operations: vec![outcome("k", Action::Create, Status::Applied)], interrupted: false };
+        let r = ApplyReport {
+            operations: vec![outcome("k", Action::Create, Status::Applied)],
+            interrupted: false,
+        };
         let text = anstream::adapter::strip_str(&report(&r)).to_string();
-        assert_eq!(text, "\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n");
+        assert_eq!(
+            text,
+            "\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"
+        );
     }
 
     #[test]
     fn a_partial_apply_lists_every_operation_with_its_error() {
-        let failed = Status::Failed { http_status: Some(500), error_type: "internal-server-error".into(), message: "boom".into() };
+        let failed = Status::Failed {
+            http_status: Some(500),
+            error_type: "internal-server-error".into(),
+            message: "boom".into(),
+        };
         let r = ApplyReport {
             operations: vec![
                 outcome("a", Action::Update, Status::Applied),
@@ -162,8 +206,13 @@ mod tests {
         };
         let text = anstream::adapter::strip_str(&report(&r)).to_string();
         insta::assert_snapshot!(text);
-        assert!(text.contains("b  delete  W1                 FAILED  HTTP 500 internal-server-error: boom"));
+        assert!(text.contains(
+            "b  delete  W1                 FAILED  HTTP 500 internal-server-error: boom"
+        ));
         let line = anstream::adapter::strip_str(&progress_line(&r.operations[1])).to_string();
-        assert_eq!(line, "webhook.b: Failed [id=W1]: HTTP 500 internal-server-error: boom");
+        assert_eq!(
+            line,
+            "webhook.b: Failed [id=W1]: HTTP 500 internal-server-error: boom"
+        );
     }
 }

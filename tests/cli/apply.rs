@@ -12,8 +12,13 @@ use crate::support::emulator::Background;
 use crate::support::run;
 
 /// The webhooks a run must never touch in the scenario: unmanaged, foreign, out of scope.
-const UNTOUCHABLE: [&str; 5] =
-    ["Unmanaged00000001", "Foreign0000000001", "AdHoc000000000001", "Slack000000000001", "Integration000001"];
+const UNTOUCHABLE: [&str; 5] = [
+    "Unmanaged00000001",
+    "Foreign0000000001",
+    "AdHoc000000000001",
+    "Slack000000000001",
+    "Integration000001",
+];
 
 fn by_id<'a>(webhooks: &'a [Value], id: &str) -> Option<&'a Value> {
     webhooks.iter().find(|w| w["id"] == id)
@@ -26,10 +31,19 @@ fn apply_converges_and_leaves_every_other_webhook_byte_for_byte() {
     let other_user = server.webhooks_of("other");
     let out = run(scenario_cmd(&server).args(["apply", "--auto-approve", "manifests"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+        "{}",
+        out.stdout
+    );
 
     let again = run(scenario_cmd(&server).args(["plan", "manifests", "--detailed-exitcode"]));
-    assert_eq!(again.code, 0, "apply then plan gives no changes:\n{}", again.stdout);
+    assert_eq!(
+        again.code, 0,
+        "apply then plan gives no changes:\n{}",
+        again.stdout
+    );
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 
     let after = server.webhooks_of("acme");
@@ -39,17 +53,29 @@ fn apply_converges_and_leaves_every_other_webhook_byte_for_byte() {
     assert_eq!(server.webhooks_of("other"), other_user);
     assert!(by_id(&after, "DeleteMe000000001").is_none());
     let adopted = by_id(&after, "AdoptMe0000000001").unwrap();
-    assert_eq!(adopted["description"], "Crawl finished [apify-webhooks owner=team key=crawl/done]");
+    assert_eq!(
+        adopted["description"],
+        "Crawl finished [apify-webhooks owner=team key=crawl/done]"
+    );
     assert!(no_duplicate_keys(&after));
 }
 
 #[test]
 fn without_a_terminal_apply_refuses_instead_of_waiting() {
     let server = scenario();
-    let out = run(scenario_cmd(&server).args(["apply", "manifests"]).stdin(Stdio::null()));
+    let out = run(scenario_cmd(&server)
+        .args(["apply", "manifests"])
+        .stdin(Stdio::null()));
     assert_eq!(out.code, 64, "{}", out.stderr);
     assert!(out.stderr.contains("pass --auto-approve"), "{}", out.stderr);
-    assert!(server.handle().request_log().iter().all(|e| e.method == "GET"), "nothing was written");
+    assert!(
+        server
+            .handle()
+            .request_log()
+            .iter()
+            .all(|e| e.method == "GET"),
+        "nothing was written"
+    );
 }
 
 /// Runs apply on a pseudo-terminal (util-linux `script`), typing `answer` at the prompt.
@@ -58,7 +84,10 @@ fn apply_on_a_terminal(server: &Background, answer: &str) -> crate::support::Out
     use std::io::Write as _;
     let bin = env!("CARGO_BIN_EXE_apify-webhooks");
     let scenario = crate::plan::scenario_cmd(server);
-    let env: Vec<_> = scenario.get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))).collect();
+    let env: Vec<_> = scenario
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
     let mut child = std::process::Command::new("script")
         .args(["-qec", &format!("{bin} apply manifests"), "/dev/null"])
         .current_dir(scenario_dir())
@@ -69,7 +98,12 @@ fn apply_on_a_terminal(server: &Background, answer: &str) -> crate::support::Out
         .stderr(Stdio::piped())
         .spawn()
         .expect("util-linux `script` runs the terminal test");
-    child.stdin.take().unwrap().write_all(format!("{answer}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{answer}\n").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     crate::support::Output {
         code: out.status.code().unwrap_or(-1),
@@ -83,10 +117,21 @@ fn apply_on_a_terminal(server: &Background, answer: &str) -> crate::support::Out
 fn on_a_terminal_only_yes_proceeds() {
     let server = scenario();
     let out = apply_on_a_terminal(&server, "y");
-    assert!(out.stdout.contains("Do you want to perform these actions?"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Do you want to perform these actions?"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("Apply cancelled"), "{}", out.stdout);
-    assert!(server.handle().request_log().iter().all(|e| e.method == "GET"), "nothing was written");
+    assert!(
+        server
+            .handle()
+            .request_log()
+            .iter()
+            .all(|e| e.method == "GET"),
+        "nothing was written"
+    );
 
     let out = apply_on_a_terminal(&server, "yes");
     assert_eq!(out.code, 0, "{}", out.stdout);
@@ -101,7 +146,11 @@ fn busy_world() -> (Background, tempfile::TempDir) {
     let extra: String = (0..30)
         .map(|i| format!("    - {{key: extra-{i}, eventTypes: [ACTOR.RUN.SUCCEEDED], requestUrl: 'https://extra.example.com/{i}'}}\n"))
         .collect();
-    let manifest = manifest.replacen("actors:\n", &format!("actors:\n  acme~actor-1:\n{extra}"), 1);
+    let manifest = manifest.replacen(
+        "actors:\n",
+        &format!("actors:\n  acme~actor-1:\n{extra}"),
+        1,
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("m.yaml"), manifest).unwrap();
     let server = Background::start(EmulatorConfig {
@@ -113,61 +162,112 @@ fn busy_world() -> (Background, tempfile::TempDir) {
 
 #[test]
 fn under_faults_apply_finishes_or_reports_exactly_and_a_rerun_converges() {
-    let (server, dir) = busy_world();
     for (round, faults) in [
-        (1, Faults { seed: 7, error_rate: 0.3, drop_rate: 0.05, lost_response_rate: 0.05, rate_limit: Some(40.0), ..Faults::default() }),
+        (
+            1,
+            Faults {
+                seed: 7,
+                error_rate: 0.3,
+                drop_rate: 0.05,
+                lost_response_rate: 0.05,
+                rate_limit: Some(40.0),
+                ..Faults::default()
+            },
+        ),
         // Reads pass, so the plan is made; writes fail often enough that some fail for good.
-        (2, Faults { seed: 8, error_rate: 0.9, drop_rate: 0.05, writes_only: true, ..Faults::default() }),
+        (
+            2,
+            Faults {
+                seed: 8,
+                error_rate: 0.9,
+                drop_rate: 0.05,
+                writes_only: true,
+                ..Faults::default()
+            },
+        ),
     ] {
+        let (server, dir) = busy_world();
         server.handle().set_faults(faults).unwrap();
-        let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "--format", "json", "m.yaml"]));
-        assert!(matches!(out.code, 0 | 1 | 4), "round {round}: exit {}\n{}", out.code, out.stderr);
+        let out = run(server.bin().current_dir(dir.path()).args([
+            "apply",
+            "--auto-approve",
+            "--format",
+            "json",
+            "m.yaml",
+        ]));
+        assert!(
+            matches!(out.code, 0 | 1 | 4),
+            "round {round}: exit {}\n{}",
+            out.code,
+            out.stderr
+        );
+        server.handle().set_faults(Faults::default()).unwrap();
         if out.code == 1 && out.stdout.is_empty() {
             // The reads failed for good before anything was changed (possible at 30%).
             assert!(out.stderr.contains("error:"), "{}", out.stderr);
-            continue;
+        } else {
+            let report: Value =
+                serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+            let ops = report["operations"].as_array().unwrap();
+            assert_eq!(ops.len(), 33, "30 creates and 3 updates");
+            let failed = ops.iter().filter(|o| o["status"] == "failed").count();
+            let applied = ops.iter().filter(|o| o["status"] == "applied").count();
+            assert_eq!(report["counts"]["failed"], failed);
+            assert_eq!(
+                out.code == 0,
+                failed == 0,
+                "round {round}: exit 0 exactly when nothing failed"
+            );
+            if out.code == 4 {
+                assert!(applied > 0 && failed > 0);
+            }
+            if round == 2 {
+                // Each write fails for good with a chance of about 0.4: some do, some do not.
+                assert_eq!(out.code, 4, "{}", out.stderr);
+                assert!(
+                    out.stderr.contains("Failed"),
+                    "progress shows the failures: {}",
+                    out.stderr
+                );
+            }
+            // Every operation reported applied is in effect.
+            let live = server.webhooks_of("acme");
+            for op in ops.iter().filter(|o| o["status"] == "applied") {
+                let key = op["key"].as_str().unwrap();
+                assert!(keys_in(&live).iter().any(|k| k == key), "{key} missing");
+                if op["action"] == "create" {
+                    let id = op["webhook_id"].as_str().unwrap();
+                    assert!(by_id(&live, id).is_some(), "created {key} as {id}");
+                }
+            }
+            for op in ops.iter().filter(|o| o["status"] == "failed") {
+                assert!(
+                    op["error_type"].is_string() && op["message"].is_string(),
+                    "{op}"
+                );
+            }
+            assert!(
+                no_duplicate_keys(&live),
+                "round {round}: a key exists twice"
+            );
         }
-        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
-        let ops = report["operations"].as_array().unwrap();
-        let failed = ops.iter().filter(|o| o["status"] == "failed").count();
-        let applied = ops.iter().filter(|o| o["status"] == "applied").count();
-        assert_eq!(report["counts"]["failed"], failed);
-        assert_eq!(out.code == 0, failed == 0, "round {round}: exit 0 exactly when nothing failed");
-        if out.code == 4 {
-            assert!(applied > 0 && failed > 0);
-        }
-        if round == 2 {
-            // Each write fails for good with a chance of about 0.4: some do, some do not.
-            assert_eq!(out.code, 4, "{}", out.stderr);
-            assert!(out.stderr.contains("Failed"), "progress shows the failures: {}", out.stderr);
-        }
-        // Every operation reported applied is in effect.
-        server.handle().set_faults(Faults::default()).unwrap();
+        // Without faults, one more apply finishes the job.
+        let out =
+            run(server
+                .bin()
+                .current_dir(dir.path())
+                .args(["apply", "--auto-approve", "m.yaml"]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let out = run(server.bin().current_dir(dir.path()).args([
+            "plan",
+            "m.yaml",
+            "--detailed-exitcode",
+        ]));
+        assert_eq!(out.code, 0, "{}", out.stdout);
         let live = server.webhooks_of("acme");
-        for op in ops.iter().filter(|o| o["status"] == "applied") {
-            let key = op["key"].as_str().unwrap();
-            match op["action"].as_str().unwrap() {
-                "delete" => assert!(!keys_in(&live).iter().any(|k| k == key), "{key} still exists"),
-                _ => assert!(keys_in(&live).iter().any(|k| k == key), "{key} missing"),
-            }
-            if op["action"] == "create" {
-                let id = op["webhook_id"].as_str().unwrap();
-                assert!(by_id(&live, id).is_some(), "created {key} as {id}");
-            }
-        }
-        for op in ops.iter().filter(|o| o["status"] == "failed") {
-            assert!(op["error_type"].is_string() && op["message"].is_string(), "{op}");
-        }
-        assert!(no_duplicate_keys(&live), "round {round}: a key exists twice");
+        assert_eq!(keys_in(&live).len(), 60);
+        assert!(no_duplicate_keys(&live));
     }
-    // Without faults, one more apply finishes the job.
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "m.yaml"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(server.bin().current_dir(dir.path()).args(["plan", "m.yaml", "--detailed-exitcode"]));
-    assert_eq!(out.code, 0, "{}", out.stdout);
-    let live = server.webhooks_of("acme");
-    assert_eq!(keys_in(&live).len(), 60);
-    assert!(no_duplicate_keys(&live));
 }
 
 /// Waits until `ready` holds, polling; panics after `limit`.
@@ -180,13 +280,24 @@ fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) {
 }
 
 fn posts(server: &Background) -> usize {
-    server.handle().request_log().iter().filter(|e| e.method == "POST" && e.path == "/v2/webhooks").count()
+    server
+        .handle()
+        .request_log()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path == "/v2/webhooks")
+        .count()
 }
 
 #[test]
 fn a_run_killed_mid_apply_is_finished_by_the_next_one_without_duplicates() {
     let (server, dir) = busy_world();
-    server.handle().set_faults(Faults { latency_ms: 150, ..Faults::default() }).unwrap();
+    server
+        .handle()
+        .set_faults(Faults {
+            latency_ms: 150,
+            ..Faults::default()
+        })
+        .unwrap();
     let mut child = server
         .bin()
         .current_dir(dir.path())
@@ -202,12 +313,19 @@ fn a_run_killed_mid_apply_is_finished_by_the_next_one_without_duplicates() {
     assert!(keys_in(&partial).len() < 60, "the kill came mid-run");
 
     server.handle().set_faults(Faults::default()).unwrap();
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "m.yaml"]));
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["apply", "--auto-approve", "m.yaml"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let live = server.webhooks_of("acme");
     assert_eq!(keys_in(&live).len(), 60);
     assert!(no_duplicate_keys(&live));
-    let out = run(server.bin().current_dir(dir.path()).args(["plan", "m.yaml", "--detailed-exitcode"]));
+    let out =
+        run(server
+            .bin()
+            .current_dir(dir.path())
+            .args(["plan", "m.yaml", "--detailed-exitcode"]));
     assert_eq!(out.code, 0);
 }
 
@@ -215,7 +333,13 @@ fn a_run_killed_mid_apply_is_finished_by_the_next_one_without_duplicates() {
 #[test]
 fn a_stop_signal_lets_in_flight_operations_finish_and_reports_the_rest() {
     let (server, dir) = busy_world();
-    server.handle().set_faults(Faults { latency_ms: 150, ..Faults::default() }).unwrap();
+    server
+        .handle()
+        .set_faults(Faults {
+            latency_ms: 150,
+            ..Faults::default()
+        })
+        .unwrap();
     let child = server
         .bin()
         .current_dir(dir.path())
@@ -225,16 +349,27 @@ fn a_stop_signal_lets_in_flight_operations_finish_and_reports_the_rest() {
         .spawn()
         .unwrap();
     wait_until(Duration::from_secs(30), || posts(&server) >= 2);
-    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(4), "some applied, some not: exit 4\n{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "some applied, some not: exit 4\n{stdout}"
+    );
     assert!(stdout.contains("Interrupted"), "{stdout}");
     assert!(stdout.contains("not started"), "{stdout}");
     // In-flight requests were allowed to finish: every POST the platform saw got an answer.
     let log = server.handle().request_log();
-    assert!(log.iter().filter(|e| e.method == "POST").all(|e| e.status.is_some()));
+    assert!(
+        log.iter()
+            .filter(|e| e.method == "POST")
+            .all(|e| e.status.is_some())
+    );
 }
 
 #[test]
@@ -242,10 +377,21 @@ fn a_saved_plan_applies_when_nothing_moved() {
     let server = scenario();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("p.json");
-    assert_eq!(run(scenario_cmd(&server).args(["plan", "manifests", "--out"]).arg(&file)).code, 0);
+    assert_eq!(
+        run(scenario_cmd(&server)
+            .args(["plan", "manifests", "--out"])
+            .arg(&file))
+        .code,
+        0
+    );
     let out = run(scenario_cmd(&server).args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+        "{}",
+        out.stdout
+    );
     let out = run(scenario_cmd(&server).args(["plan", "manifests", "--detailed-exitcode"]));
     assert_eq!(out.code, 0);
 }
@@ -255,7 +401,13 @@ fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
     let server = scenario();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("p.json");
-    assert_eq!(run(scenario_cmd(&server).args(["plan", "manifests", "--out"]).arg(&file)).code, 0);
+    assert_eq!(
+        run(scenario_cmd(&server)
+            .args(["plan", "manifests", "--out"])
+            .arg(&file))
+        .code,
+        0
+    );
     // Someone edits a webhook of the plan in the Console.
     let status = server.block_on(async {
         crate::support::emulator::http()
@@ -272,7 +424,12 @@ fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
     let out = run(scenario_cmd(&server).args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("Saved plan is stale"), "{}", out.stderr);
-    assert!(out.stderr.contains("webhook UpdateMe000000001 (`prices/succeeded`) changed on the platform"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("webhook UpdateMe000000001 (`prices/succeeded`) changed on the platform"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(server.state(), before, "nothing was applied");
 }
 
@@ -290,24 +447,48 @@ fn a_saved_plan_is_stale_after_a_manifest_edit() {
         c.current_dir(dir.path());
         c
     };
-    assert_eq!(run(cmd().args(["plan", "manifests", "--out"]).arg(&file)).code, 0);
-    std::fs::write(manifests.join("webhooks.yaml"), original.replace("Scraper alerts", "Scraper alarms")).unwrap();
+    assert_eq!(
+        run(cmd().args(["plan", "manifests", "--out"]).arg(&file)).code,
+        0
+    );
+    std::fs::write(
+        manifests.join("webhooks.yaml"),
+        original.replace("Scraper alerts", "Scraper alarms"),
+    )
+    .unwrap();
     let out = run(cmd().args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("Saved plan is stale"), "{}", out.stderr);
-    assert!(out.stderr.contains("the manifests changed since the plan was saved"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the manifests changed since the plan was saved"),
+        "{}",
+        out.stderr
+    );
     // A secret that changed makes it stale too.
     std::fs::write(manifests.join("webhooks.yaml"), &original).unwrap();
-    let out = run(cmd().env("ARCHIVE_TOKEN", "rotated-token-value").args(["apply", "--plan"]).arg(&file));
+    let out = run(cmd()
+        .env("ARCHIVE_TOKEN", "rotated-token-value")
+        .args(["apply", "--plan"])
+        .arg(&file));
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("a value read from the environment changed"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("a value read from the environment changed"),
+        "{}",
+        out.stderr
+    );
 }
 
 fn deletion_world(owned: usize, declared: usize) -> (Background, tempfile::TempDir) {
     let (seed, _) = cap_scenario(owned, 5, 0);
     let (_, manifest) = cap_scenario(declared, 5, 0);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("m.yaml"), manifest.replace("new.example.com", "hooks.example.com")).unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        manifest.replace("new.example.com", "hooks.example.com"),
+    )
+    .unwrap();
     let server = Background::start(EmulatorConfig {
         seed: SeedSource::Seed(Seed::from_yaml(&seed).unwrap()),
         ..EmulatorConfig::default()
@@ -318,16 +499,43 @@ fn deletion_world(owned: usize, declared: usize) -> (Background, tempfile::TempD
 #[test]
 fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
     let (server, dir) = deletion_world(20, 10);
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "m.yaml"]));
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["apply", "--auto-approve", "m.yaml"]));
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("Too many deletes: 50.00% is over 30.00% (10 of 20 owned webhooks); --force required"), "{}", out.stderr);
-    assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 20, "nothing was deleted");
+    assert!(
+        out.stderr.contains(
+            "Too many deletes: 50.00% is over 30.00% (10 of 20 owned webhooks); --force required"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        keys_in(&server.webhooks_of("acme")).len(),
+        20,
+        "nothing was deleted"
+    );
 
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "--no-delete", "m.yaml"]));
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "apply",
+        "--auto-approve",
+        "--no-delete",
+        "m.yaml",
+    ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 20, "--no-delete never deletes");
+    assert_eq!(
+        keys_in(&server.webhooks_of("acme")).len(),
+        20,
+        "--no-delete never deletes"
+    );
 
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "--force", "m.yaml"]));
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "apply",
+        "--auto-approve",
+        "--force",
+        "m.yaml",
+    ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("10 destroyed"), "{}", out.stdout);
     assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 10);
@@ -337,8 +545,16 @@ fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
 fn an_empty_manifest_set_does_not_wipe_owned_webhooks() {
     let (server, dir) = deletion_world(3, 0);
     std::fs::write(dir.path().join("m.yaml"), "version: 1\n").unwrap();
-    let out = run(server.bin().current_dir(dir.path()).args(["apply", "--auto-approve", "m.yaml"]));
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["apply", "--auto-approve", "m.yaml"]));
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("The manifests declare no webhooks, but 3 owned webhooks exist"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("The manifests declare no webhooks, but 3 owned webhooks exist"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 3);
 }

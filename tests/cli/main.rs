@@ -10,11 +10,11 @@
 
 mod support;
 
+mod apply;
 /// Bodies against the official OpenAPI schemas.
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
-mod apply;
 mod examples;
 mod fuzz;
 mod plan;

@@ -353,6 +353,7 @@ fn refused_plan(force: bool) -> Plan {
         PlanOptions {
             force,
             no_delete: false,
+            ..PlanOptions::default()
         },
     )
 }
@@ -483,6 +484,7 @@ fn no_delete_counts_the_kept_webhooks() {
         PlanOptions {
             force: false,
             no_delete: true,
+            ..PlanOptions::default()
         },
     );
     let out = text(&p, &ctx(&[]));
@@ -499,6 +501,7 @@ fn no_delete_counts_the_kept_webhooks() {
         PlanOptions {
             force: false,
             no_delete: true,
+            ..PlanOptions::default()
         },
     );
     assert!(text(&one, &ctx(&[])).ends_with(

@@ -112,7 +112,10 @@ impl Background {
             .build()
             .expect("a runtime");
         let handle = runtime.block_on(start(config));
-        Background { runtime, handle: Some(handle) }
+        Background {
+            runtime,
+            handle: Some(handle),
+        }
     }
 
     /// The running emulator.
