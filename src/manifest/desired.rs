@@ -246,10 +246,9 @@ impl Manifests {
                         from_env |= r.from_env;
                         r.value
                     });
-                    Resolved {
-                        value: value.to_string(),
-                        from_env,
-                    }
+                    // Pretty, so the template reads well in plans and in Apify Console.
+                    let value = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+                    Resolved { value, from_env }
                 }
             });
             let headers_template = desired.headers_template.as_ref().map(|h| match &h.value {
