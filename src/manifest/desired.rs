@@ -247,7 +247,8 @@ impl Manifests {
                         r.value
                     });
                     // Pretty, so the template reads well in plans and in Apify Console.
-                    let value = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+                    let value =
+                        serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
                     Resolved { value, from_env }
                 }
             });

@@ -256,6 +256,15 @@ impl Change {
     pub fn has_drift(&self) -> bool {
         self.fields.iter().any(|f| f.drift)
     }
+
+    /// The API names of the fields that are drift.
+    pub fn drift_fields(&self) -> Vec<&'static str> {
+        self.fields
+            .iter()
+            .filter(|f| f.drift)
+            .map(|f| f.field.name())
+            .collect()
+    }
 }
 
 /// Why the plan may not be applied.

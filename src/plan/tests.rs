@@ -38,7 +38,7 @@ pub(crate) fn desired(key: &str, target: Target) -> DesiredSpec {
 }
 
 /// The webhook the platform holds after creating `d` for `owner`.
-fn live_of(id: &str, d: &DesiredSpec, owner: &str) -> Webhook {
+pub(crate) fn live_of(id: &str, d: &DesiredSpec, owner: &str) -> Webhook {
     let mut w = Webhook {
         id: id.to_owned(),
         modified_at: Some("2026-01-01T00:00:00.000Z".into()),

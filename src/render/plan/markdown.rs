@@ -214,12 +214,7 @@ fn drift_note(plan: &Plan) -> String {
         "> [!NOTE]\n> Values set outside the manifests were found and will be reverted:\n"
             .to_owned();
     for c in drifted {
-        let fields: Vec<&str> = c
-            .fields
-            .iter()
-            .filter(|f| f.drift)
-            .map(|f| f.field.name())
-            .collect();
+        let fields = c.drift_fields();
         let _ = writeln!(
             out,
             "> - {}: {}",

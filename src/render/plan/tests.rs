@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use super::*;
 use crate::plan::{
     self as planning, Change, DesiredSpec, LiveState, PlanOptions, Secretish, Shown, Target,
-    create_body,
 };
 use crate::platform::{Condition, Webhook};
 use crate::webhook::TargetKind;
@@ -32,19 +31,7 @@ fn task(id: &str, name: &str) -> Target {
 }
 
 fn spec(key: &str, target: &Target) -> DesiredSpec {
-    DesiredSpec {
-        key: key.to_owned(),
-        target: target.clone(),
-        adopt: None,
-        event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
-        request_url: Secretish::plain("https://hooks.example.com/x"),
-        payload_template: None,
-        headers_template: None,
-        description: None,
-        ignore_ssl_errors: false,
-        do_not_retry: false,
-        should_interpolate_strings: false,
-    }
+    crate::plan::tests::desired(key, target.clone())
 }
 
 fn secret(value: &str) -> Secretish {
@@ -56,21 +43,9 @@ fn secret(value: &str) -> Secretish {
 
 /// The webhook the platform holds after creating `d` for `owner`.
 fn live(id: &str, d: &DesiredSpec, owner: &str) -> Webhook {
-    let b = create_body(d, owner);
-    Webhook {
-        id: id.to_owned(),
-        modified_at: Some(MODIFIED.to_owned()),
-        event_types: Some(b.event_types),
-        condition: Some(b.condition),
-        request_url: Some(b.request_url),
-        payload_template: b.payload_template,
-        headers_template: b.headers_template,
-        description: b.description,
-        ignore_ssl_errors: b.ignore_ssl_errors,
-        do_not_retry: b.do_not_retry,
-        should_interpolate_strings: b.should_interpolate_strings,
-        ..Webhook::default()
-    }
+    let mut w = crate::plan::tests::live_of(id, d, owner);
+    w.modified_at = Some(MODIFIED.to_owned());
+    w
 }
 
 /// A webhook made by hand in Console (no marker).

@@ -105,12 +105,7 @@ pub(super) fn head(plan: &Plan, st: &Styles) -> String {
             )
         );
         for c in drifted {
-            let fields: Vec<&str> = c
-                .fields
-                .iter()
-                .filter(|f| f.drift)
-                .map(|f| f.field.name())
-                .collect();
+            let fields = c.drift_fields();
             let line = format!("  webhook.{}: {}", c.key, fields.join(", "));
             let _ = writeln!(out, "{}", paint(st.drift, &line));
         }
