@@ -943,10 +943,19 @@ fn diff(
             drift: false,
             text_diff: None,
         });
+        // Name the side that goes away as null too, in case the platform merges conditions.
+        let mut extra = serde_json::Map::new();
+        if wanted.actor_id.is_none() && live_condition.actor_id.is_some() {
+            extra.insert("actorId".to_owned(), serde_json::Value::Null);
+        }
+        if wanted.actor_task_id.is_none() && live_condition.actor_task_id.is_some() {
+            extra.insert("actorTaskId".to_owned(), serde_json::Value::Null);
+        }
         body.condition = Some(Condition {
             actor_id: wanted.actor_id.clone(),
             actor_task_id: wanted.actor_task_id.clone(),
-            ..Condition::default()
+            actor_run_id: None,
+            extra,
         });
     }
 

@@ -200,6 +200,29 @@ fn updates_send_only_changed_fields_and_show_them() {
 }
 
 #[test]
+fn moving_a_key_to_another_kind_of_target_clears_the_old_condition() {
+    let mut w = live_of("W1", &desired("k", task("T1")), "me");
+    w.condition = Some(Condition {
+        actor_task_id: Some("T1".into()),
+        ..Condition::default()
+    });
+    let p = plan(
+        &[desired("k", actor("A1"))],
+        &state(vec![w]),
+        "me",
+        PlanOptions::default(),
+    );
+    let Request::Update(u) = &p.changes[0].request else {
+        panic!()
+    };
+    assert_eq!(
+        serde_json::to_value(u.condition.as_ref().unwrap()).unwrap(),
+        serde_json::json!({"actorId": "A1", "actorTaskId": null})
+    );
+    assert_eq!(p.changes[0].fields[0].field, Field::Target);
+}
+
+#[test]
 fn text_after_the_marker_is_drift_and_reverted() {
     let mut d = desired("k", actor("A1"));
     d.description = Some("Alerts".into());
