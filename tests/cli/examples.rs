@@ -32,3 +32,53 @@ fn every_example_validates_and_points_editors_at_the_schema() {
     let all = run(bin().arg("validate").arg(&dir));
     assert_eq!(all.code, 0, "{}", all.stderr);
 }
+
+/// The README's main job: the examples plan, apply and converge against the embedded emulator
+/// (`--local`), in a fresh directory, with the variables `examples/secrets.yaml` reads.
+#[test]
+fn the_examples_plan_apply_and_converge_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = dir.path().join("examples");
+    std::fs::create_dir(&examples).unwrap();
+    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, examples.join(path.file_name().unwrap())).unwrap();
+    }
+    let local = |args: &[&str]| {
+        run(bin()
+            .current_dir(dir.path())
+            .env("PAGERDUTY_ROUTING_KEY", "k")
+            .env("SLACK_WEBHOOK_PATH", "T/B/x")
+            .env("ARCHIVE_API_TOKEN", "t")
+            .args(args))
+    };
+    let plan = local(&["plan", "--local", "--detailed-exitcode", "examples/"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 10 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let apply = local(&["apply", "--local", "--auto-approve", "examples/"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 10 added, 0 changed, 0 destroyed.")
+    );
+    let again = local(&["plan", "--local", "--detailed-exitcode", "examples/"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("No changes. Your webhooks match the configuration.")
+    );
+    let state = std::fs::read_to_string(dir.path().join(".apify-webhooks/state.json")).unwrap();
+    assert!(state.contains("[apify-webhooks owner=acme-prod key=web-scraper/failed]"));
+    let ignore = std::fs::read_to_string(dir.path().join(".apify-webhooks/.gitignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l == "*"),
+        "the local state is kept out of git"
+    );
+}
