@@ -104,8 +104,8 @@ pub(crate) fn run(
         &prepared.owner,
         options,
     ));
-    let plan = match planned {
-        Ok(plan) => plan,
+    let super::plan::Computed { plan, account } = match planned {
+        Ok(computed) => computed,
         Err(e) => {
             runtime.block_on(connection.close());
             return Err(e);
@@ -119,6 +119,7 @@ pub(crate) fn run(
         manifest_digest: &digest,
         tool_version: env!("CARGO_PKG_VERSION"),
         saved_to: None,
+        apply_command: None,
     };
     let shown = render_plan::text(&plan, &ctx);
     let show = |text: &str| match args.format {
@@ -132,6 +133,7 @@ pub(crate) fn run(
             let now = SavedPlan::new(
                 &plan,
                 options,
+                (&connection.api, &account),
                 &saved.paths,
                 &digest,
                 &secrets,

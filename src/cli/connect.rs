@@ -31,8 +31,8 @@ pub(crate) struct ConnectArgs {
     #[arg(long, global = true, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// Use the embedded Apify API emulator, with its state in `.apify-webhooks/` (no account
-    /// needed).
-    #[arg(long, global = true, conflicts_with_all = ["api_url", "token_file"])]
+    /// needed; `--api-url`, `APIFY_API_BASE_URL` and the token are then ignored).
+    #[arg(long, global = true)]
     local: bool,
 }
 
@@ -42,6 +42,8 @@ pub(crate) struct Connection {
     pub(crate) client: ApifyClient,
     /// What it is connected to, for messages.
     pub(crate) description: String,
+    /// The API base URL, or `local` for the embedded emulator (recorded in saved plans).
+    pub(crate) api: String,
     emulator: Option<EmulatorHandle>,
 }
 
@@ -55,10 +57,22 @@ impl Connection {
 }
 
 impl ConnectArgs {
+    /// The command that applies a plan made with these arguments.
+    pub(crate) fn apply_command(&self) -> &'static str {
+        if self.local {
+            "apify-webhooks apply --local"
+        } else {
+            "apify-webhooks apply"
+        }
+    }
+
     /// Connects as the arguments and the environment say.
     pub(crate) async fn connect(&self) -> Result<Connection, Error> {
         let retry_base = std::env::var(RETRY_BASE_ENV).ok();
         if self.local {
+            if self.api_url.is_some() || self.token_file.is_some() {
+                tracing::info!("--local: ignoring the API URL and token settings");
+            }
             return connect_local(Path::new(LOCAL_DIR), retry_base.as_deref()).await;
         }
         let env_token = std::env::var("APIFY_TOKEN").ok();
@@ -71,10 +85,11 @@ impl ConnectArgs {
             retry_base_ms: retry_base.as_deref(),
             max_requests_per_second: None,
         })?;
-        tracing::info!("using the API token from {source:?}");
+        tracing::info!("using the API token from {source}");
         let description = config.api_url.as_str().to_owned();
         Ok(Connection {
             client: ApifyClient::new(config)?,
+            api: description.clone(),
             description,
             emulator: None,
         })
@@ -111,6 +126,7 @@ async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connectio
     Ok(Connection {
         client: ApifyClient::new(config)?,
         description,
+        api: "local".to_owned(),
         emulator: Some(emulator),
     })
 }

@@ -106,22 +106,33 @@ pub(crate) fn secrets(resolved: &[ResolvedWebhook<'_>]) -> Vec<String> {
     all
 }
 
-/// Reads the live state and computes the plan.
+/// A plan and the account it was computed for.
+pub(crate) struct Computed {
+    pub(crate) plan: Plan,
+    /// The user ID behind the token.
+    pub(crate) account: String,
+}
+
+/// Reads the live state (and who the token belongs to, concurrently) and computes the plan.
 pub(crate) async fn compute<P: Platform>(
     platform: &P,
     resolved: &[ResolvedWebhook<'_>],
     owner: &str,
     options: PlanOptions,
-) -> Result<Plan, Error> {
-    let (targets, live) =
-        refresh::refresh(platform, resolved, owner)
-            .await
-            .map_err(|e| match e {
-                RefreshError::UnknownTargets(diagnostics) => Error::InvalidManifest(diagnostics),
-                RefreshError::Platform(e) => Error::Platform(e),
-            })?;
+) -> Result<Computed, Error> {
+    let (refreshed, user) = futures_util::join!(
+        refresh::refresh(platform, resolved, owner),
+        platform.current_user()
+    );
+    let (targets, live) = refreshed.map_err(|e| match e {
+        RefreshError::UnknownTargets(diagnostics) => Error::InvalidManifest(diagnostics),
+        RefreshError::Platform(e) => Error::Platform(e),
+    })?;
     let desired = refresh::desired_specs(resolved, &targets);
-    Ok(plan::plan(&desired, &live, owner, options))
+    Ok(Computed {
+        plan: plan::plan(&desired, &live, owner, options),
+        account: user?.id,
+    })
 }
 
 /// Runs `plan`.
@@ -134,13 +145,15 @@ pub(crate) fn run(
     let prepared = Prepared::load(&args.paths, owner)?;
     let resolved = prepared.resolve()?;
     let options = args.safety.options()?;
-    let plan = super::block_on(async {
+    let (computed, api) = super::block_on(async {
         let connection = connect.connect().await?;
         tracing::info!("planning against {}", connection.description);
-        let plan = compute(&connection.client, &resolved, &prepared.owner, options).await;
+        let computed = compute(&connection.client, &resolved, &prepared.owner, options).await;
+        let api = connection.api.clone();
         connection.close().await;
-        plan
+        Ok((computed?, api))
     })?;
+    let plan = computed.plan;
     let secrets = secrets(&resolved);
     let digest = prepared.manifests.digest();
     let saved_to = match &args.out {
@@ -149,6 +162,7 @@ pub(crate) fn run(
             let saved = SavedPlan::new(
                 &plan,
                 options,
+                (&api, &computed.account),
                 &paths,
                 &digest,
                 &secrets,
@@ -166,6 +180,7 @@ pub(crate) fn run(
         manifest_digest: &digest,
         tool_version: env!("CARGO_PKG_VERSION"),
         saved_to: saved_to.as_deref(),
+        apply_command: Some(connect.apply_command()),
     };
     let rendered = match args.format {
         PlanFormat::Text => render_plan::text(&plan, &ctx),

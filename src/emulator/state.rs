@@ -474,6 +474,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    std::fs::create_dir_all(dir)?;
     let mut temp = tempfile::Builder::new()
         .prefix(".emulator-state-")
         .suffix(".tmp")

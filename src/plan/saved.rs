@@ -29,6 +29,10 @@ pub struct SavedPlan {
     pub manifest_digest: String,
     /// The owner.
     pub owner: String,
+    /// Where the plan was made: the API base URL, or `local` for the embedded emulator.
+    pub api: String,
+    /// The ID of the account (user) the plan was made for.
+    pub account: String,
     /// The manifest paths the plan was made from, as given (`apply --plan` reads them again).
     pub paths: Vec<String>,
     /// `--force` and `--no-delete` as given.
@@ -73,6 +77,13 @@ pub enum Staleness {
     Manifests,
     /// The owner differs.
     Owner(String),
+    /// The plan was made against another API or account.
+    Target {
+        /// Where the plan was made (API and account).
+        saved: String,
+        /// Where it would be applied now.
+        now: String,
+    },
     /// A value from the environment changed.
     Secrets,
     /// A webhook the plan touches changed on the platform (or is gone).
@@ -95,6 +106,9 @@ impl fmt::Display for Staleness {
             ),
             Staleness::Manifests => f.write_str("the manifests changed since the plan was saved"),
             Staleness::Owner(o) => write!(f, "the plan was saved for owner `{o}`"),
+            Staleness::Target { saved, now } => {
+                write!(f, "the plan was made against {saved}, not {now}")
+            }
             Staleness::Secrets => {
                 f.write_str("a value read from the environment changed since the plan was saved")
             }
@@ -134,6 +148,7 @@ impl SavedPlan {
     pub fn new(
         plan: &Plan,
         options: PlanOptions,
+        target: (&str, &str),
         paths: &[String],
         manifest_digest: &str,
         secrets: &[String],
@@ -147,6 +162,8 @@ impl SavedPlan {
             tool_version: tool_version.to_owned(),
             manifest_digest: manifest_digest.to_owned(),
             owner: plan.owner.clone(),
+            api: target.0.to_owned(),
+            account: target.1.to_owned(),
             paths: paths.to_vec(),
             force: options.force,
             no_delete: options.no_delete,
@@ -193,6 +210,13 @@ impl SavedPlan {
         let mut out = Vec::new();
         if self.format_version != FORMAT_VERSION {
             return vec![Staleness::Format(self.format_version)];
+        }
+        if (self.api.as_str(), self.account.as_str()) != (now.api.as_str(), now.account.as_str()) {
+            // Nothing else is comparable across accounts.
+            return vec![Staleness::Target {
+                saved: format!("{} (account {})", self.api, self.account),
+                now: format!("{} (account {})", now.api, now.account),
+            }];
         }
         if self.manifest_digest != now.manifest_digest {
             out.push(Staleness::Manifests);
@@ -244,12 +268,36 @@ mod tests {
         SavedPlan::new(
             p,
             PlanOptions::default(),
+            ("local", "U1"),
             &[],
             digest,
             secrets,
             "salt",
             "0.0.0",
         )
+    }
+
+    #[test]
+    fn a_plan_for_another_api_or_account_is_stale_whatever_else_matches() {
+        let p = plan(
+            &[desired("k", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let s = saved(&p, "sha256:x", &[]);
+        let mut elsewhere = s.clone();
+        elsewhere.api = "https://api.apify.com".into();
+        assert!(matches!(
+            s.staleness(&elsewhere)[..],
+            [Staleness::Target { .. }]
+        ));
+        let mut other_account = s.clone();
+        other_account.account = "U2".into();
+        assert!(matches!(
+            s.staleness(&other_account)[..],
+            [Staleness::Target { .. }]
+        ));
     }
 
     #[test]

@@ -434,6 +434,62 @@ fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
 }
 
 #[test]
+fn a_saved_plan_only_applies_to_the_api_and_account_it_was_made_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "version: 1\nactors:\n  acme/web-scraper:\n    - {key: k, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://e.example.com'}\n",
+    )
+    .unwrap();
+    let file = dir.path().join("p.json");
+    let server = scenario();
+    // Made against the embedded emulator (the API settings of the environment are ignored)...
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["plan", "--local", "m.yaml", "--out"])
+        .arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("run: apify-webhooks apply --local --plan"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        server.handle().request_log().is_empty(),
+        "--local did not talk to the API"
+    );
+    // ...then applied against another API: refused, nothing written.
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["apply", "--plan"])
+        .arg(&file));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the plan was made against local (account"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        server
+            .handle()
+            .request_log()
+            .iter()
+            .all(|e| e.method == "GET")
+    );
+    // ...and where it was made, it applies.
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["apply", "--local", "--plan"])
+        .arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
 fn a_saved_plan_is_stale_after_a_manifest_edit() {
     let server = scenario();
     let dir = tempfile::tempdir().unwrap();

@@ -371,9 +371,11 @@ fn a_plan_at_the_webhook_cap_takes_few_calls_and_runs_them_concurrently() {
     );
     assert_eq!(lookups.len(), 30, "one lookup per distinct target");
     assert!(lookups.values().all(|&n| n == 1), "{lookups:?}");
+    let me = log.iter().filter(|e| e.path == "/v2/users/me").count();
+    assert_eq!(me, 1, "one lookup of the account, for saved plans");
     assert_eq!(
         log.len(),
-        lists + gets.len() + lookups.len(),
+        lists + gets.len() + lookups.len() + me,
         "nothing else is called"
     );
     let max_concurrent = log.iter().map(|e| e.concurrent).max().unwrap();

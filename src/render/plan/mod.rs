@@ -48,6 +48,10 @@ pub struct PlanContext<'a> {
     pub tool_version: &'a str,
     /// The path given to `plan --out`, if any (changes the closing note).
     pub saved_to: Option<&'a str>,
+    /// The command that applies this plan (`apify-webhooks apply`, with `--local` and the like
+    /// when the plan was made so), for the closing note; `None` leaves the note out (as when
+    /// `apply` itself shows the plan).
+    pub apply_command: Option<&'a str>,
 }
 
 /// The plan for the terminal, Terraform style.
@@ -103,6 +107,7 @@ impl fmt::Display for Plan {
             manifest_digest: "",
             tool_version: env!("CARGO_PKG_VERSION"),
             saved_to: None,
+            apply_command: Some("apify-webhooks apply"),
         };
         f.write_str(&text::render(self, &ctx))
     }

@@ -71,6 +71,7 @@ fn ctx(secrets: &[String]) -> PlanContext<'_> {
         manifest_digest: "9c1e5f0a7b3d2e4f6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f",
         tool_version: "0.0.0-test",
         saved_to: None,
+        apply_command: Some("apify-webhooks apply"),
     }
 }
 
@@ -483,6 +484,23 @@ fn no_delete_counts_the_kept_webhooks() {
         "No changes. Your webhooks match the configuration.\n1 owned webhook not in the manifests kept (--no-delete).\n"
     ));
     assert!(markdown(&one, &ctx(&[])).contains("1 owned webhook not in the manifests kept"));
+}
+
+#[test]
+fn the_closing_note_uses_the_apply_command_and_can_be_left_out() {
+    let p = rich_plan();
+    let local = PlanContext {
+        saved_to: Some("p.json"),
+        apply_command: Some("apify-webhooks apply --local"),
+        ..ctx(&[])
+    };
+    assert!(text(&p, &local).ends_with("run: apify-webhooks apply --local --plan p.json\n"));
+    let none = PlanContext {
+        apply_command: None,
+        ..ctx(&[])
+    };
+    assert!(!text(&p, &none).contains("Note: You didn't use"));
+    assert!(text(&p, &ctx(&[])).contains("Note: You didn't use"));
 }
 
 #[test]

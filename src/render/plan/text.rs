@@ -558,14 +558,19 @@ pub(super) fn problems(plan: &Plan, st: &Styles) -> String {
 
 /// The note on saving the plan: where it was saved, or that it was not.
 fn closing(plan: &Plan, ctx: &PlanContext<'_>) -> String {
+    let Some(apply) = ctx.apply_command else {
+        return String::new();
+    };
     match ctx.saved_to {
         Some(path) => {
             let shown = shell_quote(path);
             format!(
-                "\nSaved the plan to: {path}\n\nTo perform exactly these actions, run: apify-webhooks apply --plan {shown}\n"
+                "\nSaved the plan to: {path}\n\nTo perform exactly these actions, run: {apply} --plan {shown}\n"
             )
         }
-        None if !plan.is_empty() && plan.is_applicable() => "\nNote: You didn't use the --out option to save this plan, so apify-webhooks can't guarantee to take exactly these actions if you run \"apify-webhooks apply\" now.\n".to_owned(),
+        None if !plan.is_empty() && plan.is_applicable() => format!(
+            "\nNote: You didn't use the --out option to save this plan, so apify-webhooks can't guarantee to take exactly these actions if you run \"{apply}\" now.\n"
+        ),
         None => String::new(),
     }
 }
