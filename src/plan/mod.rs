@@ -345,6 +345,14 @@ pub enum Conflict {
         /// The webhooks carrying it.
         webhook_ids: Vec<String>,
     },
+    /// Webhooks carry this owner's marker for a declared key, followed by other text (the
+    /// description was edited outside the tool, or quotes the marker).
+    DamagedMarker {
+        /// The key.
+        key: String,
+        /// The webhooks carrying it.
+        webhook_ids: Vec<String>,
+    },
     /// `adopt:` names a webhook that does not exist.
     AdoptMissing {
         /// The key of the entry.
@@ -370,6 +378,12 @@ impl fmt::Display for Conflict {
                 f,
                 "webhooks {} all carry the owned key `{key}`; delete all but one on the platform",
                 webhook_ids.join(", ")
+            ),
+            Conflict::DamagedMarker { key, webhook_ids } => write!(
+                f,
+                "webhook {} carries the marker of `{key}` with text after it, so it is not owned; remove the text after the marker on the platform, or take the webhook over with `adopt: {}`",
+                webhook_ids.join(", "),
+                webhook_ids[0]
             ),
             Conflict::AdoptMissing { key, webhook_id } => {
                 write!(
@@ -479,6 +493,12 @@ pub enum Class<'w> {
     Foreign,
     /// A plain HTTP webhook without a marker.
     Unmanaged,
+    /// A webhook whose description holds this owner's marker with other text after it: not
+    /// owned (the marker must end the description), and not left to be duplicated silently.
+    Damaged {
+        /// The key in the marker.
+        key: &'w str,
+    },
     /// Ad-hoc, run-scoped, integration or non-HTTP.
     OutOfScope,
     /// A list item without `description`: its class needs the full object.
@@ -499,6 +519,13 @@ pub fn classify<'w>(webhook: &'w Webhook, owner: &str) -> Class<'w> {
         };
     };
     match marker::parse(description) {
+        Some(m) if !m.trailing.trim().is_empty() => {
+            if m.owner == owner {
+                Class::Damaged { key: m.key }
+            } else {
+                Class::Unmanaged
+            }
+        }
         Some(m) if m.owner == owner => Class::Owned { key: m.key },
         Some(_) => Class::Foreign,
         None => Class::Unmanaged,
@@ -526,11 +553,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     let key = &options.key;
     let mut untouched = Untouched::default();
     let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    let mut damaged: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
     for w in &live.webhooks {
         match classify(w, owner) {
             Class::Owned { key } => owned.entry(key).or_default().push(w),
             Class::Foreign => untouched.foreign += 1,
+            Class::Damaged { key } => {
+                damaged.entry(key).or_default().push(w);
+                untouched.unmanaged += 1;
+            }
             Class::Unmanaged | Class::Unknown => untouched.unmanaged += 1,
             Class::OutOfScope => untouched.out_of_scope += 1,
         }
@@ -557,6 +589,19 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                 None => untouched.unchanged += 1,
             },
             Some(_) => {} // a duplicate key: reported as a conflict
+            // A webhook with this key's marker followed by other text: creating another would
+            // duplicate it; taking it over without being told could take a human's webhook.
+            None if d.adopt.is_none() && damaged.contains_key(d.key.as_str()) => {
+                let mut ids: Vec<String> = damaged[d.key.as_str()]
+                    .iter()
+                    .map(|w| w.id.clone())
+                    .collect();
+                ids.sort();
+                conflicts.push(Conflict::DamagedMarker {
+                    key: d.key.clone(),
+                    webhook_ids: ids,
+                });
+            }
             None => match d.adopt.as_deref() {
                 Some(id) => match by_id.get(id) {
                     None => conflicts.push(Conflict::AdoptMissing {
@@ -564,7 +609,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                         webhook_id: id.to_owned(),
                     }),
                     Some(w) => match classify(w, owner) {
-                        Class::Unmanaged | Class::Unknown => {
+                        Class::Unmanaged | Class::Unknown | Class::Damaged { .. } => {
                             untouched.unmanaged -= 1;
                             changes.extend(diff(d, w, owner, true, &live.target_names, key));
                         }

@@ -223,21 +223,68 @@ fn moving_a_key_to_another_kind_of_target_clears_the_old_condition() {
 }
 
 #[test]
-fn text_after_the_marker_is_drift_and_reverted() {
+fn text_after_the_marker_makes_a_webhook_unowned_and_a_declared_key_a_conflict() {
     let mut d = desired("k", actor("A1"));
     d.description = Some("Alerts".into());
     let mut w = live_of("W1", &d, "me");
     w.description = Some(format!("{} (edited)", w.description.unwrap()));
-    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
-    let c = &p.changes[0];
-    assert!(c.has_drift());
-    let Request::Update(u) = &c.request else {
+    assert_eq!(classify(&w, "me"), Class::Damaged { key: "k" });
+    // Declared: neither a duplicate create nor a silent takeover.
+    let p = plan(
+        std::slice::from_ref(&d),
+        &state(vec![w.clone()]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(
+        p.conflicts,
+        vec![Conflict::DamagedMarker {
+            key: "k".into(),
+            webhook_ids: vec!["W1".into()]
+        }]
+    );
+    assert!(p.changes.is_empty());
+    // Adopting it repairs the marker.
+    let mut adopting = d.clone();
+    adopting.adopt = Some("W1".into());
+    let p = plan(
+        &[adopting],
+        &state(vec![w.clone()]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.summary().adopt, 1);
+    let Request::Update(u) = &p.changes[0].request else {
         panic!()
     };
     assert_eq!(
         u.description,
         Some(Some("Alerts [apify-webhooks owner=me key=k]".into()))
     );
+    // Not declared: an unmanaged webhook, never deleted.
+    let p = plan(&[], &state(vec![w]), "me", PlanOptions::default());
+    assert!(p.changes.is_empty() && p.conflicts.is_empty());
+    assert_eq!(p.untouched.unmanaged, 1);
+}
+
+#[test]
+fn a_description_quoting_a_marker_in_the_middle_is_not_owned() {
+    let w = plain(
+        "W1",
+        Some("Tag like [apify-webhooks owner=me key=quoted] for the tool"),
+        &actor("A1"),
+    );
+    assert_eq!(classify(&w, "me"), Class::Damaged { key: "quoted" });
+    let other = plain(
+        "W2",
+        Some("see [apify-webhooks owner=them key=x] here"),
+        &actor("A1"),
+    );
+    assert_eq!(classify(&other, "me"), Class::Unmanaged);
+    let trailing_space = live_of("W3", &desired("k", actor("A1")), "me");
+    let mut trailing_space = trailing_space;
+    trailing_space.description = Some(format!("{} ", trailing_space.description.unwrap()));
+    assert_eq!(classify(&trailing_space, "me"), Class::Owned { key: "k" });
 }
 
 #[test]

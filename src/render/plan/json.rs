@@ -268,6 +268,8 @@ pub struct JsonConflict {
 pub enum JsonConflictKind {
     /// Several live webhooks carry the same owned key.
     DuplicateKey,
+    /// Webhooks carry the owner's marker for a declared key with text after it.
+    DamagedMarker,
     /// `adopt:` names a webhook that does not exist.
     AdoptMissing,
     /// `adopt:` names a webhook that is owned, foreign or out of scope.
@@ -484,6 +486,12 @@ fn conflict(c: &Conflict) -> JsonConflict {
     match c {
         Conflict::DuplicateKey { key, webhook_ids } => JsonConflict {
             conflict: JsonConflictKind::DuplicateKey,
+            key: key.clone(),
+            webhook_ids: webhook_ids.clone(),
+            message,
+        },
+        Conflict::DamagedMarker { key, webhook_ids } => JsonConflict {
+            conflict: JsonConflictKind::DamagedMarker,
             key: key.clone(),
             webhook_ids: webhook_ids.clone(),
             message,

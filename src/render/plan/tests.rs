@@ -163,8 +163,10 @@ fn rich_plan() -> Plan {
             .into(),
     );
     summary_live.description = Some(format!(
-        "Crawl summary to chat [apify-webhooks owner={OWNER} key=crawl/summary] (edited in Console)"
+        "Crawl summary [apify-webhooks owner={OWNER} key=crawl/summary]"
     ));
+    // Switched on in the Console; the manifest leaves it at the default: drift.
+    summary_live.ignore_ssl_errors = Some(true);
 
     let mut adopt = spec("legacy/console-hook", &monitor);
     adopt.adopt = Some("WunmanagedA".into());
