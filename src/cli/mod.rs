@@ -35,7 +35,7 @@ struct GlobalArgs {
     /// When to colour output; `NO_COLOR` turns colour off in `auto`.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
-    /// Log more to stderr (-v: requests, -vv: everything).
+    /// Log more to stderr (-v: retries and what the tool decided, -vv: every request).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     /// Print only errors and the requested output.
@@ -90,7 +90,11 @@ pub fn main() -> ExitCode {
         }
     };
     let console = Console::new(cli.global.color, cli.global.quiet);
-    init_logging(cli.global.verbose, cli.global.quiet);
+    init_logging(
+        cli.global.verbose,
+        cli.global.quiet,
+        console.stderr_has_color(),
+    );
     match run(cli, &console) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -123,15 +127,18 @@ fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
 /// Loads the manifests at `paths` (the current directory when none) and checks that their
 /// owner agrees with `owner`.
 fn load_manifests(paths: &[PathBuf], owner: Option<&str>) -> Result<Manifests, Error> {
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let manifests = manifest::load(paths).map_err(Error::InvalidManifest)?;
+    let manifests = manifest::load(&paths_or_current(paths)).map_err(Error::InvalidManifest)?;
     manifests.owner(owner).map_err(Error::InvalidManifest)?;
     Ok(manifests)
+}
+
+/// `paths`, or the current directory when there are none.
+fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
 }
 
 /// Runs `future` to completion on a current-thread runtime (the tool is I/O-bound; the
@@ -176,7 +183,7 @@ fn report(console: &Console, err: &Error) {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -188,6 +195,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .without_time()
         .try_init();

@@ -16,16 +16,37 @@ pub(crate) struct ValidateArgs {
     paths: Vec<PathBuf>,
 }
 
-/// Loads and checks the manifests; unset `${NAME}` variables are warnings here.
+/// Loads and checks the manifests; unset `${NAME}` variables are warnings here, reported
+/// together with any errors (and left out with `-q`).
 pub(crate) fn run(
     args: &ValidateArgs,
     owner: Option<&str>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let manifests = super::load_manifests(&args.paths, owner)?;
-    let warnings = manifests.missing_env(super::env_var, false);
+    let loaded = manifest::load_all(&super::paths_or_current(&args.paths));
+    let mut diagnostics = loaded.diagnostics;
+    if let Err(errors) = loaded.manifests.owner(owner) {
+        diagnostics.extend(
+            errors
+                .into_iter()
+                .filter(|e| !diagnostics.contains(e))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let warnings = if console.is_quiet() {
+        Vec::new()
+    } else {
+        loaded.manifests.missing_env(super::env_var, false)
+    };
+    if diagnostics
+        .iter()
+        .any(crate::diagnostic::Diagnostic::is_error)
+    {
+        diagnostics.extend(warnings);
+        return Err(Error::InvalidManifest(diagnostics));
+    }
     console.diagnostics(&warnings);
-    console.print(&summary(&manifests, owner));
+    console.print(&summary(&loaded.manifests, owner));
     Ok(exit::SUCCESS)
 }
 

@@ -21,6 +21,11 @@ pub(super) struct FileChecker<'a> {
     pub(super) source: &'a Arc<SourceFile>,
     /// What was found.
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// The key of every entry whose key is valid, even when other fields are not (so that a
+    /// duplicate is reported in the same run).
+    pub(super) keys: Vec<(String, Label)>,
+    /// Every `${NAME}` of every entry, valid or not.
+    pub(super) env_refs: Vec<EnvRef>,
 }
 
 impl FileChecker<'_> {
@@ -71,6 +76,10 @@ impl FileChecker<'_> {
                 .map(|e| &e.value)
         };
         let key_span = field("key").map_or(node.span, |n| n.span);
+        if !broken.contains("key") {
+            self.keys
+                .push((entry.key.clone(), self.label(key_span, "")));
+        }
 
         let event_types =
             self.check_event_types(target.kind, field("eventTypes"), &entry.event_types);
@@ -80,6 +89,7 @@ impl FileChecker<'_> {
         let url_ok = self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
         if url_ok
             && !broken.contains("requestUrl")
+            && checkable_before_substitution(&entry.request_url)
             && let Err(why) = check_url(&interpolate::with_placeholder(&entry.request_url, "x"))
         {
             self.error(
@@ -111,6 +121,7 @@ impl FileChecker<'_> {
             _ => None,
         };
 
+        self.env_refs.extend(env_refs.iter().cloned());
         if self.diagnostics.len() > errors_before || !broken.is_empty() {
             return None;
         }
@@ -300,7 +311,10 @@ impl FileChecker<'_> {
 
     fn template_error(&mut self, field: &str, node: &Node, text: &str, e: &TemplateError) {
         // Offsets refer to the text with `${...}` replaced by `0`; map them back.
-        let back = |offset: usize| original_offset(text, offset);
+        // An error at the very end (an unclosed object) points at the last character written,
+        // not past the template into whatever follows it in the file.
+        let last = text.trim_end().len().saturating_sub(1);
+        let back = |offset: usize| original_offset(text, offset).min(last);
         let (span, label, help): (Span, &str, Option<String>) = match e {
             TemplateError::InvalidJson { offset, .. } => (node.sub_span(self.source, back(*offset), 1), "here", Some(
                 "outside of `{{variables}}`, the template must be valid JSON".to_owned(),
@@ -380,6 +394,14 @@ fn check_reference(reference: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a URL can be checked with its `${NAME}` references replaced by placeholders: only
+/// when its scheme and `://` are written out before the first reference. A URL that is a secret
+/// as a whole (`${SLACK_URL}`) is checked once substituted, by the commands that substitute.
+fn checkable_before_substitution(url: &str) -> bool {
+    let literal = url.split("${").next().unwrap_or(url);
+    literal.contains("://") || !url.contains("${")
+}
+
 /// Why `url` is not an absolute http(s) URL with a host.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
     let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
@@ -396,23 +418,28 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
 }
 
 /// Keys unique across all files (both places named), and `adopt` IDs used once.
-pub(super) fn check_across_files(webhooks: &[DesiredWebhook]) -> Vec<Diagnostic> {
+pub(super) fn check_across_files(
+    keys: &[(String, Label)],
+    webhooks: &[DesiredWebhook],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut keys: HashMap<&str, &Label> = HashMap::new();
-    let mut adopted: HashMap<&str, &Label> = HashMap::new();
-    for w in webhooks {
-        if let Some(first) = keys.get(w.key.as_str()) {
+    let mut first_use: HashMap<&str, &Label> = HashMap::new();
+    for (key, label) in keys {
+        if let Some(first) = first_use.get(key.as_str()) {
             out.push(
-                Diagnostic::error(format!("duplicate key `{}`", w.key))
-                    .at(&w.key_label.source, w.key_label.span, "used again here")
+                Diagnostic::error(format!("duplicate key `{key}`"))
+                    .at(&label.source, label.span, "used again here")
                     .related(&first.source, first.span, "first used here")
                     .help(
                         "keys identify webhooks and must be unique across all manifests of a run",
                     ),
             );
         } else {
-            keys.insert(&w.key, &w.key_label);
+            first_use.insert(key, label);
         }
+    }
+    let mut adopted: HashMap<&str, &Label> = HashMap::new();
+    for w in webhooks {
         if let Some(id) = &w.adopt {
             if let Some(first) = adopted.get(id.as_str()) {
                 out.push(
@@ -440,6 +467,16 @@ mod tests {
         assert!(check_reference("apify/").is_err());
         assert!(check_reference("a b").is_err());
         assert!(check_reference("apify/web scraper").is_err());
+    }
+
+    #[test]
+    fn a_url_that_is_all_secret_is_checked_once_substituted() {
+        assert!(!checkable_before_substitution("${SLACK_URL}"));
+        assert!(!checkable_before_substitution("${SCHEME}://x.example.com"));
+        assert!(checkable_before_substitution(
+            "https://x.example.com/${PATH}"
+        ));
+        assert!(checkable_before_substitution("ftp://x"));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Manifests {
     pub webhooks: Vec<DesiredWebhook>,
     /// The `owner:` of each file that has one, where it is written.
     pub owners: Vec<(String, Label)>,
+    /// Every `${NAME}` the manifests use, where it is written.
+    pub env_refs: Vec<EnvRef>,
 }
 
 /// One declared webhook.
@@ -199,9 +201,8 @@ impl Manifests {
         lookup: impl Fn(&str) -> Option<String>,
         as_errors: bool,
     ) -> Vec<Diagnostic> {
-        self.webhooks
+        self.env_refs
             .iter()
-            .flat_map(|w| &w.env_refs)
             .filter(|r| lookup(&r.name).is_none())
             .map(|r| {
                 let d = if as_errors {

@@ -22,8 +22,29 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Loads and validates the manifests at `paths` (files, or directories searched for `*.yaml`
 /// and `*.yml`). Fails with every error found.
 pub fn load(paths: &[PathBuf]) -> Result<Manifests, Vec<Diagnostic>> {
-    let files = discover(paths)?;
-    let mut diagnostics = Vec::new();
+    let loaded = load_all(paths);
+    if loaded.diagnostics.iter().any(Diagnostic::is_error) {
+        Err(loaded.diagnostics)
+    } else {
+        Ok(loaded.manifests)
+    }
+}
+
+/// Everything [`load`] finds: the valid part of the manifests, and every problem.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The webhooks that are valid, the files, owners and every `${NAME}` reference.
+    pub manifests: Manifests,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads what can be loaded from `paths` and reports every problem, without failing.
+pub fn load_all(paths: &[PathBuf]) -> Loaded {
+    let (files, mut diagnostics) = match discover(paths) {
+        Ok(files) => (files, Vec::new()),
+        Err(diagnostics) => (Vec::new(), diagnostics),
+    };
     let mut sources = Vec::new();
     for path in &files {
         match read(path) {
@@ -33,25 +54,29 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, Vec<Diagnostic>> {
     }
     let mut webhooks = Vec::new();
     let mut owners = Vec::new();
+    let mut keys = Vec::new();
+    let mut env_refs = Vec::new();
     for source in &sources {
         let file = load_source(source);
         diagnostics.extend(file.diagnostics);
         webhooks.extend(file.webhooks);
         owners.extend(file.owner);
+        keys.extend(file.keys);
+        env_refs.extend(file.env_refs);
     }
-    diagnostics.extend(check::check_across_files(&webhooks));
+    diagnostics.extend(check::check_across_files(&keys, &webhooks));
     let manifests = Manifests {
         files: sources,
         webhooks,
         owners,
+        env_refs,
     };
     if let Err(owner_errors) = manifests.owner(None) {
         diagnostics.extend(owner_errors);
     }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        Err(diagnostics)
-    } else {
-        Ok(manifests)
+    Loaded {
+        manifests,
+        diagnostics,
     }
 }
 
@@ -64,13 +89,25 @@ pub struct LoadedFile {
     pub owner: Option<(String, Label)>,
     /// Its problems.
     pub diagnostics: Vec<Diagnostic>,
+    /// The key of every entry with a valid key, valid or not otherwise.
+    pub keys: Vec<(String, crate::diagnostic::Label)>,
+    /// Every `${NAME}` reference of every entry.
+    pub env_refs: Vec<super::desired::EnvRef>,
 }
 
 /// Runs one file's text through the pipeline.
 pub fn load_source(source: &Arc<SourceFile>) -> LoadedFile {
     let mut out = LoadedFile::default();
     let root = match yaml::parse(source) {
-        Ok(Some(root)) if root.value != NodeValue::Null => root,
+        Ok((Some(root), problems)) if root.value != NodeValue::Null => {
+            // Problems that left the tree usable are reported with everything found later.
+            out.diagnostics = problems;
+            root
+        }
+        Ok((_, problems)) if !problems.is_empty() => {
+            out.diagnostics = problems;
+            return out;
+        }
         Ok(_) => {
             out.diagnostics.push(
                 Diagnostic::error("empty manifest").at(source, Span::new(0, 0), "nothing here").help(
@@ -102,6 +139,8 @@ pub fn load_source(source: &Arc<SourceFile>) -> LoadedFile {
     let mut checker = FileChecker {
         source,
         diagnostics: Vec::new(),
+        keys: Vec::new(),
+        env_refs: Vec::new(),
     };
     for (kind, field) in [(TargetKind::Actor, "actors"), (TargetKind::Task, "tasks")] {
         let Some((targets, _)) = root.lookup(&format!("/{field}")) else {
@@ -133,6 +172,8 @@ pub fn load_source(source: &Arc<SourceFile>) -> LoadedFile {
     out.diagnostics
         .extend(schema_errors.into_iter().map(|e| e.diagnostic));
     out.diagnostics.extend(checker.diagnostics);
+    out.keys = checker.keys;
+    out.env_refs = checker.env_refs;
     out.diagnostics
         .sort_by_key(|d| d.primary.as_ref().map(|l| l.span));
     out

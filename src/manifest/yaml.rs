@@ -211,20 +211,29 @@ enum Frame {
     Map {
         start: usize,
         entries: Vec<Entry>,
-        key: Option<(String, Span)>,
+        /// The key whose value comes next, and whether to keep the entry (a repeated key or a
+        /// merge key is reported and dropped).
+        key: Option<(String, Span, bool)>,
         seen: HashMap<String, Span>,
     },
 }
 
-/// Parses the one YAML document of `source`. `Ok(None)` when the file holds no document or an
-/// empty one. All problems found before the parser gives up are returned together.
-pub fn parse(source: &Arc<SourceFile>) -> Result<Option<Node>, Vec<Diagnostic>> {
+/// A parsed document and the problems found that still left a usable tree (anchors, repeated
+/// and merge keys, whose entries are dropped).
+pub type Parsed = (Option<Node>, Vec<Diagnostic>);
+
+/// Parses the one YAML document of `source`: `Ok` with the tree (`None` when the file holds no
+/// document or an empty one) and the problems that left it usable, so later checks can still
+/// run; `Err` with every problem found when the tree cannot be trusted (syntax, aliases, tags,
+/// limits).
+pub fn parse(source: &Arc<SourceFile>) -> Result<Parsed, Vec<Diagnostic>> {
     let mut builder = Builder {
         source,
         stack: Vec::new(),
         root: None,
         errors: Vec::new(),
         documents: 0,
+        fatal: false,
     };
     for item in Parser::new_from_str(source.text()) {
         match item {
@@ -236,14 +245,15 @@ pub fn parse(source: &Arc<SourceFile>) -> Result<Option<Node>, Vec<Diagnostic>> 
             }
             Err(err) => {
                 builder.errors.push(scan_error(source, &err));
+                builder.fatal = true;
                 break;
             }
         }
     }
-    if builder.errors.is_empty() {
-        Ok(builder.root)
-    } else {
+    if builder.fatal {
         Err(builder.errors)
+    } else {
+        Ok((builder.root, builder.errors))
     }
 }
 
@@ -262,6 +272,8 @@ struct Builder<'s> {
     root: Option<Node>,
     errors: Vec<Diagnostic>,
     documents: usize,
+    /// Whether an error makes the tree untrustworthy.
+    fatal: bool,
 }
 
 type Flow = std::ops::ControlFlow<()>;
@@ -274,7 +286,15 @@ impl Builder<'_> {
         )
     }
 
+    /// Reports an error after which the tree cannot be trusted.
     fn error(&mut self, span: Span, message: impl Into<String>, label: &str) {
+        self.fatal = true;
+        self.errors
+            .push(Diagnostic::error(message).at(self.source, span, label));
+    }
+
+    /// Reports an error that leaves the tree usable.
+    fn recoverable(&mut self, span: Span, message: impl Into<String>, label: &str) {
         self.errors
             .push(Diagnostic::error(message).at(self.source, span, label));
     }
@@ -316,29 +336,27 @@ impl Builder<'_> {
                     ..
                 }) = self.stack.last_mut()
                 {
-                    // A mapping key: kept as written.
-                    if let Some(first) = seen.get(text.as_ref()) {
-                        let first = *first;
-                        let message = format!("duplicate key `{text}`");
+                    // A mapping key: kept as written; a repeated one is dropped after the report.
+                    let first = seen.get(text.as_ref()).copied();
+                    if first.is_none() {
+                        seen.insert(text.to_string(), span);
+                    }
+                    let merge = style == ScalarStyle::Plain && text == "<<";
+                    *key = Some((text.to_string(), span, first.is_none() && !merge));
+                    if let Some(first) = first {
                         self.errors.push(
-                            Diagnostic::error(message)
+                            Diagnostic::error(format!("duplicate key `{text}`"))
                                 .at(self.source, span, "duplicate key")
                                 .related(self.source, first, "first defined here"),
                         );
-                    } else {
-                        seen.insert(text.to_string(), span);
                     }
-                    if style == ScalarStyle::Plain && text == "<<" {
-                        *key = Some((text.into_owned(), span));
-                        self.error(
+                    if merge {
+                        self.recoverable(
                             span,
                             "merge keys (`<<`) are not supported in manifests",
                             "merge key",
                         );
-                        return Flow::Continue(());
-                    }
-                    *key = Some((text.into_owned(), span));
-                    if tag.is_some_and(|t| !is_core(&t, "str")) {
+                    } else if tag.is_some_and(|t| !is_core(&t, "str")) {
                         self.error(span, "mapping keys must be strings", "not a string key");
                     }
                     return Flow::Continue(());
@@ -404,7 +422,7 @@ impl Builder<'_> {
 
     fn refuse_anchor(&mut self, anchor: usize, span: Span) {
         if anchor != 0 {
-            self.error(span, "anchors are not supported in manifests", "anchor");
+            self.recoverable(span, "anchors are not supported in manifests", "anchor");
         }
     }
 
@@ -429,7 +447,7 @@ impl Builder<'_> {
             key: key @ None, ..
         }) = self.stack.last_mut()
         {
-            *key = Some((String::new(), span));
+            *key = Some((String::new(), span, false));
             self.error(span, "mapping keys must be strings", "not a string key");
         }
     }
@@ -439,7 +457,7 @@ impl Builder<'_> {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => {
-                if let Some((key, key_span)) = key.take() {
+                if let Some((key, key_span, true)) = key.take() {
                     entries.push(Entry {
                         key,
                         key_span,
@@ -579,16 +597,17 @@ mod tests {
 
     fn parse_ok(text: &str) -> (Arc<SourceFile>, Node) {
         let s = src(text);
-        let node = parse(&s).unwrap().unwrap();
-        (s, node)
+        let (node, problems) = parse(&s).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        (s, node.unwrap())
     }
 
+    /// Every problem, recoverable or not.
     fn errors(text: &str) -> Vec<String> {
-        parse(&src(text))
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        let problems = match parse(&src(text)) {
+            Ok((_, problems)) | Err(problems) => problems,
+        };
+        problems.iter().map(ToString::to_string).collect()
     }
 
     #[test]
@@ -633,12 +652,29 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_name_both_places() {
+    fn duplicate_keys_name_both_places_and_keep_the_first() {
         let s = src("a: 1\nb: 2\na: 3\n");
-        let errs = parse(&s).unwrap_err();
+        let (node, errs) = parse(&s).unwrap();
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].to_string(), "t.yaml:3:1: duplicate key `a`");
         assert_eq!(errs[0].related[0].location(), "t.yaml:1:1");
+        assert_eq!(
+            node.unwrap().to_json(&s).unwrap(),
+            serde_json::json!({"a": 1, "b": 2})
+        );
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_leave_a_usable_tree_aliases_and_tags_do_not() {
+        let s = src("a: &x 1\nb:\n  <<: {c: 1}\n  d: 2\n");
+        let (node, errs) = parse(&s).unwrap();
+        assert_eq!(errs.len(), 2);
+        assert_eq!(
+            node.unwrap().to_json(&s).unwrap(),
+            serde_json::json!({"a": 1, "b": {"d": 2}})
+        );
+        assert!(parse(&src("a: &x 1\nb: *x\n")).is_err());
+        assert!(parse(&src("a: !custom 1\n")).is_err());
     }
 
     #[test]
@@ -670,8 +706,11 @@ mod tests {
 
     #[test]
     fn empty_input_has_no_document() {
-        assert_eq!(parse(&src("")).unwrap(), None);
-        assert_eq!(parse(&src("# only a comment\n")).unwrap(), None);
+        assert_eq!(parse(&src("")).unwrap(), (None, Vec::new()));
+        assert_eq!(
+            parse(&src("# only a comment\n")).unwrap(),
+            (None, Vec::new())
+        );
     }
 
     #[test]

@@ -183,13 +183,17 @@ impl ApifyClient {
                 return Err(error);
             }
             let delay = self.retry.delay(attempt, fastrand::f64(), retry_after);
-            tracing::info!(
-                method = %method,
-                path = %path,
-                attempt,
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                "retrying after: {error}"
-            );
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            // A single retry is routine (a 429, a blip); more are worth telling the user, who
+            // would otherwise wait minutes in silence for a platform that is not there.
+            if attempt >= 2 {
+                tracing::warn!(
+                    "{error}; retrying in {delay_ms} ms (attempt {} of {attempts})",
+                    attempt + 1
+                );
+            } else {
+                tracing::info!(method = %method, path = %path, attempt, delay_ms, "retrying after: {error}");
+            }
             tokio::time::sleep(delay).await;
         }
     }

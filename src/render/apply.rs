@@ -66,7 +66,7 @@ pub fn report(report: &ApplyReport) -> String {
         out.push_str("\nInterrupted: operations in flight finished; no new ones were started.\n");
     }
     let counts = report.counts();
-    if !report.is_complete() && !report.operations.is_empty() {
+    if !report.operations.is_empty() {
         out.push_str("\nOperations:\n");
         let key_width = report
             .operations
@@ -185,7 +185,7 @@ mod tests {
         let text = anstream::adapter::strip_str(&report(&r)).to_string();
         assert_eq!(
             text,
-            "\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"
+            "\nOperations:\n  k  create  W1                 applied\n\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"
         );
     }
 

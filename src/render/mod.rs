@@ -57,7 +57,20 @@ impl Console {
         AutoStream::new(io::stderr(), self.color.choice())
     }
 
-    /// Whether stderr shows colour (decides e.g. whether to draw a progress bar).
+    /// Whether what is written to stderr keeps its colours (`--color`, `NO_COLOR`,
+    /// `CLICOLOR_FORCE` and whether stderr is a terminal, as anstream decides).
+    pub fn stderr_has_color(&self) -> bool {
+        match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => !matches!(
+                AutoStream::choice(&io::stderr()),
+                anstream::ColorChoice::Never
+            ),
+        }
+    }
+
+    /// Whether stderr is a terminal (decides e.g. whether to draw a progress bar).
     pub fn stderr_is_terminal(&self) -> bool {
         io::stderr().is_terminal()
     }

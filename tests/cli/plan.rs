@@ -141,6 +141,23 @@ fn an_unreachable_platform_is_exit_1_and_a_bad_token_names_the_error() {
         .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1")
         .args(["plan", "m.yaml"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
+    // Retries beyond the first are visible without -v, and logs follow the colour setting.
+    assert!(out.stderr.contains("retrying in"), "{}", out.stderr);
+    assert!(out.stderr.contains("(attempt 9 of 9)"), "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+    let never = run(crate::support::bin()
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env("APIFY_API_BASE_URL", "http://127.0.0.1:9")
+        .env("APIFY_TOKEN", "t")
+        .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1")
+        .args(["--color", "never", "-vv", "plan", "m.yaml"]));
+    assert!(!never.stderr.contains('\u{1b}'), "{}", never.stderr);
+    assert!(
+        never.stderr.contains("DEBUG"),
+        "-vv logs every request: {}",
+        never.stderr
+    );
     let server = scenario();
     let out = run(server
         .bin()
