@@ -16,7 +16,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::exit;
-use crate::manifest::{self, Manifests};
 use crate::render::{ColorWhen, Console};
 
 /// Apify webhooks as code: declare webhooks in YAML, plan and apply them with the Apify API.
@@ -122,14 +121,6 @@ fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
         Command::Schema(args) => schema::run(&args, console),
         Command::Emulator(args) => emulator::run(&args, console),
     }
-}
-
-/// Loads the manifests at `paths` (the current directory when none) and checks that their
-/// owner agrees with `owner`.
-fn load_manifests(paths: &[PathBuf], owner: Option<&str>) -> Result<Manifests, Error> {
-    let manifests = manifest::load(&paths_or_current(paths)).map_err(Error::InvalidManifest)?;
-    manifests.owner(owner).map_err(Error::InvalidManifest)?;
-    Ok(manifests)
 }
 
 /// `paths`, or the current directory when there are none.

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use super::connect::ConnectArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::manifest::{Manifests, ResolvedWebhook};
+use crate::manifest::{self, Manifests, ResolvedWebhook};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Plan, PlanOptions};
 use crate::platform::Platform;
@@ -80,9 +80,11 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Loads the manifests; fails with exit 65 on any invalid manifest.
+    /// Loads the manifests at `paths` (the current directory when none) and settles the owner
+    /// with `owner`; fails with exit 65 on any invalid manifest or disagreeing owner.
     pub(crate) fn load(paths: &[PathBuf], owner: Option<&str>) -> Result<Self, Error> {
-        let manifests = super::load_manifests(paths, owner)?;
+        let manifests =
+            manifest::load(&super::paths_or_current(paths)).map_err(Error::InvalidManifest)?;
         let owner = manifests.owner(owner).map_err(Error::InvalidManifest)?;
         Ok(Prepared { manifests, owner })
     }

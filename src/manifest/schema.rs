@@ -96,26 +96,22 @@ pub(super) fn check(value: &Value, root: &Node, source: &Arc<SourceFile>) -> Vec
     out
 }
 
-/// The node at `pointer`, its span, and the span of its key.
+/// The node at `pointer` and its span (the whole document's when the pointer is not found).
 #[derive(Clone, Copy)]
 struct Found<'n> {
     node: Option<&'n Node>,
     span: Span,
-    #[expect(dead_code, reason = "kept for errors about keys")]
-    key_span: Option<Span>,
 }
 
 fn lookup<'n>(root: &'n Node, pointer: &str) -> Found<'n> {
     match root.lookup(pointer) {
-        Some((node, key_span)) => Found {
+        Some((node, _)) => Found {
             node: Some(node),
             span: node.span,
-            key_span,
         },
         None => Found {
             node: None,
             span: root.span,
-            key_span: None,
         },
     }
 }

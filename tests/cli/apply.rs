@@ -188,13 +188,10 @@ fn under_faults_apply_finishes_or_reports_exactly_and_a_rerun_converges() {
     ] {
         let (server, dir) = busy_world();
         server.handle().set_faults(faults).unwrap();
-        let out = run(server.bin().current_dir(dir.path()).args([
-            "apply",
-            "--auto-approve",
-            "--format",
-            "json",
-            "m.yaml",
-        ]));
+        let out = server.run_in(
+            dir.path(),
+            &["apply", "--auto-approve", "--format", "json", "m.yaml"],
+        );
         assert!(
             matches!(out.code, 0 | 1 | 4),
             "round {round}: exit {}\n{}",
@@ -252,17 +249,9 @@ fn under_faults_apply_finishes_or_reports_exactly_and_a_rerun_converges() {
             );
         }
         // Without faults, one more apply finishes the job.
-        let out =
-            run(server
-                .bin()
-                .current_dir(dir.path())
-                .args(["apply", "--auto-approve", "m.yaml"]));
+        let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        let out = run(server.bin().current_dir(dir.path()).args([
-            "plan",
-            "m.yaml",
-            "--detailed-exitcode",
-        ]));
+        let out = server.run_in(dir.path(), &["plan", "m.yaml", "--detailed-exitcode"]);
         assert_eq!(out.code, 0, "{}", out.stdout);
         let live = server.webhooks_of("acme");
         assert_eq!(keys_in(&live).len(), 60);
@@ -313,19 +302,12 @@ fn a_run_killed_mid_apply_is_finished_by_the_next_one_without_duplicates() {
     assert!(keys_in(&partial).len() < 60, "the kill came mid-run");
 
     server.handle().set_faults(Faults::default()).unwrap();
-    let out = run(server
-        .bin()
-        .current_dir(dir.path())
-        .args(["apply", "--auto-approve", "m.yaml"]));
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let live = server.webhooks_of("acme");
     assert_eq!(keys_in(&live).len(), 60);
     assert!(no_duplicate_keys(&live));
-    let out =
-        run(server
-            .bin()
-            .current_dir(dir.path())
-            .args(["plan", "m.yaml", "--detailed-exitcode"]));
+    let out = server.run_in(dir.path(), &["plan", "m.yaml", "--detailed-exitcode"]);
     assert_eq!(out.code, 0);
 }
 
@@ -555,10 +537,7 @@ fn deletion_world(owned: usize, declared: usize) -> (Background, tempfile::TempD
 #[test]
 fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
     let (server, dir) = deletion_world(20, 10);
-    let out = run(server
-        .bin()
-        .current_dir(dir.path())
-        .args(["apply", "--auto-approve", "m.yaml"]));
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         out.stderr.contains(
@@ -573,12 +552,10 @@ fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
         "nothing was deleted"
     );
 
-    let out = run(server.bin().current_dir(dir.path()).args([
-        "apply",
-        "--auto-approve",
-        "--no-delete",
-        "m.yaml",
-    ]));
+    let out = server.run_in(
+        dir.path(),
+        &["apply", "--auto-approve", "--no-delete", "m.yaml"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         keys_in(&server.webhooks_of("acme")).len(),
@@ -586,12 +563,10 @@ fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
         "--no-delete never deletes"
     );
 
-    let out = run(server.bin().current_dir(dir.path()).args([
-        "apply",
-        "--auto-approve",
-        "--force",
-        "m.yaml",
-    ]));
+    let out = server.run_in(
+        dir.path(),
+        &["apply", "--auto-approve", "--force", "m.yaml"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("10 destroyed"), "{}", out.stdout);
     assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 10);
@@ -601,10 +576,7 @@ fn mass_deletion_is_refused_unless_forced_and_no_delete_never_deletes() {
 fn an_empty_manifest_set_does_not_wipe_owned_webhooks() {
     let (server, dir) = deletion_world(3, 0);
     std::fs::write(dir.path().join("m.yaml"), "version: 1\n").unwrap();
-    let out = run(server
-        .bin()
-        .current_dir(dir.path())
-        .args(["apply", "--auto-approve", "m.yaml"]));
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         out.stderr

@@ -117,10 +117,7 @@ fn an_unknown_target_points_at_its_manifest_line() {
         "version: 1\ntasks:\n  acme/no-such-task:\n    - key: k\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://e.example.com\n",
     )
     .unwrap();
-    let out = run(server
-        .bin()
-        .current_dir(dir.path())
-        .args(["plan", "m.yaml"]));
+    let out = server.run_in(dir.path(), &["plan", "m.yaml"]);
     assert_eq!(out.code, 65, "{}", out.stderr);
     assert!(
         out.stderr
@@ -354,11 +351,7 @@ fn a_plan_at_the_webhook_cap_takes_few_calls_and_runs_them_concurrently() {
     config.faults.max_page_size = Some(40);
     config.faults.latency_ms = 5;
     let server = Background::start(config);
-    let out =
-        run(server
-            .bin()
-            .current_dir(dir.path())
-            .args(["plan", "m.yaml", "--detailed-exitcode"]));
+    let out = server.run_in(dir.path(), &["plan", "m.yaml", "--detailed-exitcode"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stdout

@@ -161,6 +161,11 @@ impl Background {
         cmd
     }
 
+    /// Runs the binary against this emulator in `dir` with `args`, to completion.
+    pub(crate) fn run_in(&self, dir: &std::path::Path, args: &[&str]) -> super::Output {
+        super::run(self.bin().current_dir(dir).args(args))
+    }
+
     /// Runs `f` on the emulator's runtime.
     pub(crate) fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
         self.runtime.block_on(f)
