@@ -24,5 +24,6 @@ pub mod plan;
 pub mod platform;
 pub mod refresh;
 pub mod render;
+pub mod session;
 pub mod template;
 pub mod webhook;

@@ -19,18 +19,14 @@ use crate::webhook::TargetKind;
 pub const READ_CONCURRENCY: usize = 32;
 
 /// Why the live state could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
     /// Declared Actors or tasks do not exist (or the token cannot see them).
+    #[error("{} declared Actor(s) or task(s) were not found", .0.len())]
     UnknownTargets(Vec<Diagnostic>),
     /// The platform failed.
-    Platform(PlatformError),
-}
-
-impl From<PlatformError> for RefreshError {
-    fn from(e: PlatformError) -> Self {
-        RefreshError::Platform(e)
-    }
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
 }
 
 /// Resolves every distinct declared target with one lookup each, concurrently.

@@ -11,20 +11,22 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::connect::ConnectArgs;
-use super::plan::{Prepared, SafetyArgs, compute, refusal_message, secrets};
+use super::plan::SafetyArgs;
+use super::{Context, ManifestArgs};
 use crate::apply::{self, ApplyOptions, ApplyReport};
-use crate::error::Error;
+use crate::error::{Error, Refused};
 use crate::exit;
 use crate::plan::Plan;
 use crate::plan::saved::{SavedPlan, Staleness};
 use crate::render::Console;
 use crate::render::apply as render_apply;
 use crate::render::plan::{self as render_plan, PlanContext};
+use crate::session::{self, LOCAL_API, Workspace};
 
 /// Output formats of an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub(crate) enum ApplyFormat {
-    /// The plan, progress and a summary for people.
+    /// The plan, one line per finished operation, and the summary, for people.
     #[default]
     Text,
     /// A JSON report of every operation on stdout (the plan and progress go to stderr).
@@ -34,9 +36,10 @@ pub(crate) enum ApplyFormat {
 /// Arguments of `apply`.
 #[derive(Debug, Args)]
 pub(crate) struct ApplyArgs {
-    /// Manifest files, or directories to search for `*.yaml` and `*.yml` [default: .; with
-    /// --plan: the paths the plan was made from]
-    paths: Vec<PathBuf>,
+    /// Manifest files or directories [default: .; with --plan: the paths the plan was made
+    /// from]
+    #[command(flatten)]
+    manifests: ManifestArgs,
     /// Apply without asking (for pipelines).
     #[arg(long)]
     auto_approve: bool,
@@ -53,6 +56,8 @@ pub(crate) struct ApplyArgs {
     format: ApplyFormat,
     #[command(flatten)]
     safety: SafetyArgs,
+    #[command(flatten)]
+    connect: ConnectArgs,
 }
 
 /// 1 to 64.
@@ -63,91 +68,99 @@ fn parse_parallelism(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Runs `apply`.
-pub(crate) fn run(
-    args: &ApplyArgs,
-    owner: Option<&str>,
-    connect: &ConnectArgs,
-    console: &Console,
-) -> Result<u8, Error> {
-    let saved = args
-        .plan
-        .as_ref()
-        .map(|path| read_saved(path))
-        .transpose()?;
-    let paths: Vec<PathBuf> = match &saved {
-        Some(s) if args.paths.is_empty() => s.paths.iter().map(PathBuf::from).collect(),
-        _ => args.paths.clone(),
-    };
-    if let (Some(saved), Some(owner)) = (&saved, owner)
-        && saved.owner != owner
-    {
-        return Err(Error::Refused(format!(
-            "Saved plan is stale: it was made for owner `{}`, not `{owner}`",
-            saved.owner
-        )));
+/// A saved plan and the file it came from.
+struct Saved {
+    file: PathBuf,
+    plan: SavedPlan,
+}
+
+impl Saved {
+    fn stale(&self, reasons: Vec<Staleness>) -> Error {
+        Error::Refused(Refused::Stale {
+            plan_file: self.file.clone(),
+            reasons,
+        })
     }
-    let prepared = Prepared::load(&paths, owner.or(saved.as_ref().map(|s| s.owner.as_str())))?;
-    let resolved = prepared.resolve()?;
-    let secrets = secrets(&resolved);
-    let digest = prepared.manifests.digest();
+}
+
+/// Runs `apply`.
+pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
+    let console = &ctx.console;
+    let saved = match &args.plan {
+        Some(file) => Some(Saved {
+            file: file.clone(),
+            plan: session::read_saved(file)?,
+        }),
+        None => None,
+    };
+    let owner = args.manifests.owner.as_deref();
+    let paths: Vec<PathBuf> = match &saved {
+        Some(s) if args.manifests.paths.is_empty() => {
+            s.plan.paths.iter().map(PathBuf::from).collect()
+        }
+        _ => args.manifests.paths.clone(),
+    };
+    // What can be told from the file alone is told before connecting anywhere.
+    if let Some(s) = &saved {
+        if let Some(owner) = owner
+            && s.plan.owner != owner
+        {
+            return Err(s.stale(vec![Staleness::Owner(s.plan.owner.clone())]));
+        }
+        let made_locally = s.plan.api == LOCAL_API;
+        if made_locally != args.connect.local {
+            return Err(s.stale(vec![Staleness::Local { made_locally }]));
+        }
+    }
+    let workspace = Workspace::load(
+        &paths,
+        owner.or(saved.as_ref().map(|s| s.plan.owner.as_str())),
+    )?;
+    let desired = workspace.resolve(Context::env_var)?;
     let options = match &saved {
-        Some(saved) => saved.options(),
+        Some(s) => s.plan.options(),
         None => args.safety.options()?,
     };
 
     let runtime = super::runtime()?;
-    let connection = runtime.block_on(connect.connect())?;
-    let planned = runtime.block_on(compute(
+    let connection = runtime.block_on(args.connect.connect(&workspace.paths))?;
+    if connection.is_local() {
+        console.info(&format!("Using {}.", connection.description));
+    }
+    let planned = runtime.block_on(session::plan(
         &connection.client,
-        &resolved,
-        &prepared.owner,
+        &connection.api,
+        &desired,
+        &workspace.owner,
         options,
     ));
-    let super::plan::Computed { plan, account } = match planned {
-        Ok(computed) => computed,
+    let planned = match planned {
+        Ok(planned) => planned,
         Err(e) => {
             runtime.block_on(connection.close());
             return Err(e);
         }
     };
-
-    // What is shown: the plan, on stdout for text and on stderr for a JSON report.
-    let ctx = PlanContext {
-        color: true,
-        secrets: &secrets,
-        manifest_digest: &digest,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        saved_to: None,
-        apply_command: None,
-    };
-    let shown = render_plan::text(&plan, &ctx);
-    let show = |text: &str| match args.format {
-        ApplyFormat::Text => console.print(text),
-        ApplyFormat::Json => console.info(text.trim_end()),
-    };
+    let plan = &planned.plan;
 
     // Stale, refused, empty or declined plans end here, before anything is written.
     let proceed = (|| {
-        if let Some(saved) = &saved {
+        if let Some(s) = &saved {
             let now = SavedPlan::new(
-                &plan,
-                options,
-                (&connection.api, &account),
-                &saved.paths,
-                &digest,
-                &secrets,
-                &saved.salt,
-                env!("CARGO_PKG_VERSION"),
+                plan,
+                &session::provenance(&desired, &planned, options, &s.plan.paths, &s.plan.salt),
             );
-            let stale = saved.staleness(&now);
-            if !stale.is_empty() {
-                return Err(stale_error(&stale));
+            let reasons = s.plan.staleness(&now);
+            if !reasons.is_empty() {
+                return Err(s.stale(reasons));
             }
         }
-        show(&shown);
+        show_plan(args, console, plan, &desired);
         if !plan.is_applicable() {
-            return Err(Error::Refused(refusal_message(&plan)));
+            return Err(Error::Refused(Refused::Plan {
+                conflicts: plan.conflicts.clone(),
+                rule: plan.refusal.clone(),
+            }));
         }
         if plan.is_empty() {
             return Ok(false);
@@ -163,7 +176,7 @@ pub(crate) fn run(
                 parallelism: args.parallelism,
                 ..ApplyOptions::default()
             };
-            runtime.block_on(execute(&connection.client, &plan, &options, console))
+            runtime.block_on(execute(&connection.client, plan, &options, console))
         }
         Ok(false) => ApplyReport::default(),
         Err(e) => {
@@ -186,6 +199,24 @@ pub(crate) fn run(
     } else {
         exit::ERROR
     })
+}
+
+/// Shows the plan once: on stdout for text (its closing line alone with `-q`), on stderr
+/// beside a JSON report.
+fn show_plan(args: &ApplyArgs, console: &Console, plan: &Plan, desired: &session::Desired<'_>) {
+    let ctx = PlanContext {
+        color: true,
+        secrets: &desired.secrets,
+        manifest_digest: &desired.digest,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        saved_to: None,
+        apply_command: None,
+    };
+    match args.format {
+        ApplyFormat::Text if console.is_quiet() => {}
+        ApplyFormat::Text => console.print(&render_plan::text(plan, &ctx)),
+        ApplyFormat::Json => console.info(render_plan::text(plan, &ctx).trim_end()),
+    }
 }
 
 /// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM.
@@ -256,25 +287,6 @@ fn confirm(console: &Console) -> Result<bool, Error> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| Error::Io(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| Error::io("cannot read the answer", e))?;
     Ok(answer.trim() == "yes")
-}
-
-fn read_saved(path: &std::path::Path) -> Result<SavedPlan, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::Io(format!(
-            "cannot read the saved plan `{}`: {e}",
-            path.display()
-        ))
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("`{}` is not a saved plan: {e}", path.display())))
-}
-
-fn stale_error(reasons: &[Staleness]) -> Error {
-    let list: Vec<String> = reasons.iter().map(|r| format!("  - {r}")).collect();
-    Error::Refused(format!(
-        "Saved plan is stale:\n{}\nRun `apify-webhooks plan --out FILE` again and review the new plan.",
-        list.join("\n")
-    ))
 }

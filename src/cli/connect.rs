@@ -1,59 +1,43 @@
-//! Connecting to the platform: the Apify API (URL from `--api-url` / `APIFY_API_BASE_URL`, token
-//! from `APIFY_TOKEN`, `--token-file` or apify-cli's login), or with `--local` the embedded
-//! emulator, started in this process with its state kept in `.apify-webhooks/`.
+//! The connection options of the commands that talk to the platform (their own help heading),
+//! turned into a [`session::Connect`]: the API URL from `--api-url` / `APIFY_API_BASE_URL`, the
+//! token from `APIFY_TOKEN`, `--token-file` or apify-cli's login, or with `--local` the
+//! embedded emulator.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
 use crate::error::Error;
-use crate::platform::{
-    ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs, RETRY_BASE_ENV,
-};
-
-/// Where `--local` keeps the emulator's state (gitignored).
-pub(crate) const LOCAL_DIR: &str = ".apify-webhooks";
+use crate::platform::{ClientInputs, RETRY_BASE_ENV};
+use crate::session::{self, Connect, Connection};
 
 /// How to reach the platform.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
+#[allow(
+    clippy::doc_markdown,
+    reason = "doc comments here are clap's help text"
+)]
 pub(crate) struct ConnectArgs {
-    /// Apify API base URL (plain http only on loopback).
+    /// Apify API base URL (plain http only on loopback) [default: https://api.apify.com]
     #[arg(
         long,
-        global = true,
         env = "APIFY_API_BASE_URL",
         value_name = "URL",
         hide_env_values = true
     )]
     api_url: Option<String>,
     /// Read the API token from FILE (instead of `APIFY_TOKEN`).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
-    /// Use the embedded Apify API emulator, with its state in `.apify-webhooks/` (no account
-    /// needed; `--api-url`, `APIFY_API_BASE_URL` and the token are then ignored).
-    #[arg(long, global = true)]
-    local: bool,
-}
-
-/// A client, and the emulator it talks to with `--local` (kept alive as long as the client).
-pub(crate) struct Connection {
-    /// The client.
-    pub(crate) client: ApifyClient,
-    /// What it is connected to, for messages.
-    pub(crate) description: String,
-    /// The API base URL, or `local` for the embedded emulator (recorded in saved plans).
-    pub(crate) api: String,
-    emulator: Option<EmulatorHandle>,
-}
-
-impl Connection {
-    /// Stops the embedded emulator, if any, after in-flight requests.
-    pub(crate) async fn close(self) {
-        if let Some(emulator) = self.emulator {
-            emulator.shutdown().await;
-        }
-    }
+    /// Use the embedded Apify API emulator instead of the API: no account needed. Its state
+    /// lives in the nearest `.apify-webhooks/` folder at or above the manifests' folder (made
+    /// beside the manifests when there is none).
+    #[arg(long)]
+    pub(crate) local: bool,
+    /// With --local: start again from the emulator's seed (the local state is deleted first).
+    #[arg(long, requires = "local")]
+    reset: bool,
 }
 
 impl ConnectArgs {
@@ -66,67 +50,31 @@ impl ConnectArgs {
         }
     }
 
-    /// Connects as the arguments and the environment say.
-    pub(crate) async fn connect(&self) -> Result<Connection, Error> {
+    /// Connects as the arguments and the environment say; `paths` are the manifests' (they
+    /// decide where `--local` keeps its state).
+    pub(crate) async fn connect(&self, paths: &[PathBuf]) -> Result<Connection, Error> {
         let retry_base = std::env::var(RETRY_BASE_ENV).ok();
         if self.local {
             if self.api_url.is_some() || self.token_file.is_some() {
                 tracing::info!("--local: ignoring the API URL and token settings");
             }
-            return connect_local(Path::new(LOCAL_DIR), retry_base.as_deref()).await;
+            return Connection::open(Connect::Local {
+                dir: session::find_local_dir(paths),
+                reset: self.reset,
+                retry_base_ms: retry_base.as_deref(),
+            })
+            .await;
         }
         let env_token = std::env::var("APIFY_TOKEN").ok();
         let home = std::env::var_os("HOME").map(PathBuf::from);
-        let (config, source) = ClientConfig::from_inputs(ClientInputs {
+        Connection::open(Connect::Api(ClientInputs {
             api_url: self.api_url.as_deref(),
             env_token: env_token.as_deref(),
             token_file: self.token_file.as_deref(),
             home: home.as_deref(),
             retry_base_ms: retry_base.as_deref(),
             max_requests_per_second: None,
-        })?;
-        tracing::info!("using the API token from {source}");
-        let description = config.api_url.as_str().to_owned();
-        Ok(Connection {
-            client: ApifyClient::new(config)?,
-            api: description.clone(),
-            description,
-            emulator: None,
-        })
+        }))
+        .await
     }
-}
-
-/// Starts the emulator with its state in `dir` and a client for its seeded user.
-async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connection, Error> {
-    let io = |e: std::io::Error| Error::Io(format!("cannot prepare `{}`: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# apify-webhooks --local state; not for version control\n*\n",
-        )
-        .map_err(io)?;
-    }
-    let emulator = Emulator::start(EmulatorConfig {
-        seed: SeedSource::Default,
-        state_file: Some(dir.join("state.json")),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .map_err(|e| Error::Io(format!("cannot start the local emulator: {e}")))?;
-    let url = ApiBaseUrl::parse(emulator.base_url())?;
-    let token = ApiToken::new(DEFAULT_TOKEN)
-        .ok_or_else(|| Error::Io("the emulator has no token".to_owned()))?;
-    let mut config = ClientConfig::new(url, token);
-    if let Some(ms) = retry_base {
-        config.retry.base_delay = crate::platform::retry::parse_retry_base_ms(ms)?;
-    }
-    let description = format!("the local emulator (state in {}/)", dir.display());
-    Ok(Connection {
-        client: ApifyClient::new(config)?,
-        description,
-        api: "local".to_owned(),
-        emulator: Some(emulator),
-    })
 }

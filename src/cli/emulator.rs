@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::Context;
 use crate::emulator::{Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
 use crate::error::Error;
 use crate::exit;
-use crate::render::Console;
 
 /// Arguments of `emulator`.
 #[derive(Debug, Args)]
@@ -98,7 +98,7 @@ impl EmulatorArgs {
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub(crate) fn run(args: &EmulatorArgs, console: &Console) -> Result<u8, Error> {
+pub(crate) fn run(args: &EmulatorArgs, ctx: &Context) -> Result<u8, Error> {
     super::block_on(async {
         let handle = Emulator::start(args.config())
             .await
@@ -106,9 +106,10 @@ pub(crate) fn run(args: &EmulatorArgs, console: &Console) -> Result<u8, Error> {
                 EmulatorError::NotLoopback(_) | EmulatorError::Faults(_) => {
                     Error::Usage(err.to_string())
                 }
-                other => Error::Io(other.to_string()),
+                other => Error::io("cannot start the emulator", std::io::Error::other(other)),
             })?;
-        console.print(&format!("Listening on {}\n", handle.base_url()));
+        ctx.console
+            .print(&format!("Listening on {}\n", handle.base_url()));
         super::stop_signal().await;
         tracing::info!("emulator stopping");
         handle.shutdown().await;

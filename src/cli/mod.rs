@@ -28,7 +28,8 @@ pub struct Cli {
     command: Command,
 }
 
-/// Options every subcommand takes.
+/// Options every subcommand takes: only output options. Options that mean something for some
+/// commands only (the owner, the connection) are those commands' own.
 #[derive(Debug, Args)]
 struct GlobalArgs {
     /// When to colour output; `NO_COLOR` turns colour off in `auto`.
@@ -37,14 +38,19 @@ struct GlobalArgs {
     /// Log more to stderr (-v: retries and what the tool decided, -vv: every request).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Print only errors and the requested output.
+    /// Print only errors and the final summary line.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+}
+
+/// The manifests a command reads, and whose webhooks they are.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ManifestArgs {
+    /// Manifest files, or directories to search for `*.yaml` and `*.yml` [default: .]
+    pub(crate) paths: Vec<PathBuf>,
     /// Owner of the webhooks this run manages; must agree with the manifests' `owner:`.
-    #[arg(long, global = true, env = "APIFY_WEBHOOKS_OWNER", value_parser = parse_owner)]
-    owner: Option<String>,
-    #[command(flatten)]
-    connect: connect::ConnectArgs,
+    #[arg(long, env = "APIFY_WEBHOOKS_OWNER", hide_env_values = true, value_parser = parse_owner)]
+    pub(crate) owner: Option<String>,
 }
 
 /// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
@@ -74,6 +80,20 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
 }
 
+/// What every command runs with besides its own arguments (nextest's `BaseApp`, small).
+#[derive(Debug)]
+pub(crate) struct Context {
+    /// Where output goes.
+    pub(crate) console: Console,
+}
+
+impl Context {
+    /// A variable of the process environment, for `${NAME}`.
+    pub(crate) fn env_var(name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -94,41 +114,23 @@ pub fn main() -> ExitCode {
         cli.global.quiet,
         console.stderr_has_color(),
     );
-    match run(cli, &console) {
+    let ctx = Context { console };
+    match run(cli.command, &ctx) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            report(&console, &err);
+            ctx.console.report(&err);
             ExitCode::from(err.exit_code())
         }
     }
 }
 
-fn run(cli: Cli, console: &Console) -> Result<u8, Error> {
-    match cli.command {
-        Command::Validate(args) => validate::run(&args, cli.global.owner.as_deref(), console),
-        Command::Plan(args) => plan::run(
-            &args,
-            cli.global.owner.as_deref(),
-            &cli.global.connect,
-            console,
-        ),
-        Command::Apply(args) => apply::run(
-            &args,
-            cli.global.owner.as_deref(),
-            &cli.global.connect,
-            console,
-        ),
-        Command::Schema(args) => schema::run(&args, console),
-        Command::Emulator(args) => emulator::run(&args, console),
-    }
-}
-
-/// `paths`, or the current directory when there are none.
-fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
-    if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
+fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
+    match command {
+        Command::Validate(args) => validate::run(&args, ctx),
+        Command::Plan(args) => plan::run(&args, ctx),
+        Command::Apply(args) => apply::run(&args, ctx),
+        Command::Schema(args) => schema::run(&args, ctx),
+        Command::Emulator(args) => emulator::run(&args, ctx),
     }
 }
 
@@ -143,7 +145,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| Error::Io(format!("cannot start the async runtime: {err}")))
+        .map_err(|err| Error::io("cannot start the async runtime", err))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -160,18 +162,6 @@ async fn stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// A variable of the process environment, for `${NAME}`.
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-fn report(console: &Console, err: &Error) {
-    match err {
-        Error::InvalidManifest(diagnostics) => console.diagnostics(diagnostics),
-        other => console.error(&other.to_string()),
-    }
 }
 
 fn init_logging(verbose: u8, quiet: bool, ansi: bool) {

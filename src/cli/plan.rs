@@ -1,21 +1,18 @@
-//! `apify-webhooks plan`: loads the manifests, reads the live account, and shows what `apply`
-//! would change, as text, JSON or Markdown; `--out` saves it for `apply --plan`.
+//! `apify-webhooks plan`: shows what `apply` would change, as text, JSON or Markdown; `--out`
+//! saves it for `apply --plan`. One call into [`crate::session`], then rendering.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::connect::ConnectArgs;
-use crate::error::Error;
+use super::{Context, ManifestArgs};
+use crate::error::{Error, Refused};
 use crate::exit;
-use crate::manifest::{self, Manifests, ResolvedWebhook};
+use crate::plan::PlanOptions;
 use crate::plan::saved::SavedPlan;
-use crate::plan::{self, Plan, PlanOptions};
-use crate::platform::Platform;
-use crate::refresh::{self, RefreshError};
-use crate::render::Console;
 use crate::render::plan::{self as render_plan, PlanContext};
+use crate::session::{self, Workspace};
 
 /// Output formats of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -44,22 +41,15 @@ pub(crate) struct SafetyArgs {
 impl SafetyArgs {
     /// The plan options, with a fresh random key for the run's hashes.
     pub(crate) fn options(self) -> Result<PlanOptions, Error> {
-        let mut key = [0u8; 16];
-        getrandom::fill(&mut key)
-            .map_err(|e| Error::Io(format!("no randomness from the system: {e}")))?;
-        Ok(PlanOptions {
-            force: self.force,
-            no_delete: self.no_delete,
-            key,
-        })
+        session::plan_options(self.force, self.no_delete)
     }
 }
 
 /// Arguments of `plan`.
 #[derive(Debug, Args)]
 pub(crate) struct PlanArgs {
-    /// Manifest files, or directories to search for `*.yaml` and `*.yml` [default: .]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    manifests: ManifestArgs,
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
@@ -71,164 +61,72 @@ pub(crate) struct PlanArgs {
     detailed_exitcode: bool,
     #[command(flatten)]
     safety: SafetyArgs,
-}
-
-/// Manifests loaded and resolved for a command that talks to the platform.
-pub(crate) struct Prepared {
-    pub(crate) manifests: Manifests,
-    pub(crate) owner: String,
-}
-
-impl Prepared {
-    /// Loads the manifests at `paths` (the current directory when none) and settles the owner
-    /// with `owner`; fails with exit 65 on any invalid manifest or disagreeing owner.
-    pub(crate) fn load(paths: &[PathBuf], owner: Option<&str>) -> Result<Self, Error> {
-        let manifests =
-            manifest::load(&super::paths_or_current(paths)).map_err(Error::InvalidManifest)?;
-        let owner = manifests.owner(owner).map_err(Error::InvalidManifest)?;
-        Ok(Prepared { manifests, owner })
-    }
-
-    /// Substitutes `${NAME}`; fails with exit 65 listing every unset variable.
-    pub(crate) fn resolve(&self) -> Result<Vec<ResolvedWebhook<'_>>, Error> {
-        self.manifests
-            .resolve(super::env_var)
-            .map_err(Error::InvalidManifest)
-    }
-}
-
-/// Every environment value the resolved webhooks use.
-pub(crate) fn secrets(resolved: &[ResolvedWebhook<'_>]) -> Vec<String> {
-    let mut all: Vec<String> = resolved
-        .iter()
-        .flat_map(|r| r.secrets.iter().cloned())
-        .collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
-/// A plan and the account it was computed for.
-pub(crate) struct Computed {
-    pub(crate) plan: Plan,
-    /// The user ID behind the token.
-    pub(crate) account: String,
-}
-
-/// Reads the live state (and who the token belongs to, concurrently) and computes the plan.
-pub(crate) async fn compute<P: Platform>(
-    platform: &P,
-    resolved: &[ResolvedWebhook<'_>],
-    owner: &str,
-    options: PlanOptions,
-) -> Result<Computed, Error> {
-    let (refreshed, user) = futures_util::join!(
-        refresh::refresh(platform, resolved, owner),
-        platform.current_user()
-    );
-    let (targets, live) = refreshed.map_err(|e| match e {
-        RefreshError::UnknownTargets(diagnostics) => Error::InvalidManifest(diagnostics),
-        RefreshError::Platform(e) => Error::Platform(e),
-    })?;
-    let desired = refresh::desired_specs(resolved, &targets);
-    Ok(Computed {
-        plan: plan::plan(&desired, &live, owner, options),
-        account: user?.id,
-    })
+    #[command(flatten)]
+    connect: ConnectArgs,
 }
 
 /// Runs `plan`.
-pub(crate) fn run(
-    args: &PlanArgs,
-    owner: Option<&str>,
-    connect: &ConnectArgs,
-    console: &Console,
-) -> Result<u8, Error> {
-    let prepared = Prepared::load(&args.paths, owner)?;
-    let resolved = prepared.resolve()?;
+pub(crate) fn run(args: &PlanArgs, ctx: &Context) -> Result<u8, Error> {
+    let console = &ctx.console;
+    let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
+    let desired = workspace.resolve(Context::env_var)?;
     let options = args.safety.options()?;
-    let (computed, api) = super::block_on(async {
-        let connection = connect.connect().await?;
-        tracing::info!("planning against {}", connection.description);
-        let computed = compute(&connection.client, &resolved, &prepared.owner, options).await;
-        let api = connection.api.clone();
+    let planned = super::block_on(async {
+        let connection = args.connect.connect(&workspace.paths).await?;
+        if connection.is_local() {
+            console.info(&format!("Using {}.", connection.description));
+        } else {
+            tracing::info!("planning against {}", connection.description);
+        }
+        let planned = session::plan(
+            &connection.client,
+            &connection.api,
+            &desired,
+            &workspace.owner,
+            options,
+        )
+        .await;
         connection.close().await;
-        Ok((computed?, api))
+        planned
     })?;
-    let plan = computed.plan;
-    let secrets = secrets(&resolved);
-    let digest = prepared.manifests.digest();
+    let plan = &planned.plan;
     let saved_to = match &args.out {
         Some(path) if plan.is_applicable() => {
-            let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-            let saved = SavedPlan::new(
-                &plan,
-                options,
-                (&api, &computed.account),
-                &paths,
-                &digest,
-                &secrets,
-                &hex::encode(options.key),
-                env!("CARGO_PKG_VERSION"),
-            );
-            write_private(path, &saved)?;
+            let paths = workspace.path_strings();
+            let salt = hex::encode(options.key);
+            let provenance = session::provenance(&desired, &planned, options, &paths, &salt);
+            session::save(path, &SavedPlan::new(plan, &provenance))?;
             Some(path.display().to_string())
         }
         _ => None,
     };
-    let ctx = PlanContext {
+    let rctx = PlanContext {
         color: true,
-        secrets: &secrets,
-        manifest_digest: &digest,
+        secrets: &desired.secrets,
+        manifest_digest: &desired.digest,
         tool_version: env!("CARGO_PKG_VERSION"),
         saved_to: saved_to.as_deref(),
-        apply_command: Some(connect.apply_command()),
+        apply_command: Some(args.connect.apply_command()),
     };
     let rendered = match args.format {
-        PlanFormat::Text => render_plan::text(&plan, &ctx),
-        PlanFormat::Json => render_plan::json(&plan, &ctx),
-        PlanFormat::Markdown => render_plan::markdown(&plan, &ctx),
+        PlanFormat::Text if console.is_quiet() => render_plan::summary_line(plan),
+        PlanFormat::Text => render_plan::text(plan, &rctx),
+        PlanFormat::Json => render_plan::json(plan, &rctx),
+        PlanFormat::Markdown => render_plan::markdown(plan, &rctx),
     };
     console.print(&rendered);
     if !plan.is_applicable() {
         if args.out.is_some() {
-            console.error("the plan was not saved: it cannot be applied");
+            console.info("The plan was not saved: it cannot be applied.");
         }
-        return Err(Error::Refused(refusal_message(&plan)));
+        return Err(Error::Refused(Refused::Plan {
+            conflicts: plan.conflicts.clone(),
+            rule: plan.refusal.clone(),
+        }));
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         exit::CHANGES_PENDING
     } else {
         exit::SUCCESS
     })
-}
-
-/// One line saying why a plan cannot be applied.
-pub(crate) fn refusal_message(plan: &Plan) -> String {
-    let mut reasons: Vec<String> = plan.conflicts.iter().map(ToString::to_string).collect();
-    reasons.extend(plan.refusal.iter().map(ToString::to_string));
-    format!("the plan is refused: {}", reasons.join("; "))
-}
-
-/// Writes `value` as JSON to `path`, readable by the owner only, atomically (a temporary file in
-/// the same directory, then a rename), so a half-written plan never exists.
-pub(crate) fn write_private(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
-    let fail = |e: &dyn std::fmt::Display| {
-        Error::Io(format!(
-            "cannot write the plan to `{}`: {e}",
-            path.display()
-        ))
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // tempfile creates the file with mode 0600.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| fail(&e))?;
-    text.push('\n');
-    file.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
 }

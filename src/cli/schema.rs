@@ -2,10 +2,10 @@
 
 use clap::Args;
 
+use super::Context;
 use crate::error::Error;
 use crate::exit;
 use crate::manifest;
-use crate::render::Console;
 
 /// Arguments of `schema`.
 #[derive(Debug, Args)]
@@ -16,7 +16,7 @@ pub(crate) struct SchemaArgs {}
     clippy::unnecessary_wraps,
     reason = "every subcommand has the same signature"
 )]
-pub(crate) fn run(_args: &SchemaArgs, console: &Console) -> Result<u8, Error> {
-    console.print(manifest::SCHEMA_JSON);
+pub(crate) fn run(_args: &SchemaArgs, ctx: &Context) -> Result<u8, Error> {
+    ctx.console.print(manifest::SCHEMA_JSON);
     Ok(exit::SUCCESS)
 }

@@ -1,29 +1,30 @@
 //! `apify-webhooks validate`: checks manifests offline, with no token and no network.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
+use super::{Context, ManifestArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::manifest::{self, Manifests};
-use crate::render::Console;
 
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// Manifest files, or directories to search for `*.yaml` and `*.yml` [default: .]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    manifests: ManifestArgs,
 }
 
 /// Loads and checks the manifests; unset `${NAME}` variables are warnings here, reported
 /// together with any errors (and left out with `-q`).
-pub(crate) fn run(
-    args: &ValidateArgs,
-    owner: Option<&str>,
-    console: &Console,
-) -> Result<u8, Error> {
-    let loaded = manifest::load_all(&super::paths_or_current(&args.paths));
+pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
+    let console = &ctx.console;
+    let owner = args.manifests.owner.as_deref();
+    let paths = if args.manifests.paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        args.manifests.paths.clone()
+    };
+    let loaded = manifest::load_all(&paths);
     let mut diagnostics = loaded.diagnostics;
     if let Err(errors) = loaded.manifests.owner(owner) {
         diagnostics.extend(
@@ -36,7 +37,7 @@ pub(crate) fn run(
     let warnings = if console.is_quiet() {
         Vec::new()
     } else {
-        loaded.manifests.missing_env(super::env_var, false)
+        loaded.manifests.missing_env(Context::env_var, false)
     };
     if diagnostics
         .iter()

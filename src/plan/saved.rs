@@ -84,6 +84,12 @@ pub enum Staleness {
         /// Where it would be applied now.
         now: String,
     },
+    /// The plan was made against the local emulator and is applied against an API, or the
+    /// other way round.
+    Local {
+        /// Whether the plan was made with `--local`.
+        made_locally: bool,
+    },
     /// A value from the environment changed.
     Secrets,
     /// A webhook the plan touches changed on the platform (or is gone).
@@ -109,6 +115,14 @@ impl fmt::Display for Staleness {
             Staleness::Target { saved, now } => {
                 write!(f, "the plan was made against {saved}, not {now}")
             }
+            Staleness::Local { made_locally: true } => f.write_str(
+                "the plan was made against the local emulator: apply it with `--local`",
+            ),
+            Staleness::Local {
+                made_locally: false,
+            } => f.write_str(
+                "the plan was made against the Apify API, not the local emulator: apply it without `--local`",
+            ),
             Staleness::Secrets => {
                 f.write_str("a value read from the environment changed since the plan was saved")
             }
@@ -142,19 +156,40 @@ fn request_bytes(change: &Change) -> Vec<u8> {
     body.unwrap_or_default()
 }
 
+/// Where a plan came from: what [`SavedPlan::new`] records beside the operations.
+#[derive(Debug, Clone, Copy)]
+pub struct Provenance<'a> {
+    /// The options the plan was made with.
+    pub options: PlanOptions,
+    /// The API base URL, or `local` for the embedded emulator.
+    pub api: &'a str,
+    /// The ID of the account (user) behind the token.
+    pub account: &'a str,
+    /// The manifest paths, as given.
+    pub paths: &'a [String],
+    /// The digest of the manifests.
+    pub manifest_digest: &'a str,
+    /// Every value read from the environment (hashed, never stored).
+    pub secrets: &'a [String],
+    /// The salt of every hash (hex).
+    pub salt: &'a str,
+    /// The apify-webhooks version.
+    pub tool_version: &'a str,
+}
+
 impl SavedPlan {
     /// The saved form of `plan`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        plan: &Plan,
-        options: PlanOptions,
-        target: (&str, &str),
-        paths: &[String],
-        manifest_digest: &str,
-        secrets: &[String],
-        salt: &str,
-        tool_version: &str,
-    ) -> Self {
+    pub fn new(plan: &Plan, from: &Provenance<'_>) -> Self {
+        let Provenance {
+            options,
+            api,
+            account,
+            paths,
+            manifest_digest,
+            secrets,
+            salt,
+            tool_version,
+        } = *from;
         let secret_hashes: BTreeSet<String> =
             secrets.iter().map(|s| salted(salt, s.as_bytes())).collect();
         SavedPlan {
@@ -162,8 +197,8 @@ impl SavedPlan {
             tool_version: tool_version.to_owned(),
             manifest_digest: manifest_digest.to_owned(),
             owner: plan.owner.clone(),
-            api: target.0.to_owned(),
-            account: target.1.to_owned(),
+            api: api.to_owned(),
+            account: account.to_owned(),
             paths: paths.to_vec(),
             force: options.force,
             no_delete: options.no_delete,
@@ -218,7 +253,8 @@ impl SavedPlan {
                 now: format!("{} (account {})", now.api, now.account),
             }];
         }
-        if self.manifest_digest != now.manifest_digest {
+        let manifests_changed = self.manifest_digest != now.manifest_digest;
+        if manifests_changed {
             out.push(Staleness::Manifests);
         }
         if self.owner != now.owner {
@@ -238,8 +274,9 @@ impl SavedPlan {
                     c.live_modified_at != op.live_modified_at
                         || c.live_content_hash != op.live_content_hash
                 }
-                // The webhook no longer needs this change, or is gone: either way it moved.
-                None => true,
+                // The webhook no longer needs this change, or is gone. With the same manifests
+                // that means it moved on the platform; with other manifests it may be theirs.
+                None => !manifests_changed,
             };
             if moved {
                 out.push(Staleness::WebhookMoved {
@@ -248,10 +285,9 @@ impl SavedPlan {
                 });
             }
         }
-        let moved_any = out
-            .iter()
-            .any(|s| matches!(s, Staleness::WebhookMoved { .. }));
-        if !moved_any && self.operations != now.operations {
+        // Other operations with nothing above to explain them: something else live changed
+        // (a webhook appeared, or one the plan does not touch changed its class).
+        if out.is_empty() && self.operations != now.operations {
             out.push(Staleness::Operations);
         }
         out
@@ -260,20 +296,23 @@ impl SavedPlan {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{actor, desired};
+    use super::super::tests::{actor, desired, live_of};
     use super::super::{LiveState, plan};
     use super::*;
 
     fn saved(p: &Plan, digest: &str, secrets: &[String]) -> SavedPlan {
         SavedPlan::new(
             p,
-            PlanOptions::default(),
-            ("local", "U1"),
-            &[],
-            digest,
-            secrets,
-            "salt",
-            "0.0.0",
+            &Provenance {
+                options: PlanOptions::default(),
+                api: "local",
+                account: "U1",
+                paths: &[],
+                manifest_digest: digest,
+                secrets,
+                salt: "salt",
+                tool_version: "0.0.0",
+            },
         )
     }
 
@@ -310,6 +349,31 @@ mod tests {
         assert!(s.staleness(&s.clone()).is_empty());
         let text = serde_json::to_string(&s).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn a_manifest_edit_alone_is_the_only_reason_given() {
+        // Live: `k` with description "zero". Planned to "one"; then the manifest says "zero".
+        let mut live_spec = desired("k", actor("A1"));
+        live_spec.description = Some("zero".into());
+        let live = LiveState {
+            webhooks: vec![live_of("W1", &live_spec, "me")],
+            ..LiveState::default()
+        };
+        let mut before = live_spec.clone();
+        before.description = Some("one".into());
+        let p = plan(&[before], &live, "me", PlanOptions::default());
+        let q = plan(&[live_spec], &live, "me", PlanOptions::default());
+        assert_eq!(p.changes.len(), 1);
+        assert!(q.changes.is_empty());
+        assert_ne!(
+            saved(&p, "a", &[]).operations,
+            saved(&q, "b", &[]).operations
+        );
+        assert_eq!(
+            saved(&p, "a", &[]).staleness(&saved(&q, "b", &[])),
+            vec![Staleness::Manifests]
+        );
     }
 
     #[test]

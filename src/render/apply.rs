@@ -50,59 +50,21 @@ pub fn progress_line(o: &Outcome) -> String {
     format!("webhook.{}: {what}{id}{error}", o.key)
 }
 
-fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Adopt => "adopt",
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Delete => "delete",
-    }
-}
-
-/// The end report: every operation, then the summary line.
+/// The end of an apply's text output: what the per-operation lines could not say (an
+/// interruption, the operations never started), then the summary. Finished operations were
+/// each shown once already, as they finished ([`progress_line`]).
 pub fn report(report: &ApplyReport) -> String {
     let mut out = String::new();
     if report.interrupted {
         out.push_str("\nInterrupted: operations in flight finished; no new ones were started.\n");
     }
-    let counts = report.counts();
-    if !report.operations.is_empty() {
-        out.push_str("\nOperations:\n");
-        let key_width = report
-            .operations
-            .iter()
-            .map(|o| o.key.len())
-            .max()
-            .unwrap_or(0);
-        for o in &report.operations {
-            let (outcome, detail) = match &o.status {
-                Status::Applied => ("applied".to_owned(), String::new()),
-                Status::Failed {
-                    http_status,
-                    error_type,
-                    message,
-                } => (
-                    "FAILED".to_owned(),
-                    format!(
-                        "  {}{error_type}: {message}",
-                        http_status
-                            .map(|s| format!("HTTP {s} "))
-                            .unwrap_or_default()
-                    ),
-                ),
-                Status::NotStarted => ("not started".to_owned(), String::new()),
-            };
-            let _ = writeln!(
-                out,
-                "  {:<key_width$}  {:<6}  {:<17}  {outcome}{detail}",
-                o.key,
-                action_name(o.action),
-                o.webhook_id.as_deref().unwrap_or("-"),
-            );
+    for o in &report.operations {
+        if matches!(o.status, Status::NotStarted) {
+            let _ = writeln!(out, "{}", progress_line(o));
         }
     }
     out.push('\n');
-    out.push_str(&summary(&counts, report.is_complete()));
+    out.push_str(&summary(&report.counts(), report.is_complete()));
     out
 }
 
@@ -177,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn a_complete_apply_ends_with_terraforms_line() {
+    fn a_complete_apply_ends_with_terraforms_line_and_repeats_no_operation() {
         let r = ApplyReport {
             operations: vec![outcome("k", Action::Create, Status::Applied)],
             interrupted: false,
@@ -185,12 +147,12 @@ mod tests {
         let text = anstream::adapter::strip_str(&report(&r)).to_string();
         assert_eq!(
             text,
-            "\nOperations:\n  k  create  W1                 applied\n\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"
+            "\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n"
         );
     }
 
     #[test]
-    fn a_partial_apply_lists_every_operation_with_its_error() {
+    fn a_partial_apply_names_what_did_not_start_and_how_to_finish() {
         let failed = Status::Failed {
             http_status: Some(500),
             error_type: "internal-server-error".into(),
@@ -206,9 +168,8 @@ mod tests {
         };
         let text = anstream::adapter::strip_str(&report(&r)).to_string();
         insta::assert_snapshot!(text);
-        assert!(text.contains(
-            "b  delete  W1                 FAILED  HTTP 500 internal-server-error: boom"
-        ));
+        assert!(text.contains("webhook.c: Not started (interrupted)"));
+        assert!(!text.contains("webhook.a"), "{text}");
         let line = anstream::adapter::strip_str(&progress_line(&r.operations[1])).to_string();
         assert_eq!(
             line,

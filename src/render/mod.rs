@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod diagnostic;
+pub mod error;
 pub mod plan;
 
 use std::io::{self, IsTerminal, Write};
@@ -91,6 +92,14 @@ impl Console {
     pub fn info(&self, text: &str) {
         if !self.quiet {
             let _ = writeln!(self.stderr(), "{text}");
+        }
+    }
+
+    /// Writes `err` to stderr, worded once ([`error::message`]), or its diagnostics.
+    pub fn report(&self, err: &crate::error::Error) {
+        match err {
+            crate::error::Error::InvalidManifest(diagnostics) => self.diagnostics(diagnostics),
+            other => self.error(&error::message(other)),
         }
     }
 

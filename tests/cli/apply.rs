@@ -405,7 +405,7 @@ fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
     let before = server.state();
     let out = run(scenario_cmd(&server).args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("Saved plan is stale"), "{}", out.stderr);
+    assert!(out.stderr.contains("p.json` is stale"), "{}", out.stderr);
     assert!(
         out.stderr
             .contains("webhook UpdateMe000000001 (`prices/succeeded`) changed on the platform"),
@@ -451,16 +451,18 @@ fn a_saved_plan_only_applies_to_the_api_and_account_it_was_made_for() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("the plan was made against local (account"),
+            .contains("the plan was made against the local emulator: apply it with `--local`"),
         "{}",
         out.stderr
     );
     assert!(
-        server
-            .handle()
-            .request_log()
-            .iter()
-            .all(|e| e.method == "GET")
+        !out.stderr.contains("token"),
+        "not a complaint about a missing token: {}",
+        out.stderr
+    );
+    assert!(
+        server.handle().request_log().is_empty(),
+        "refused before connecting anywhere"
     );
     // ...and where it was made, it applies.
     let out = run(server
@@ -496,10 +498,16 @@ fn a_saved_plan_is_stale_after_a_manifest_edit() {
     .unwrap();
     let out = run(cmd().args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("Saved plan is stale"), "{}", out.stderr);
+    assert!(out.stderr.contains("p.json` is stale"), "{}", out.stderr);
     assert!(
         out.stderr
             .contains("the manifests changed since the plan was saved"),
+        "{}",
+        out.stderr
+    );
+    // Only the reasons that hold: a description edit moved no live webhook.
+    assert!(
+        !out.stderr.contains("changed on the platform") && !out.stderr.contains("live webhooks"),
         "{}",
         out.stderr
     );

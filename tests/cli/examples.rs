@@ -54,6 +54,11 @@ fn the_examples_plan_apply_and_converge_locally() {
     };
     let plan = local(&["plan", "--local", "--detailed-exitcode", "examples/"]);
     assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert_eq!(
+        plan.stderr.lines().next(),
+        Some("Using the local emulator (state in examples/.apify-webhooks/state.json)."),
+        "--local says first where its state lives"
+    );
     assert!(
         plan.stdout
             .contains("Plan: 10 to add, 0 to change, 0 to destroy."),
@@ -74,9 +79,11 @@ fn the_examples_plan_apply_and_converge_locally() {
             .stdout
             .contains("No changes. Your webhooks match the configuration.")
     );
-    let state = std::fs::read_to_string(dir.path().join(".apify-webhooks/state.json")).unwrap();
+    let state =
+        std::fs::read_to_string(dir.path().join("examples/.apify-webhooks/state.json")).unwrap();
     assert!(state.contains("[apify-webhooks owner=acme-prod key=web-scraper/failed]"));
-    let ignore = std::fs::read_to_string(dir.path().join(".apify-webhooks/.gitignore")).unwrap();
+    let ignore =
+        std::fs::read_to_string(dir.path().join("examples/.apify-webhooks/.gitignore")).unwrap();
     assert!(
         ignore.lines().any(|l| l == "*"),
         "the local state is kept out of git"

@@ -138,7 +138,7 @@ fn directories_are_searched_recursively_in_sorted_order() {
 fn usage_errors_exit_64() {
     let out = run(bin().args(["validate", "--no-such-flag"]));
     assert_eq!(out.code, 64);
-    let out = run(bin().args(["--owner", "bad owner!", "validate", "x"]));
+    let out = run(bin().args(["validate", "--owner", "bad owner!", "x"]));
     assert_eq!(out.code, 64);
     assert!(
         out.stderr.contains("an owner is 1 to 64 characters"),

@@ -13,7 +13,7 @@
 
 mod json;
 mod markdown;
-mod text;
+pub(crate) mod text;
 
 #[cfg(test)]
 mod tests;
@@ -191,6 +191,20 @@ fn summary_counts(plan: &Plan) -> Option<String> {
 }
 
 /// The closing line when nothing changes, in its two parts (the first is emphasised).
+/// The closing line alone (`Plan: 1 to add, …` or `No changes. …`), for `-q`.
+pub fn summary_line(plan: &Plan) -> String {
+    match summary_counts(plan) {
+        Some(counts) => format!("Plan: {counts}\n"),
+        None if !plan.conflicts.is_empty() => {
+            "Plan: 0 to add, 0 to change, 0 to destroy.\n".to_owned()
+        }
+        None => {
+            let (head, rest) = no_changes();
+            format!("{head} {rest}\n")
+        }
+    }
+}
+
 fn no_changes() -> (&'static str, &'static str) {
     ("No changes.", "Your webhooks match the configuration.")
 }

@@ -342,12 +342,11 @@ fn refusal() {
     assert!(p.refusal.is_some());
     let out = text(&p, &ctx(&[]));
     let tail = out.split_once("Plan: ").map(|(_, t)| t).unwrap_or_default();
-    insta::assert_snapshot!(tail, @r"
-    0 to add, 0 to change, 4 to destroy.
-
-    Error: Too many deletes: 40.00% is over 30.00% (4 of 10 owned webhooks); --force required
-
-    The plan is refused; nothing will change. Review the deletions above; if they are intended, plan again with --force.
+    insta::assert_snapshot!(tail, @"0 to add, 0 to change, 4 to destroy.");
+    insta::assert_snapshot!(super::text::refusal(&p.conflicts, p.refusal.as_ref()), @r"
+    the plan is refused; nothing will change:
+      - Too many deletes: 40.00% is over 30.00% (4 of 10 owned webhooks); --force required
+    Review the deletions in the plan; if they are intended, plan again with --force.
     ");
     let md = markdown(&p, &ctx(&[]));
     assert!(md.contains(
@@ -373,9 +372,9 @@ fn the_webhook_cap_is_refused_with_another_hint() {
     let mut want = keep(100, &t);
     want.push(spec("one-more", &t));
     let p = planning::plan(&want, &state(owned(100, &t)), OWNER, PlanOptions::default());
-    let out = text(&p, &ctx(&[]));
+    let out = super::text::refusal(&p.conflicts, p.refusal.as_ref());
     assert!(out.contains(
-        "Error: The account would hold 101 webhooks, over the platform's limit of 100 per user\n\nThe plan is refused; nothing will change. Delete webhooks the account no longer needs, or declare fewer, and plan again.\n"
+        "  - The account would hold 101 webhooks, over the platform's limit of 100 per user\nDelete webhooks the account no longer needs, or declare fewer, and plan again."
     ), "{out}");
     let doc: serde_json::Value = serde_json::from_str(&json(&p, &ctx(&[]))).unwrap();
     assert_eq!(doc["refusal"]["forceable"], false);
@@ -423,14 +422,13 @@ fn conflict_plan() -> Plan {
 fn conflicts() {
     let p = conflict_plan();
     assert_eq!(p.conflicts.len(), 2);
-    insta::assert_snapshot!(text(&p, &ctx(&[])), @r"
-    Plan: 0 to add, 0 to change, 0 to destroy.
-
-    Error: webhooks W1, W2 all carry the owned key `dup`; delete all but one on the platform
-
-    Error: `grab` adopts webhook Wmissing, which does not exist
-
-    The plan cannot be applied until these conflicts are resolved; nothing will change.
+    // The text plan says nothing of them: the refusal is worded once, as the error.
+    insta::assert_snapshot!(text(&p, &ctx(&[])), @"Plan: 0 to add, 0 to change, 0 to destroy.");
+    insta::assert_snapshot!(super::text::refusal(&p.conflicts, p.refusal.as_ref()), @r"
+    the plan is refused; nothing will change:
+      - webhooks W1, W2 all carry the owned key `dup`; delete all but one on the platform
+      - `grab` adopts webhook Wmissing, which does not exist
+    Resolve the conflicts on the platform (or in the manifests) and plan again.
     ");
     let md = markdown(&p, &ctx(&[]));
     assert!(

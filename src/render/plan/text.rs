@@ -1,7 +1,7 @@
 //! The text plan, following Terraform's contract: a legend, one `# webhook.<key> … will be …`
 //! header and `+ ~ -` block per change with aligned `name = old -> new` lines, unified or word
 //! diffs of templates, drift called out, then `Plan: 1 to add, 2 to change, 0 to destroy.`,
-//! what was left untouched, errors and warnings, and a note on saving the plan.
+//! what was left untouched, warnings, and a note on saving the plan.
 //!
 //! Styles are ANSI escapes (plain when colour is off). The pieces are exposed to the Markdown
 //! renderer, which puts the same plan in a collapsible diff block.
@@ -12,7 +12,7 @@ use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
 use super::PlanContext;
-use crate::plan::{Action, Change, Field, FieldChange, Plan, Shown};
+use crate::plan::{Action, Change, Conflict, Field, FieldChange, Plan, Refusal, Shown};
 
 /// Lines of context around each hunk of a template diff.
 const CONTEXT_LINES: usize = 3;
@@ -26,7 +26,6 @@ pub(super) struct Styles {
     bold: Style,
     drift: Style,
     drift_head: Style,
-    error: Style,
     warning: Style,
     ok: Style,
 }
@@ -42,7 +41,6 @@ impl Styles {
                 bold: plain,
                 drift: plain,
                 drift_head: plain,
-                error: plain,
                 warning: plain,
                 ok: plain,
             };
@@ -54,7 +52,6 @@ impl Styles {
             bold: Style::new().bold(),
             drift: AnsiColor::Yellow.on_default(),
             drift_head: AnsiColor::Yellow.on_default().bold(),
-            error: AnsiColor::Red.on_default().bold(),
             warning: AnsiColor::Yellow.on_default().bold(),
             ok: AnsiColor::Green.on_default().bold(),
         }
@@ -83,7 +80,7 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
         out.push('\n');
     }
     out.push_str(&summary(plan, &st));
-    out.push_str(&problems(plan, &st));
+    out.push_str(&forced(plan, &st));
     out.push_str(&closing(plan, ctx));
     out
 }
@@ -520,39 +517,37 @@ pub(super) fn summary(plan: &Plan, st: &Styles) -> String {
     out
 }
 
-/// Conflicts and refusals as errors, a rule `--force` lifted as a warning.
-pub(super) fn problems(plan: &Plan, st: &Styles) -> String {
-    let mut out = String::new();
-    if let Some(rule) = &plan.forced {
-        let _ = writeln!(
-            out,
-            "\n{} --force lifted a safety rule: {rule}",
+/// A safety rule `--force` lifted, as a warning. (Conflicts and rules that refuse the plan are
+/// errors: [`crate::render::error`] words them once, on stderr.)
+pub(super) fn forced(plan: &Plan, st: &Styles) -> String {
+    match &plan.forced {
+        Some(rule) => format!(
+            "\n{} --force lifted a safety rule: {rule}\n",
             paint(st.warning, "Warning:")
-        );
+        ),
+        None => String::new(),
     }
-    for conflict in &plan.conflicts {
-        let _ = writeln!(out, "\n{} {conflict}", paint(st.error, "Error:"));
+}
+
+/// Why a plan is refused: each conflict and the rule that tripped, one a line, then what to do.
+pub(crate) fn refusal(conflicts: &[Conflict], rule: Option<&Refusal>) -> String {
+    let mut out = String::from("the plan is refused; nothing will change:\n");
+    for conflict in conflicts {
+        let _ = writeln!(out, "  - {conflict}");
     }
-    if !plan.conflicts.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nThe plan cannot be applied until {} resolved; nothing will change.",
-            if plan.conflicts.len() == 1 {
-                "this conflict is"
-            } else {
-                "these conflicts are"
-            }
-        );
+    if let Some(rule) = rule {
+        let _ = writeln!(out, "  - {rule}");
     }
-    if let Some(rule) = &plan.refusal {
-        let _ = writeln!(out, "\n{} {rule}", paint(st.error, "Error:"));
-        let hint = if rule.forceable() {
-            "Review the deletions above; if they are intended, plan again with --force."
-        } else {
-            "Delete webhooks the account no longer needs, or declare fewer, and plan again."
-        };
-        let _ = writeln!(out, "\nThe plan is refused; nothing will change. {hint}");
-    }
+    let hint = match rule {
+        _ if !conflicts.is_empty() => {
+            "Resolve the conflicts on the platform (or in the manifests) and plan again."
+        }
+        Some(rule) if rule.forceable() => {
+            "Review the deletions in the plan; if they are intended, plan again with --force."
+        }
+        _ => "Delete webhooks the account no longer needs, or declare fewer, and plan again.",
+    };
+    out.push_str(hint);
     out
 }
 

@@ -1,0 +1,32 @@
+//! Words an [`Error`] for people, once: the one place a refusal, a stale plan or a failure is
+//! phrased. Diagnostics of invalid manifests render in [`super::diagnostic`].
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Refused};
+
+/// The message for `err`, without the leading `error: ` (the console adds it). May span lines.
+pub fn message(err: &Error) -> String {
+    match err {
+        Error::Refused(refused) => refused_message(refused),
+        other => other.to_string(),
+    }
+}
+
+fn refused_message(refused: &Refused) -> String {
+    match refused {
+        Refused::Plan { conflicts, rule } => super::plan::text::refusal(conflicts, rule.as_ref()),
+        Refused::Stale { plan_file, reasons } => {
+            let file = plan_file.display();
+            let mut out = format!("Saved plan `{file}` is stale; nothing was changed:\n");
+            for reason in reasons {
+                let _ = writeln!(out, "  - {reason}");
+            }
+            let _ = write!(
+                out,
+                "Plan again (`apify-webhooks plan --out {file}`), review the new plan, and apply that."
+            );
+            out
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The reconcile session: the pipeline that `plan`, `apply` and every later command that reads
+//! the live account share — load and check the manifests, settle the owner, substitute
+//! `${NAME}`, connect, resolve targets, read the live state, compute the plan, and save it.
+//!
+//! Commands call into it and render what it returns; it prints nothing. It reads no process
+//! environment itself: the command line hands it a lookup for `${NAME}` and the connection
+//! inputs ([`Connect`]).
+
+mod connect;
+
+use std::path::{Path, PathBuf};
+
+pub use connect::{Connect, Connection, LOCAL_API, LOCAL_DIR, find_local_dir};
+
+use crate::error::Error;
+use crate::manifest::{self, Manifests, ResolvedWebhook};
+use crate::plan::saved::{Provenance, SavedPlan};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::platform::Platform;
+use crate::refresh;
+
+/// Loaded, valid manifests and the owner they are planned for.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The manifests.
+    pub manifests: Manifests,
+    /// The owner (`--owner`, `APIFY_WEBHOOKS_OWNER` and the manifests' `owner:` agree on it).
+    pub owner: String,
+    /// The paths the manifests were loaded from, as given (the current directory when none).
+    pub paths: Vec<PathBuf>,
+}
+
+/// The declared webhooks with `${NAME}` substituted, and what a saved plan records of them.
+#[derive(Debug)]
+pub struct Desired<'w> {
+    /// The webhooks, resolved.
+    pub webhooks: Vec<ResolvedWebhook<'w>>,
+    /// Every value read from the environment, sorted and deduplicated: never printed.
+    pub secrets: Vec<String>,
+    /// The digest of the manifests (paths and contents).
+    pub digest: String,
+}
+
+/// A computed plan and the account it was computed for.
+#[derive(Debug)]
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// The user ID behind the token.
+    pub account: String,
+    /// The API base URL, or [`LOCAL_API`].
+    pub api: String,
+}
+
+impl Workspace {
+    /// Loads the manifests at `paths` (the current directory when none) and settles the owner
+    /// with `owner`; fails with every diagnostic (exit 65) on any invalid manifest or
+    /// disagreeing owner.
+    pub fn load(paths: &[PathBuf], owner: Option<&str>) -> Result<Self, Error> {
+        let paths = if paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            paths.to_vec()
+        };
+        let manifests = manifest::load(&paths).map_err(Error::InvalidManifest)?;
+        let owner = manifests.owner(owner).map_err(Error::InvalidManifest)?;
+        Ok(Workspace {
+            manifests,
+            owner,
+            paths,
+        })
+    }
+
+    /// Substitutes `${NAME}` from `env`; fails with exit 65 listing every unset variable.
+    pub fn resolve(&self, env: impl Fn(&str) -> Option<String>) -> Result<Desired<'_>, Error> {
+        let webhooks = self
+            .manifests
+            .resolve(env)
+            .map_err(Error::InvalidManifest)?;
+        let mut secrets: Vec<String> = webhooks
+            .iter()
+            .flat_map(|r| r.secrets.iter().cloned())
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        Ok(Desired {
+            webhooks,
+            secrets,
+            digest: self.manifests.digest(),
+        })
+    }
+
+    /// The paths as strings, for saved plans.
+    pub fn path_strings(&self) -> Vec<String> {
+        self.paths.iter().map(|p| p.display().to_string()).collect()
+    }
+}
+
+/// Reads the live state for `desired` (and who the token belongs to, concurrently) and computes
+/// the plan.
+pub async fn plan<P: Platform>(
+    platform: &P,
+    api: &str,
+    desired: &Desired<'_>,
+    owner: &str,
+    options: PlanOptions,
+) -> Result<Planned, Error> {
+    let (refreshed, user) = futures_util::join!(
+        refresh::refresh(platform, &desired.webhooks, owner),
+        platform.current_user()
+    );
+    let (targets, live) = refreshed?;
+    let specs = refresh::desired_specs(&desired.webhooks, &targets);
+    Ok(Planned {
+        plan: plan::plan(&specs, &live, owner, options),
+        account: user?.id,
+        api: api.to_owned(),
+    })
+}
+
+/// Plan options with a fresh random key for the run's hashes.
+pub fn plan_options(force: bool, no_delete: bool) -> Result<PlanOptions, Error> {
+    let mut key = [0u8; 16];
+    getrandom::fill(&mut key).map_err(|e| {
+        Error::io(
+            "no randomness from the system",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(PlanOptions {
+        force,
+        no_delete,
+        key,
+    })
+}
+
+/// What a saved plan records about where `planned` came from.
+pub fn provenance<'a>(
+    desired: &'a Desired<'_>,
+    planned: &'a Planned,
+    options: PlanOptions,
+    paths: &'a [String],
+    salt: &'a str,
+) -> Provenance<'a> {
+    Provenance {
+        options,
+        api: &planned.api,
+        account: &planned.account,
+        paths,
+        manifest_digest: &desired.digest,
+        secrets: &desired.secrets,
+        salt,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// Saves `planned` to `path` (mode 0600, atomically) for `apply --plan`.
+pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), Error> {
+    use std::io::Write as _;
+    let fail =
+        |e: std::io::Error| Error::io(format!("cannot write the plan to `{}`", path.display()), e);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // tempfile creates the file with mode 0600.
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    let mut text = serde_json::to_string_pretty(saved).map_err(|e| fail(e.into()))?;
+    text.push('\n');
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Reads a saved plan; a file that is not one is [`Error::NotASavedPlan`] (exit 64).
+pub fn read_saved(path: &Path) -> Result<SavedPlan, Error> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::io(
+            format!("cannot read the saved plan `{}`", path.display()),
+            e,
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::NotASavedPlan {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
