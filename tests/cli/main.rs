@@ -15,6 +15,7 @@ mod apply;
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
+mod everyday;
 mod examples;
 mod fuzz;
 mod plan;

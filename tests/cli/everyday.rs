@@ -1,0 +1,179 @@
+//! The everyday loop as a person meets it: a refusal said once, `-q`, an apply that shows each
+//! operation once, `--local`'s state found from the manifests and reset on demand, and options
+//! only where they mean something.
+
+use crate::plan::{scenario, scenario_cmd};
+use crate::support::{bin, run, run_in};
+
+#[test]
+fn a_refusal_is_said_once_on_stderr_and_not_in_the_plan() {
+    let server = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    // No webhooks declared while owned ones exist: the empty-manifests rule trips.
+    std::fs::write(dir.path().join("empty.yaml"), "version: 1\nowner: team\n").unwrap();
+    let out = run(scenario_cmd(&server).arg("plan").arg(dir.path()));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(!out.stdout.contains("refused"), "{}", out.stdout);
+    assert!(!out.stdout.contains("Error"), "{}", out.stdout);
+    assert_eq!(out.stderr.matches("refused").count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: the plan is refused; nothing will change:\n  - The manifests declare no webhooks, but"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_summary_line() {
+    let server = scenario();
+    let plan = run(scenario_cmd(&server).args(["plan", "-q", "manifests"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert_eq!(
+        plan.stdout,
+        "Plan: 1 to adopt, 1 to add, 2 to change, 1 to destroy.\n"
+    );
+    assert_eq!(plan.stderr, "");
+    let apply = run(scenario_cmd(&server).args(["apply", "-q", "--auto-approve", "manifests"]));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(
+        apply.stdout,
+        "\nApply complete! Resources: 1 added, 3 changed, 1 destroyed.\n"
+    );
+    assert_eq!(apply.stderr, "");
+}
+
+#[test]
+fn apply_shows_the_plan_once_then_a_line_per_operation_then_the_summary() {
+    let server = scenario();
+    let out = run(scenario_cmd(&server).args(["apply", "--auto-approve", "manifests"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(all.matches("Plan: ").count(), 1, "{all}");
+    assert!(
+        !all.contains("Operations:"),
+        "no table repeating the operations"
+    );
+    let finished: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("webhook."))
+        .collect();
+    assert_eq!(finished.len(), 5, "one line per operation: {}", out.stderr);
+    for key in [
+        "old/removed",
+        "crawl/archive",
+        "crawl/done",
+        "leads/new",
+        "prices/succeeded",
+    ] {
+        let lines = all
+            .lines()
+            .filter(|l| l.starts_with(&format!("webhook.{key}:")))
+            .count();
+        assert_eq!(lines, 1, "{key} finishes once: {all}");
+    }
+    assert!(
+        out.stdout
+            .trim_end()
+            .ends_with("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+        "{}",
+        out.stdout
+    );
+    // The whole text output of an apply of five operations stays short.
+    let lines = all.lines().count();
+    assert!(lines < 70, "{lines} lines:\n{all}");
+}
+
+fn local_manifests(dir: &std::path::Path) -> std::path::PathBuf {
+    let manifests = dir.join("repo/webhooks");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::write(
+        manifests.join("m.yaml"),
+        "version: 1\nactors:\n  apify/web-scraper:\n    - {key: k, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://e.example.com'}\n",
+    )
+    .unwrap();
+    manifests
+}
+
+#[test]
+fn local_state_is_found_from_the_manifests_wherever_the_command_runs_and_reset_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = local_manifests(dir.path());
+    let repo = dir.path().join("repo");
+    // Applied from the repository root: the state goes beside the manifests.
+    let out = run_in(&repo, &["apply", "--local", "--auto-approve", "webhooks"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("Using the local emulator (state in webhooks/.apify-webhooks/state.json).")
+    );
+    assert!(manifests.join(".apify-webhooks/state.json").is_file());
+    // Planned from the manifests' folder and from elsewhere: the same state, nothing to do.
+    for (cwd, path) in [
+        (manifests.clone(), "."),
+        (dir.path().to_path_buf(), "repo/webhooks/m.yaml"),
+    ] {
+        let out = run_in(&cwd, &["plan", "--local", "--detailed-exitcode", path]);
+        assert_eq!(
+            out.code,
+            0,
+            "from {}: {}{}",
+            cwd.display(),
+            out.stdout,
+            out.stderr
+        );
+    }
+    // A state folder above the manifests is found by walking up.
+    let nested = manifests.join("team");
+    std::fs::create_dir(&nested).unwrap();
+    std::fs::rename(manifests.join("m.yaml"), nested.join("m.yaml")).unwrap();
+    let out = run_in(&nested, &["plan", "--local", "--detailed-exitcode", "."]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!nested.join(".apify-webhooks").exists());
+    // --reset: back to the seed, so the webhook is to be created again.
+    let out = run_in(
+        &nested,
+        &["plan", "--local", "--reset", "--detailed-exitcode", "."],
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Plan: 1 to add"), "{}", out.stdout);
+    // --reset means nothing without --local.
+    let out = run_in(&nested, &["plan", "--reset", "."]);
+    assert_eq!(out.code, 64, "{}", out.stderr);
+}
+
+#[test]
+fn options_are_taken_only_where_they_mean_something() {
+    for args in [
+        &["schema", "--local"][..],
+        &["schema", "--owner", "x"],
+        &["validate", "--api-url", "http://127.0.0.1:1"],
+        &["validate", "--token-file", "t"],
+        &["emulator", "--local"],
+    ] {
+        let out = run(bin().args(args));
+        assert_eq!(out.code, 64, "{args:?} is refused: {}", out.stderr);
+        assert!(out.stderr.contains("unexpected argument"), "{}", out.stderr);
+    }
+    let help = run(bin().args(["plan", "--help"])).stdout;
+    let (options, connection) = help
+        .split_once("Connection:")
+        .expect("a Connection heading");
+    for flag in ["--api-url", "--token-file", "--local"] {
+        assert!(
+            connection.contains(flag) && !options.contains(flag),
+            "{help}"
+        );
+    }
+    assert!(
+        run(bin().args(["apply", "--help"]))
+            .stdout
+            .contains("Connection:")
+    );
+    let validate = run(bin().args(["validate", "--help"])).stdout;
+    assert!(!validate.contains("Connection:") && !validate.contains("--api-url"));
+    // An unset variable is named, never shown as set to nothing.
+    assert!(!help.contains("=]"), "{help}");
+}
