@@ -55,31 +55,48 @@ pub async fn resolve_targets<P: Platform>(
         .try_collect()
         .await?;
     let mut targets = HashMap::new();
-    let mut unknown = Vec::new();
+    let mut missing: Vec<&TargetRef> = Vec::new();
     for (t, id) in found {
-        if let Some(id) = id {
-            targets.insert(
-                (t.kind, t.api_reference()),
-                Target {
-                    kind: t.kind,
-                    id,
-                    name: t.reference.clone(),
-                },
-            );
-        } else {
+        match id {
+            Some(id) => {
+                targets.insert(
+                    (t.kind, t.api_reference()),
+                    Target {
+                        kind: t.kind,
+                        id,
+                        name: t.reference.clone(),
+                    },
+                );
+            }
+            None => missing.push(t),
+        }
+    }
+    let visible = if missing.is_empty() {
+        VisibleNames::default()
+    } else {
+        VisibleNames::read(platform, &missing).await
+    };
+    let unknown: Vec<Diagnostic> = missing
+        .into_iter()
+        .map(|t| {
             let what = match t.kind {
                 TargetKind::Actor => "Actor",
                 TargetKind::Task => "task",
             };
-            unknown.push(
-                Diagnostic::error(format!("{what} `{}` was not found", t.reference))
-                    .at(&t.label.source, t.label.span, "not found on the platform")
-                    .help(format!(
-                        "check the name, and that the API token can see this {what}"
-                    )),
+            let d = Diagnostic::error(format!("{what} `{}` was not found", t.reference)).at(
+                &t.label.source,
+                t.label.span,
+                "not found on the platform",
             );
-        }
-    }
+            match visible.closest(t) {
+                Some(name) => d.help(format!("did you mean `{name}`?")),
+                None => d.help(format!(
+                    "check the name, and that the API token can see this {what}"
+                )),
+            }
+        })
+        .collect();
+    let mut unknown = unknown;
     if unknown.is_empty() {
         Ok(targets)
     } else {
@@ -93,6 +110,68 @@ pub async fn resolve_targets<P: Platform>(
         });
         Err(RefreshError::UnknownTargets(unknown))
     }
+}
+
+/// The `username/name` of the Actors and tasks the token can see, read only when a declared one
+/// is missing, for "did you mean". A failure to list them only loses the suggestion.
+#[derive(Debug, Default)]
+struct VisibleNames {
+    actors: Vec<String>,
+    tasks: Vec<String>,
+}
+
+impl VisibleNames {
+    async fn read<P: Platform>(platform: &P, missing: &[&TargetRef]) -> Self {
+        let wants = |kind| missing.iter().any(|t| t.kind == kind);
+        let (actors, tasks) = futures_util::join!(
+            async {
+                if wants(TargetKind::Actor) {
+                    platform.list_actors().await.map_or_else(
+                        |_| Vec::new(),
+                        |all| {
+                            all.iter()
+                                .filter_map(|a| full_name(a.username.as_deref(), a.name.as_deref()))
+                                .collect()
+                        },
+                    )
+                } else {
+                    Vec::new()
+                }
+            },
+            async {
+                if wants(TargetKind::Task) {
+                    platform.list_tasks().await.map_or_else(
+                        |_| Vec::new(),
+                        |all| {
+                            all.iter()
+                                .filter_map(|t| full_name(t.username.as_deref(), t.name.as_deref()))
+                                .collect()
+                        },
+                    )
+                } else {
+                    Vec::new()
+                }
+            }
+        );
+        VisibleNames { actors, tasks }
+    }
+
+    /// The visible name closest to `t`'s reference (`~` read as `/`), if one is close.
+    fn closest(&self, t: &TargetRef) -> Option<String> {
+        let names = match t.kind {
+            TargetKind::Actor => &self.actors,
+            TargetKind::Task => &self.tasks,
+        };
+        let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+        let wanted = t.reference.replace('~', "/");
+        crate::manifest::did_you_mean(&wanted, &candidates)
+            .filter(|name| *name != wanted)
+            .map(str::to_owned)
+    }
+}
+
+fn full_name(username: Option<&str>, name: Option<&str>) -> Option<String> {
+    Some(format!("{}/{}", username?, name?))
 }
 
 /// The declared webhooks as the plan wants them, with targets resolved.

@@ -177,3 +177,41 @@ fn options_are_taken_only_where_they_mean_something() {
     // An unset variable is named, never shown as set to nothing.
     assert!(!help.contains("=]"), "{help}");
 }
+
+#[test]
+fn an_unknown_actor_or_task_suggests_a_name_the_token_can_see() {
+    let server = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "version: 1\nowner: team\nactors:\n  acme/web-scrapr:\n    - {key: a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://e.example.com'}\n  acme/nothing-like-it:\n    - {key: b, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://e.example.com'}\ntasks:\n  acme~daily-crawll:\n    - {key: c, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://e.example.com'}\n",
+    )
+    .unwrap();
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["plan", "m.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean `acme/web-scraper`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `acme/daily-crawl`?"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("did you mean").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("check the name, and that the API token can see this Actor"),
+        "{}",
+        out.stderr
+    );
+}
