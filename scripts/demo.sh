@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The main job, end to end with no Apify account: plan the example manifests against the
-# embedded emulator (--local), apply them, and plan again to show that nothing is left to do.
+# embedded emulator (--local) and save the plan, apply exactly that plan, and plan again to show
+# that nothing is left to do.
 # Runs in a fresh temporary directory, so every run starts from an empty local account.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --quiet --manifest-path "$repo/Cargo.toml"
 bin="$repo/target/debug/apify-webhooks"
+if [ ! -x "$bin" ]; then
+  echo "Building apify-webhooks first; on a fresh machine with two cores this takes a few minutes..." >&2
+fi
+cargo build --quiet --manifest-path "$repo/Cargo.toml"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -17,9 +21,9 @@ export PAGERDUTY_ROUTING_KEY=demo-routing-key SLACK_WEBHOOK_PATH=T000/B000/demo 
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
-step apify-webhooks plan --local examples/
-"$bin" plan --local examples/
-step apify-webhooks apply --local --auto-approve examples/
-"$bin" apply --local --auto-approve examples/
+step apify-webhooks plan --local examples/ --out plan.json
+"$bin" plan --local examples/ --out plan.json
+step apify-webhooks apply --local --plan plan.json
+"$bin" apply --local --plan plan.json
 step apify-webhooks plan --local --detailed-exitcode examples/
 "$bin" plan --local --detailed-exitcode examples/

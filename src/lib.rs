@@ -7,11 +7,20 @@
 //! - [`webhook`]: the shared vocabulary (event types, platform constants). Imports nothing.
 //! - [`template`]: the platform's payload and headers template rules. Imports `webhook`.
 //! - [`diagnostic`]: located, user-facing problems (`file:line:column`). Imports nothing.
+//! - [`exit`]: the documented exit codes. Imports nothing.
 //! - [`manifest`]: loads and validates manifests into the desired state. Knows nothing of HTTP.
 //! - [`platform`]: the API trait, its HTTP client and wire types. Knows nothing of manifests.
 //! - [`emulator`]: a local Apify API for tests, demos and `--local`. Knows nothing of manifests.
+//! - [`plan`]: the plan as a value, a pure function of desired and live state (no I/O, no
+//!   clock); saved plans. Imports `webhook`, `template` and the platform's wire types.
+//! - [`refresh`]: reads the live state a plan needs through the `Platform` trait.
+//! - [`apply`]: carries out a plan through the `Platform` trait, concurrently.
+//! - [`error`]: the typed errors a command ends with, mapped to exit codes in one place.
+//! - [`session`]: the reconcile pipeline every command that reads the account shares: load,
+//!   resolve, connect, refresh, plan, save. Prints nothing.
 //! - [`render`]: the only module that writes to the terminal.
-//! - [`cli`]: parses the command line and wires everything together.
+//! - [`cli`]: parses the command line and wires everything together: one call into the
+//!   library per command, then rendering.
 
 pub mod apply;
 pub mod cli;

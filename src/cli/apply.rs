@@ -155,7 +155,18 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
                 return Err(s.stale(reasons));
             }
         }
-        show_plan(args, console, plan, &desired);
+        match &saved {
+            // Reviewed already, when it was saved: Terraform does not show a saved plan again.
+            Some(s) if !plan.is_empty() => console.info(&format!(
+                "Applying the saved plan `{}`: {}",
+                s.file.display(),
+                render_plan::summary_line(plan)
+                    .trim_end()
+                    .trim_start_matches("Plan: ")
+            )),
+            Some(_) => {}
+            None => show_plan(args, console, plan, &desired),
+        }
         if !plan.is_applicable() {
             return Err(Error::Refused(Refused::Plan {
                 conflicts: plan.conflicts.clone(),

@@ -215,3 +215,29 @@ fn an_unknown_actor_or_task_suggests_a_name_the_token_can_see() {
         out.stderr
     );
 }
+
+#[test]
+fn a_saved_plan_is_applied_without_showing_it_again() {
+    let server = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    let plan = run(scenario_cmd(&server)
+        .args(["plan", "manifests", "--out"])
+        .arg(&file));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("# webhook.leads/new"),
+        "{}",
+        plan.stdout
+    );
+    let apply = run(scenario_cmd(&server).arg("apply").arg("--plan").arg(&file));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert!(!apply.stdout.contains("# webhook."), "{}", apply.stdout);
+    assert!(
+        apply
+            .stderr
+            .contains("p.json`: 1 to adopt, 1 to add, 2 to change, 1 to destroy.\nwebhook."),
+        "{}",
+        apply.stderr
+    );
+}
