@@ -11,7 +11,7 @@ use super::desired::{
 use super::interpolate;
 use super::model::{self, WebhookEntry};
 use super::yaml::{Node, NodeValue};
-use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, Label, SourceFile, Span, shown};
 use crate::template::{self, TemplateError};
 use crate::webhook::{EventType, TargetKind};
 
@@ -48,7 +48,7 @@ impl FileChecker<'_> {
             };
             self.error(
                 span,
-                format!("invalid {what} reference `{reference}`: {why}"),
+                format!("invalid {what} reference `{}`: {why}", shown(reference)),
                 "invalid reference",
             )
             .help
@@ -81,8 +81,10 @@ impl FileChecker<'_> {
                 .push((entry.key.clone(), self.label(key_span, "")));
         }
 
-        let event_types =
-            self.check_event_types(target.kind, field("eventTypes"), &entry.event_types);
+        self.check_event_types(target.kind, field("eventTypes"));
+        let mut event_types = entry.event_types;
+        event_types.sort_unstable();
+        event_types.dedup();
 
         let mut env_refs = Vec::new();
         let url_node = field("requestUrl").unwrap_or(node);
@@ -145,42 +147,35 @@ impl FileChecker<'_> {
         })
     }
 
-    /// Repeats and build events on tasks; returns the sorted set.
-    fn check_event_types(
-        &mut self,
-        kind: TargetKind,
-        node: Option<&Node>,
-        events: &[EventType],
-    ) -> Vec<EventType> {
+    /// Repeats and build events on tasks. Reads the list as written, so that an unknown event
+    /// type (reported by the schema) hides nothing about the others.
+    fn check_event_types(&mut self, kind: TargetKind, node: Option<&Node>) {
         let items: &[Node] = match node.map(|n| &n.value) {
             Some(NodeValue::Seq(items)) => items,
             _ => &[],
         };
-        let span_of = |i: usize| {
-            items
-                .get(i)
-                .map_or_else(|| node.map_or(Span::default(), |n| n.span), |n| n.span)
-        };
-        let mut first_seen: HashMap<EventType, usize> = HashMap::new();
-        for (i, &event) in events.iter().enumerate() {
+        let mut first_seen: HashMap<EventType, Span> = HashMap::new();
+        for item in items {
+            let NodeValue::String(name) = &item.value else {
+                continue;
+            };
+            let Ok(event) = name.parse::<EventType>() else {
+                continue;
+            };
             if let Some(&first) = first_seen.get(&event) {
                 let d = Diagnostic::error(format!("duplicate event type `{event}`"))
-                    .at(self.source, span_of(i), "repeated")
-                    .related(self.source, span_of(first), "first listed here");
+                    .at(self.source, item.span, "repeated")
+                    .related(self.source, first, "first listed here");
                 self.diagnostics.push(d);
                 continue;
             }
-            first_seen.insert(event, i);
+            first_seen.insert(event, item.span);
             if kind == TargetKind::Task && event.is_build() {
-                self.error(span_of(i), format!("`{event}` cannot be used on a task"), "build event on a task")
+                self.error(item.span, format!("`{event}` cannot be used on a task"), "build event on a task")
                     .help
                     .push("builds belong to Actors: declare this webhook under `actors:` for the task's Actor".to_owned());
             }
         }
-        let mut set: Vec<EventType> = events.to_vec();
-        set.sort_unstable();
-        set.dedup();
-        set
     }
 
     /// Malformed `${` in a string scalar; records the references. Returns whether it was clean.
@@ -215,13 +210,13 @@ impl FileChecker<'_> {
     ) -> PayloadTemplate {
         match payload {
             model::PayloadTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs)
-                    && let Err(e) = template::check_payload(
+                if self.check_interpolation(node, &text, env_refs) {
+                    for e in template::payload_problems(
                         &interpolate::with_placeholder(&text, "0"),
                         interpolate_strings,
-                    )
-                {
-                    self.template_error("payloadTemplate", node, &text, &e);
+                    ) {
+                        self.template_error("payloadTemplate", node, &text, &e);
+                    }
                 }
                 PayloadTemplate::Text(text)
             }
@@ -260,11 +255,11 @@ impl FileChecker<'_> {
             let span = node.sub_span(self.source, offset, name.len() + 4);
             self.error(
                 span,
-                format!("unknown template variable `{name}`"),
+                format!("unknown template variable `{}`", shown(&name)),
                 "unknown variable",
             )
             .help
-            .push(variables_help());
+            .push(variable_help(&name));
         }
     }
 
@@ -276,24 +271,24 @@ impl FileChecker<'_> {
     ) -> HeadersTemplate {
         match headers {
             model::HeadersTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs)
-                    && let Err(e) =
-                        template::check_headers(&interpolate::with_placeholder(&text, "0"))
-                {
-                    self.template_error("headersTemplate", node, &text, &e);
+                if self.check_interpolation(node, &text, env_refs) {
+                    for e in template::headers_problems(&interpolate::with_placeholder(&text, "0"))
+                    {
+                        self.template_error("headersTemplate", node, &text, &e);
+                    }
                 }
                 HeadersTemplate::Text(text)
             }
             model::HeadersTemplate::Mapping(map) => {
                 for entry in node.entries() {
                     if crate::webhook::is_rewritten_header(&entry.key) {
-                        self.error(entry.key_span, format!("header `{}` cannot be declared", entry.key), "set by the platform")
+                        self.error(entry.key_span, format!("header `{}` cannot be declared", shown(&entry.key)), "set by the platform")
                             .help
                             .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
                     } else if !is_header_name(&entry.key) {
                         self.error(
                             entry.key_span,
-                            format!("`{}` is not a valid HTTP header name", entry.key),
+                            format!("`{}` is not a valid HTTP header name", shown(&entry.key)),
                             "invalid header name",
                         )
                         .help
@@ -320,7 +315,7 @@ impl FileChecker<'_> {
                 "outside of `{{variables}}`, the template must be valid JSON".to_owned(),
             )),
             TemplateError::InvalidVariable { offset, name } => {
-                (node.sub_span(self.source, back(*offset), name.len() + 4), "unknown variable", Some(variables_help()))
+                (node.sub_span(self.source, back(*offset), name.len() + 4), "unknown variable", Some(variable_help(name)))
             }
             TemplateError::RewrittenHeader { .. } => (node.span, "in this template", Some(
                 "the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned(),
@@ -329,7 +324,7 @@ impl FileChecker<'_> {
         };
         let message = match e {
             TemplateError::InvalidVariable { name, .. } => {
-                format!("unknown template variable `{name}` in `{field}`")
+                format!("unknown template variable `{}` in `{field}`", shown(name))
             }
             other => format!("`{field}` is invalid: {other}"),
         };
@@ -338,8 +333,12 @@ impl FileChecker<'_> {
     }
 }
 
-fn variables_help() -> String {
-    "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned()
+/// "Did you mean" for an unknown `{{name}}`, or the list of variables when none is close.
+fn variable_help(name: &str) -> String {
+    match template::suggest_variable(name) {
+        Some(suggestion) => format!("did you mean `{{{{{}}}}}`?", shown(&suggestion)),
+        None => "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned(),
+    }
 }
 
 /// Maps an offset in `with_placeholder(text, "0")` back to `text`.
