@@ -47,7 +47,8 @@ impl fmt::Display for SyntaxError {
             SyntaxErrorKind::Empty => f.write_str("empty `${}`: expected `${NAME}`"),
             SyntaxErrorKind::BadName(name) => write!(
                 f,
-                "invalid variable name `{name}` in `${{...}}`: names are letters, digits and `_`, not starting with a digit"
+                "invalid variable name `{}` in `${{...}}`: names are letters, digits and `_`, not starting with a digit",
+                crate::diagnostic::shown(name)
             ),
         }
     }
