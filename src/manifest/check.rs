@@ -88,11 +88,13 @@ impl FileChecker<'_> {
 
         let mut env_refs = Vec::new();
         let url_node = field("requestUrl").unwrap_or(node);
-        let url_ok = self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
-        if url_ok
-            && !broken.contains("requestUrl")
+        // A malformed `${` is reported by `check_interpolation`; the rest of the URL is still
+        // checked, with every `${...}` as a placeholder.
+        self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
+        if !broken.contains("requestUrl")
             && checkable_before_substitution(&entry.request_url)
-            && let Err(why) = check_url(&interpolate::with_placeholder(&entry.request_url, "x"))
+            && let Some(placed) = interpolate::placed(&entry.request_url, "x")
+            && let Err(why) = check_url(&placed.text)
         {
             self.error(
                 url_node.span,
@@ -210,12 +212,10 @@ impl FileChecker<'_> {
     ) -> PayloadTemplate {
         match payload {
             model::PayloadTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs) {
-                    for e in template::payload_problems(
-                        &interpolate::with_placeholder(&text, "0"),
-                        interpolate_strings,
-                    ) {
-                        self.template_error("payloadTemplate", node, &text, &e);
+                self.check_interpolation(node, &text, env_refs);
+                if let Some(placed) = interpolate::placed(&text, "0") {
+                    for e in template::payload_problems(&placed.text, interpolate_strings) {
+                        self.template_error("payloadTemplate", node, &text, &placed, &e);
                     }
                 }
                 PayloadTemplate::Text(text)
@@ -271,10 +271,10 @@ impl FileChecker<'_> {
     ) -> HeadersTemplate {
         match headers {
             model::HeadersTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs) {
-                    for e in template::headers_problems(&interpolate::with_placeholder(&text, "0"))
-                    {
-                        self.template_error("headersTemplate", node, &text, &e);
+                self.check_interpolation(node, &text, env_refs);
+                if let Some(placed) = interpolate::placed(&text, "0") {
+                    for e in template::headers_problems(&placed.text) {
+                        self.template_error("headersTemplate", node, &text, &placed, &e);
                     }
                 }
                 HeadersTemplate::Text(text)
@@ -304,12 +304,19 @@ impl FileChecker<'_> {
         }
     }
 
-    fn template_error(&mut self, field: &str, node: &Node, text: &str, e: &TemplateError) {
+    fn template_error(
+        &mut self,
+        field: &str,
+        node: &Node,
+        text: &str,
+        placed: &interpolate::Placed,
+        e: &TemplateError,
+    ) {
         // Offsets refer to the text with `${...}` replaced by `0`; map them back.
         // An error at the very end (an unclosed object) points at the last character written,
         // not past the template into whatever follows it in the file.
         let last = text.trim_end().len().saturating_sub(1);
-        let back = |offset: usize| original_offset(text, offset).min(last);
+        let back = |offset: usize| placed.original(offset).min(last);
         let (span, label, help): (Span, &str, Option<String>) = match e {
             TemplateError::InvalidJson { offset, .. } => (node.sub_span(self.source, back(*offset), 1), "here", Some(
                 "outside of `{{variables}}`, the template must be valid JSON".to_owned(),
@@ -339,26 +346,6 @@ fn variable_help(name: &str) -> String {
         Some(suggestion) => format!("did you mean `{{{{{}}}}}`?", shown(&suggestion)),
         None => "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned(),
     }
-}
-
-/// Maps an offset in `with_placeholder(text, "0")` back to `text`.
-fn original_offset(text: &str, offset: usize) -> usize {
-    let Ok(refs) = interpolate::references(text) else {
-        return offset;
-    };
-    let mut shift = 0usize;
-    for r in refs {
-        let placed = r.offset - shift;
-        if placed >= offset {
-            break;
-        }
-        shift += r.len - 1;
-    }
-    // `$${` escapes shrink by one byte too.
-    let escapes = text[..(offset + shift).min(text.len())]
-        .matches("$${")
-        .count();
-    (offset + shift + escapes).min(text.len())
 }
 
 /// An RFC 9110 token.
@@ -488,14 +475,6 @@ mod tests {
         );
         assert!(check_url("/relative").is_err());
         assert!(check_url("example.com/x").is_err());
-    }
-
-    #[test]
-    fn offsets_map_back_across_placeholders() {
-        let text = r#"{"a": "${TOKEN}", "b": }"#;
-        let placed = interpolate::with_placeholder(text, "0");
-        let off = placed.find(", \"b\"").unwrap();
-        assert_eq!(&text[original_offset(text, off)..], r#", "b": }"#);
     }
 
     #[test]
