@@ -122,6 +122,10 @@ impl FileChecker<'_> {
                 value: self.check_headers(n, h, &mut env_refs),
                 label: self.label(n.span, ""),
             }),
+            (None, Some(n)) if broken.contains("headersTemplate") => {
+                self.check_header_mapping(n, &mut env_refs);
+                None
+            }
             _ => None,
         };
 
@@ -280,26 +284,32 @@ impl FileChecker<'_> {
                 HeadersTemplate::Text(text)
             }
             model::HeadersTemplate::Mapping(map) => {
-                for entry in node.entries() {
-                    if crate::webhook::is_rewritten_header(&entry.key) {
-                        self.error(entry.key_span, format!("header `{}` cannot be declared", shown(&entry.key)), "set by the platform")
-                            .help
-                            .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
-                    } else if !is_header_name(&entry.key) {
-                        self.error(
-                            entry.key_span,
-                            format!("`{}` is not a valid HTTP header name", shown(&entry.key)),
-                            "invalid header name",
-                        )
-                        .help
-                        .push("header names are letters, digits and !#$%&'*+-.^_`|~".to_owned());
-                    }
-                    if let NodeValue::String(s) = &entry.value.value {
-                        self.check_interpolation(&entry.value, s, env_refs);
-                        self.unknown_string_variables(&entry.value, s);
-                    }
-                }
+                self.check_header_mapping(node, env_refs);
                 HeadersTemplate::Mapping(map)
+            }
+        }
+    }
+
+    /// Names and values of headers written as a mapping. Also run when a value is not a string
+    /// (a schema error that takes the field out), so that it hides nothing about the others.
+    fn check_header_mapping(&mut self, node: &Node, env_refs: &mut Vec<EnvRef>) {
+        for entry in node.entries() {
+            if crate::webhook::is_rewritten_header(&entry.key) {
+                self.error(entry.key_span, format!("header `{}` cannot be declared", shown(&entry.key)), "set by the platform")
+                    .help
+                    .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
+            } else if !is_header_name(&entry.key) {
+                self.error(
+                    entry.key_span,
+                    format!("`{}` is not a valid HTTP header name", shown(&entry.key)),
+                    "invalid header name",
+                )
+                .help
+                .push("header names are letters, digits and !#$%&'*+-.^_`|~".to_owned());
+            }
+            if let NodeValue::String(s) = &entry.value.value {
+                self.check_interpolation(&entry.value, s, env_refs);
+                self.unknown_string_variables(&entry.value, s);
             }
         }
     }
