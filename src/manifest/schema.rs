@@ -451,6 +451,45 @@ mod tests {
     }
 
     #[test]
+    fn field_lists_are_the_models_fields() {
+        let generated = super::super::model::schema();
+        let names = |pointer: &str| -> Vec<String> {
+            generated
+                .pointer(pointer)
+                .and_then(Value::as_object)
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(*ENTRY_FIELDS, names("/$defs/WebhookEntry/properties"));
+        assert_eq!(*FILE_FIELDS, names("/properties"));
+        assert_eq!(ENTRY_FIELDS.len(), 10);
+    }
+
+    #[test]
+    fn a_bad_version_is_one_error_that_says_what_was_found() {
+        for (yaml, message) in [
+            ("-1", "unsupported manifest version -1"),
+            ("2", "unsupported manifest version 2"),
+            ("\"1\"", "expected the number 1, found the string \"1\""),
+            ("null", "expected the number 1, found nothing (null)"),
+            ("[1]", "expected the number 1, found a list"),
+            ("false", "expected the number 1, found false"),
+        ] {
+            let source = Arc::new(SourceFile::new("m.yaml", format!("version: {yaml}\n")));
+            let (root, _) = super::super::yaml::parse(&source).unwrap();
+            let root = root.unwrap();
+            let errors = check(&root.to_json(&source).unwrap(), &root, &source);
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| e.diagnostic.message.as_str())
+                .collect();
+            assert_eq!(messages, [message], "version: {yaml}");
+        }
+    }
+
+    #[test]
     fn expectations_follow_the_pointer() {
         assert_eq!(expected_at("/actors/a~1b/0/doNotRetry"), "true or false");
         assert_eq!(
