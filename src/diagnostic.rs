@@ -3,7 +3,7 @@
 //! problem; printing them is the job of `render::diagnostic`.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 /// A source text that diagnostics point into, with its line index.
@@ -233,7 +233,6 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
-    use fmt::Write as _;
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {

@@ -198,7 +198,9 @@ fn parse_with(template: &str, replacement: &str) -> (Option<Value>, Vec<Template
             });
             return (None, problems);
         };
-        if !inside_string(&payload, open) {
+        if inside_string(&payload, open) {
+            current = open + 1;
+        } else {
             let name = &payload[open + 2..close];
             if !is_allowed_variable(name) {
                 problems.push(TemplateError::InvalidVariable {
@@ -214,8 +216,6 @@ fn parse_with(template: &str, replacement: &str) -> (Option<Value>, Vec<Template
                 removed as isize - replacement.len() as isize,
             ));
             current = open + replacement.len();
-        } else {
-            current = open + 1;
         }
     }
 }
@@ -275,7 +275,7 @@ fn string_problems(value: &Value, template: &str) -> Vec<TemplateError> {
     fn walk(value: &Value, found: &mut Vec<String>) {
         match value {
             Value::String(s) => {
-                found.extend(invalid_string_variables(s).into_iter().map(|(_, n)| n))
+                found.extend(invalid_string_variables(s).into_iter().map(|(_, n)| n));
             }
             Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
             Value::Object(map) => map.values().for_each(|v| walk(v, found)),
