@@ -1,6 +1,6 @@
 //! The platform's rules for payload and headers templates, ported from the algorithm the platform
-//! itself runs (`WebhookPayloadTemplate` in apify-shared-js, see `docs/apify-api.md` §5.2), so a
-//! template that passes here passes there:
+//! itself runs (`WebhookPayloadTemplate` in apify-shared-js), so a template that passes here
+//! passes there:
 //!
 //! 1. Try to parse the text as JSON. On failure, find the next `{{...}}`; if it is outside a JSON
 //!    string (an even number of unescaped `"` before it), check its variable and replace it with
@@ -10,7 +10,9 @@
 //!
 //! A variable is allowed when its first dot-separated segment is one of
 //! [`TEMPLATE_VARIABLES`](crate::webhook::TEMPLATE_VARIABLES); deeper properties are not checked,
-//! as on the platform. Used by the manifest checks and by the emulator.
+//! as on the platform. The platform stops at the first problem, and so do [`check_payload`] and
+//! [`check_headers`] (the emulator answers with them); validation uses [`payload_problems`] and
+//! [`headers_problems`], which go on past an unknown variable and report everything.
 
 use std::fmt;
 

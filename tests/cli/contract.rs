@@ -16,8 +16,8 @@ use crate::support::openapi::{self, Spec, violations};
 /// evidence. A violation is excused only when `excuse` says it is one of these.
 fn excuse(entry: &LogEntry, violation: &str) -> bool {
     // `WebhookShort` requires a string `requestUrl`, but the platform omits it for non-HTTP
-    // action types (apify-docs 00f2b8478: "the API response projection omits missing keys";
-    // docs/apify-api.md §2.3 and §3.1). The full `Webhook` schema already allows that.
+    // action types (apify-docs 00f2b8478: "the API response projection omits missing keys").
+    // The full `Webhook` schema already allows that.
     if violation.contains("\"requestUrl\" is a required property") {
         let index = violation
             .strip_prefix("at /data/items/")
