@@ -9,7 +9,7 @@
 //!    `[A-Za-z0-9.]`) are checked too.
 //!
 //! A variable is allowed when its first dot-separated segment is one of
-//! [`TEMPLATE_VARIABLES`](crate::webhook::TEMPLATE_VARIABLES); deeper properties are not checked,
+//! [`TEMPLATE_VARIABLES`]; deeper properties are not checked,
 //! as on the platform. The platform stops at the first problem, and so do [`check_payload`] and
 //! [`check_headers`] (the emulator answers with them); validation uses [`payload_problems`] and
 //! [`headers_problems`], which go on past an unknown variable and report everything.
