@@ -2,7 +2,8 @@
 //! points at, related locations, and help. Building them is the job of the module that found the
 //! problem; printing them is the job of `render::diagnostic`.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 /// A source text that diagnostics point into, with its line index.
@@ -220,9 +221,71 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// `text` as a message may echo it: control characters and invisible formatting characters
+/// (bidirectional overrides, zero-width spaces) escaped as `\n`, `\r`, `\t` or `\u{hex}`, the
+/// rest as written. Every manifest value a message quotes goes through this, so a message is one
+/// line and shows what is really in the file.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The candidate closest to `name`, if any is close: equal ignoring case and `_`/`-`, or within
+/// a small edit distance. Used for every "did you mean" (fields, event types, template
+/// variables).
+pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let wanted = norm(name);
+    if let Some(exact) = candidates.iter().find(|c| norm(c) == wanted) {
+        return Some(exact);
+    }
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&wanted, &norm(c)), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_escapes_control_and_invisible_characters_only() {
+        assert_eq!(shown("a/b-c.d"), "a/b-c.d");
+        assert_eq!(
+            shown("ça\\n"),
+            "ça\\n",
+            "a written backslash stays as written"
+        );
+        assert_eq!(shown("a\nb\u{0}c\td\r"), "a\\nb\\u{0}c\\td\\r");
+        assert_eq!(shown("\u{1b}[31m"), "\\u{1b}[31m");
+        assert_eq!(shown("x\u{202e}y\u{200b}"), "x\\u{202e}y\\u{200b}");
+    }
 
     #[test]
     fn lines_and_columns_count_characters_not_bytes() {
