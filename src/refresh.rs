@@ -164,7 +164,7 @@ impl VisibleNames {
         };
         let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
         let wanted = t.reference.replace('~', "/");
-        crate::manifest::did_you_mean(&wanted, &candidates)
+        crate::diagnostic::did_you_mean(&wanted, &candidates)
             .filter(|name| *name != wanted)
             .map(str::to_owned)
     }
