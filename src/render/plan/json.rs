@@ -204,6 +204,10 @@ pub enum JsonFieldName {
     /// The ownership marker written into `description` (on adoption).
     #[serde(rename = "owner")]
     Owner,
+    /// The ownership marker's record of which fields hold a value from `${NAME}`: a list of
+    /// field names, never values; `before` is null when the live marker has no record.
+    #[serde(rename = "secrets")]
+    Secrets,
 }
 
 /// A value as the plan shows it.
@@ -454,6 +458,7 @@ fn field_name(f: Field) -> JsonFieldName {
         Field::DoNotRetry => JsonFieldName::DoNotRetry,
         Field::ShouldInterpolateStrings => JsonFieldName::ShouldInterpolateStrings,
         Field::Owner => JsonFieldName::Owner,
+        Field::Secrets => JsonFieldName::Secrets,
     }
 }
 

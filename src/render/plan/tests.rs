@@ -145,7 +145,7 @@ fn rich_plan() -> Plan {
     orders_live.payload_template = Some(ORDERS_PAYLOAD_OLD.into());
     orders_live.headers_template = Some(r#"{"Authorization": "Bearer hdr-OLD-aa19"}"#.into());
     orders_live.description = Some(format!(
-        "Orders [apify-webhooks owner={OWNER} key=orders/done]"
+        "Orders [apify-webhooks owner={OWNER} key=orders/done secrets=headersTemplate]"
     ));
     orders_live.do_not_retry = Some(true);
 
@@ -163,7 +163,7 @@ fn rich_plan() -> Plan {
             .into(),
     );
     summary_live.description = Some(format!(
-        "Crawl summary [apify-webhooks owner={OWNER} key=crawl/summary]"
+        "Crawl summary [apify-webhooks owner={OWNER} key=crawl/summary secrets=none]"
     ));
     // Switched on in the Console; the manifest leaves it at the default: drift.
     summary_live.ignore_ssl_errors = Some(true);
