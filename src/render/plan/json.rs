@@ -18,8 +18,9 @@ use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
 /// A plan computed by `apify-webhooks plan`: what it would change on the platform to make the
 /// owner's webhooks match the manifests.
 ///
-/// Versioned by `format_version`: minor versions only add properties, so consumers must ignore
-/// properties they do not know; a new major version is incompatible.
+/// Versioned by `format_version`: minor versions only add properties and field names, so
+/// consumers must ignore properties and fields they do not know; a new major version is
+/// incompatible.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(title = "apify-webhooks plan")]
 pub struct JsonPlan {
