@@ -899,6 +899,8 @@ prop_compose! {
 #[derive(Debug, Clone)]
 enum LiveKind {
     Owned(usize),
+    /// Owned, written by a version without the record of secret fields.
+    OwnedWithoutRecord(usize),
     Foreign(usize),
     Unmanaged,
     AdHoc,
@@ -909,6 +911,7 @@ enum LiveKind {
 fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
     prop_oneof![
         4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
+        2 => (0..KEYS.len()).prop_map(LiveKind::OwnedWithoutRecord),
         1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
         2 => Just(LiveKind::Unmanaged),
         1 => Just(LiveKind::AdHoc),
@@ -941,6 +944,14 @@ fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
                             },
                             "me",
                         ),
+                        LiveKind::OwnedWithoutRecord(k) => without_record(live_of(
+                            &id,
+                            &DesiredSpec {
+                                key: KEYS[k].to_owned(),
+                                ..spec
+                            },
+                            "me",
+                        )),
                         LiveKind::Foreign(k) => live_of(
                             &id,
                             &DesiredSpec {
@@ -1026,6 +1037,16 @@ proptest! {
             if !touched {
                 prop_assert_eq!(Some(w), after.iter().find(|a| a.id == w.id));
             }
+        }
+        // Every webhook the plan writes carries the record of its secret fields.
+        for c in p.changes.iter().filter(|c| c.action != Action::Delete) {
+            let d = desired.iter().find(|d| d.key == c.key).unwrap();
+            let written = after
+                .iter()
+                .filter_map(|w| w.description.as_deref().and_then(marker::parse))
+                .find(|m| m.owner == "me" && m.key == c.key && m.trailing.is_empty())
+                .unwrap();
+            prop_assert_eq!(written.secrets, Some(secret_fields(d)));
         }
         let again = plan(&desired, &state(after), "me", options);
         prop_assert!(again.is_empty(), "second plan not empty: {:?}", again.changes);
