@@ -128,7 +128,8 @@ fn cmd(server: &Background, dir: &Path) -> std::process::Command {
     c
 }
 
-/// Every output of every format for the manifests in `dir`, by name; the last is the apply.
+/// Every output of every format for the manifests in `dir`, by name, and the saved plan file;
+/// the saved plan is applied (`apply --plan`, which prints it) on the way.
 fn every_format(server: &Background, dir: &Path) -> Vec<(String, String)> {
     let saved = dir.join("saved.json");
     let mut outs: Vec<(&str, Output)> = vec![
