@@ -6,10 +6,26 @@
 //! Every live webhook is classified (DESIGN, "Ownership and identity"): *owned* (our marker and
 //! owner) ones are updated or deleted, *foreign* (another owner), *unmanaged* (no marker) and
 //! *out of scope* (ad-hoc, integration, non-HTTP) ones are never touched, only counted.
+//!
+//! Secrets: a value is shown only as a keyed fingerprint ([`Shown::Sensitive`]) when it may hold
+//! a value read from `${NAME}`. For the desired side the manifests say so. For the live side the
+//! ownership marker's record does ([`marker::SecretFields`]): the tool writes the fields whose
+//! value came from `${NAME}` into the marker on every create and update, and a plan masks a live
+//! `requestUrl` or `payloadTemplate` the record names — whole, with no template diff — even when
+//! the manifests no longer reference the variable (the webhook is deleted, the value replaced by
+//! a literal, the entry moved to another target). A live value is also masked when the manifests
+//! now read that field from `${NAME}` (the old value is likely an earlier form of the secret).
+//! Live values whose record is unknown — an owned webhook whose marker has no record, a webhook
+//! being adopted — are masked as if every field held a secret. `headersTemplate` is always
+//! masked. A marker without a record is not rewritten for that alone: the next update of the
+//! webhook writes it; a record that differs from the manifests' is an update of its own, shown as
+//! the `secrets` field (field names only).
 
 pub mod marker;
 pub mod normalize;
 pub mod saved;
+
+pub use marker::SecretFields;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -144,6 +160,8 @@ pub enum Field {
     ShouldInterpolateStrings,
     /// The ownership marker.
     Owner,
+    /// The marker's record of which fields hold a value from `${NAME}` (field names only).
+    Secrets,
 }
 
 impl Field {
@@ -160,6 +178,7 @@ impl Field {
             Field::DoNotRetry => "doNotRetry",
             Field::ShouldInterpolateStrings => "shouldInterpolateStrings",
             Field::Owner => "owner",
+            Field::Secrets => "secrets",
         }
     }
 }
@@ -800,6 +819,31 @@ fn text_diff(before: Option<&str>, after: Option<&str>) -> Option<(String, Strin
         .then(|| (b.to_owned(), a.to_owned()))
 }
 
+/// The fields of `d` whose value came from `${NAME}`: the record its marker carries.
+pub fn secret_fields(d: &DesiredSpec) -> SecretFields {
+    SecretFields {
+        request_url: d.request_url.from_env,
+        payload_template: d.payload_template.as_ref().is_some_and(|p| p.from_env),
+        headers_template: d.headers_template.as_ref().is_some_and(|h| h.from_env),
+    }
+}
+
+/// The fields of an owned webhook carrying `key` that may hold a value from `${NAME}`: its
+/// marker's record, or every field when the marker has none.
+fn live_secret_fields(w: &Webhook, key: &str) -> SecretFields {
+    w.description
+        .as_deref()
+        .and_then(marker::parse)
+        .filter(|m| m.key == key)
+        .and_then(|m| m.secrets)
+        .unwrap_or(SecretFields::UNKNOWN)
+}
+
+/// A record as the plan shows it: the field names.
+fn show_record(record: SecretFields) -> Shown {
+    Shown::List(record.names().into_iter().map(str::to_owned).collect())
+}
+
 /// The create for a declared webhook that does not exist.
 fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
     let body = create_body(d, owner);
@@ -887,7 +931,12 @@ pub fn create_body(d: &DesiredSpec, owner: &str) -> WebhookCreate {
         request_url: d.request_url.value.clone(),
         payload_template: d.payload_template.as_ref().map(|p| p.value.clone()),
         headers_template: d.headers_template.as_ref().map(|h| h.value.clone()),
-        description: Some(marker::compose(d.description.as_deref(), owner, &d.key)),
+        description: Some(marker::compose(
+            d.description.as_deref(),
+            owner,
+            &d.key,
+            secret_fields(d),
+        )),
         ignore_ssl_errors: Some(d.ignore_ssl_errors),
         do_not_retry: Some(d.do_not_retry),
         should_interpolate_strings: Some(d.should_interpolate_strings),
@@ -938,7 +987,11 @@ fn delete(w: &Webhook, owned_key: &str, names: &HashMap<String, String>, key: &[
         },
         FieldChange {
             field: Field::RequestUrl,
-            before: Some(show_url(key, w.request_url.as_deref().unwrap_or(""), false)),
+            before: Some(show_url(
+                key,
+                w.request_url.as_deref().unwrap_or(""),
+                live_secret_fields(w, owned_key).request_url,
+            )),
             after: None,
             drift: false,
             text_diff: None,
@@ -975,6 +1028,12 @@ fn diff(
 ) -> Option<Change> {
     let mut fields = Vec::new();
     let mut body = WebhookUpdate::default();
+    // What of the live side may hold a secret: nothing is known of a webhook being adopted.
+    let live_secret = if adopt {
+        SecretFields::UNKNOWN
+    } else {
+        live_secret_fields(w, &d.key)
+    };
     let live_condition = w.condition.clone().unwrap_or_default();
     let wanted = condition(&d.target);
     if live_condition.actor_id != wanted.actor_id
@@ -1020,7 +1079,11 @@ fn diff(
     if live_url != d.request_url.value {
         fields.push(FieldChange {
             field: Field::RequestUrl,
-            before: Some(show_url(key, live_url, d.request_url.from_env)),
+            before: Some(show_url(
+                key,
+                live_url,
+                live_secret.request_url || d.request_url.from_env,
+            )),
             after: Some(show_url(key, &d.request_url.value, d.request_url.from_env)),
             drift: false,
             text_diff: None,
@@ -1032,12 +1095,14 @@ fn diff(
     if !normalize::same_template(w.payload_template.as_deref(), want_payload) {
         let secret = d.payload_template.as_ref().is_some_and(|p| p.from_env);
         let before = normalize::text(w.payload_template.as_deref());
+        let before_secret = secret || live_secret.payload_template;
         fields.push(FieldChange {
             field: Field::PayloadTemplate,
-            before: before.map(|v| show_template(key, v, secret)),
+            before: before.map(|v| show_template(key, v, before_secret)),
             after: want_payload.map(|v| show_template(key, v, secret)),
             drift: want_payload.is_none(),
-            text_diff: if secret {
+            // A diff shows lines of both sides: none when either may hold a secret.
+            text_diff: if secret || (before_secret && before.is_some()) {
                 None
             } else {
                 text_diff(before, want_payload)
@@ -1090,10 +1155,6 @@ fn diff(
             text_diff: None,
         });
     }
-    let composed = marker::compose(d.description.as_deref(), owner, &d.key);
-    if live_description != composed {
-        body.description = Some(Some(composed));
-    }
 
     for (field, live, want, slot) in [
         (
@@ -1125,6 +1186,29 @@ fn diff(
                 text_diff: None,
             });
             *slot = Some(want);
+        }
+    }
+
+    let record = secret_fields(d);
+    let composed = marker::compose(d.description.as_deref(), owner, &d.key, record);
+    if live_description != composed {
+        // An owned marker that lacks only the record is not a change by itself (upgrading must
+        // not turn every webhook into one); any other change writes the record too.
+        let record_only = parsed
+            .as_ref()
+            .is_some_and(|m| m.secrets.is_none() && m.human == want_human && m.trailing.is_empty());
+        if !record_only || !fields.is_empty() || !body.is_empty() {
+            let live_record = parsed.as_ref().and_then(|m| m.secrets);
+            if parsed.is_some() && live_record != Some(record) {
+                fields.push(FieldChange {
+                    field: Field::Secrets,
+                    before: live_record.map(show_record),
+                    after: Some(show_record(record)),
+                    drift: false,
+                    text_diff: None,
+                });
+            }
+            body.description = Some(Some(composed));
         }
     }
 

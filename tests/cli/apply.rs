@@ -55,7 +55,7 @@ fn apply_converges_and_leaves_every_other_webhook_byte_for_byte() {
     let adopted = by_id(&after, "AdoptMe0000000001").unwrap();
     assert_eq!(
         adopted["description"],
-        "Crawl finished [apify-webhooks owner=team key=crawl/done]"
+        "Crawl finished [apify-webhooks owner=team key=crawl/done secrets=none]"
     );
     assert!(no_duplicate_keys(&after));
 }

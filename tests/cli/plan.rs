@@ -466,7 +466,7 @@ pub(crate) fn keys_in(webhooks: &[serde_json::Value]) -> Vec<String> {
         .filter_map(|w| w["description"].as_str())
         .filter_map(|d| {
             d.rsplit_once(" key=")
-                .map(|(_, k)| k.trim_end_matches(']').to_owned())
+                .map(|(_, k)| k.split([' ', ']']).next().unwrap_or_default().to_owned())
         })
         .collect()
 }

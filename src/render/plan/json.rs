@@ -18,8 +18,9 @@ use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
 /// A plan computed by `apify-webhooks plan`: what it would change on the platform to make the
 /// owner's webhooks match the manifests.
 ///
-/// Versioned by `format_version`: minor versions only add properties, so consumers must ignore
-/// properties they do not know; a new major version is incompatible.
+/// Versioned by `format_version`: minor versions only add properties and field names, so
+/// consumers must ignore properties and fields they do not know; a new major version is
+/// incompatible.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(title = "apify-webhooks plan")]
 pub struct JsonPlan {
@@ -204,6 +205,10 @@ pub enum JsonFieldName {
     /// The ownership marker written into `description` (on adoption).
     #[serde(rename = "owner")]
     Owner,
+    /// The ownership marker's record of which fields hold a value from `${NAME}`: a list of
+    /// field names, never values; `before` is null when the live marker has no record.
+    #[serde(rename = "secrets")]
+    Secrets,
 }
 
 /// A value as the plan shows it.
@@ -454,6 +459,7 @@ fn field_name(f: Field) -> JsonFieldName {
         Field::DoNotRetry => JsonFieldName::DoNotRetry,
         Field::ShouldInterpolateStrings => JsonFieldName::ShouldInterpolateStrings,
         Field::Owner => JsonFieldName::Owner,
+        Field::Secrets => JsonFieldName::Secrets,
     }
 }
 
