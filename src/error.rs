@@ -33,6 +33,7 @@ impl Error {
         match self {
             Error::InvalidManifest(_) => exit::INVALID_MANIFEST,
             Error::Usage(_) => exit::USAGE,
+            Error::Platform(e) if e.is_usage() => exit::USAGE,
             Error::Refused(_) => exit::REFUSED,
             Error::Platform(_) | Error::Io(_) | Error::Cancelled => exit::ERROR,
         }
