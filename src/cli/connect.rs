@@ -3,13 +3,14 @@
 //! emulator, started in this process with its state kept in `.apify-webhooks/`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 
 use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
 use crate::error::Error;
 use crate::platform::{
-    ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs, RETRY_BASE_ENV,
+    ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs, RETRY_BASE_ENV, parse_timeout,
 };
 
 /// Where `--local` keeps the emulator's state (gitignored).
@@ -34,6 +35,15 @@ pub(crate) struct ConnectArgs {
     /// needed; `--api-url`, `APIFY_API_BASE_URL` and the token are then ignored).
     #[arg(long, global = true)]
     local: bool,
+    /// The most time to spend waiting for the API in all, retries included (`30s`, `2m`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "2m",
+        value_parser = parse_timeout
+    )]
+    timeout: Duration,
 }
 
 /// A client, and the emulator it talks to with `--local` (kept alive as long as the client).
@@ -73,7 +83,7 @@ impl ConnectArgs {
             if self.api_url.is_some() || self.token_file.is_some() {
                 tracing::info!("--local: ignoring the API URL and token settings");
             }
-            return connect_local(Path::new(LOCAL_DIR), retry_base.as_deref()).await;
+            return connect_local(Path::new(LOCAL_DIR), retry_base.as_deref(), self.timeout).await;
         }
         let env_token = std::env::var("APIFY_TOKEN").ok();
         let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -83,7 +93,7 @@ impl ConnectArgs {
             token_file: self.token_file.as_deref(),
             home: home.as_deref(),
             retry_base_ms: retry_base.as_deref(),
-            max_requests_per_second: None,
+            timeout: Some(self.timeout),
         })?;
         tracing::info!("using the API token from {source}");
         let description = config.api_url.as_str().to_owned();
@@ -97,7 +107,11 @@ impl ConnectArgs {
 }
 
 /// Starts the emulator with its state in `dir` and a client for its seeded user.
-async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connection, Error> {
+async fn connect_local(
+    dir: &Path,
+    retry_base: Option<&str>,
+    timeout: Duration,
+) -> Result<Connection, Error> {
     let io = |e: std::io::Error| Error::Io(format!("cannot prepare `{}`: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
     let ignore = dir.join(".gitignore");
@@ -117,8 +131,9 @@ async fn connect_local(dir: &Path, retry_base: Option<&str>) -> Result<Connectio
     .map_err(|e| Error::Io(format!("cannot start the local emulator: {e}")))?;
     let url = ApiBaseUrl::parse(emulator.base_url())?;
     let token = ApiToken::new(DEFAULT_TOKEN)
-        .ok_or_else(|| Error::Io("the emulator has no token".to_owned()))?;
+        .map_err(|e| Error::Io(format!("the emulator's token: {e}")))?;
     let mut config = ClientConfig::new(url, token);
+    config.timeout = timeout;
     if let Some(ms) = retry_base {
         config.retry.base_delay = crate::platform::retry::parse_retry_base_ms(ms)?;
     }
