@@ -233,6 +233,7 @@ fn failed(e: &PlatformError) -> Status {
             ("unexpected-response".to_owned(), message.clone())
         }
         PlatformError::Config(message) => ("config".to_owned(), message.clone()),
+        other => (other.kind().to_owned(), other.to_string()),
     };
     Status::Failed {
         http_status: e.status(),
