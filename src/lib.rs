@@ -7,6 +7,7 @@
 //! - [`webhook`]: the shared vocabulary (event types, platform constants). Imports nothing.
 //! - [`template`]: the platform's payload and headers template rules. Imports `webhook`.
 //! - [`diagnostic`]: located, user-facing problems (`file:line:column`). Imports nothing.
+//! - [`files`]: bounded reads of regular files and atomic, private writes. Imports nothing.
 //! - [`manifest`]: loads and validates manifests into the desired state. Knows nothing of HTTP.
 //! - [`platform`]: the API trait, its HTTP client and wire types. Knows nothing of manifests.
 //! - [`emulator`]: a local Apify API for tests, demos and `--local`. Knows nothing of manifests.
@@ -19,6 +20,7 @@ pub mod diagnostic;
 pub mod emulator;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod manifest;
 pub mod plan;
 pub mod platform;
