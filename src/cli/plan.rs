@@ -1,7 +1,6 @@
 //! `apify-webhooks plan`: loads the manifests, reads the live account, and shows what `apply`
 //! would change, as text, JSON or Markdown; `--out` saves it for `apply --plan`.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -63,7 +62,8 @@ pub(crate) struct PlanArgs {
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
-    /// Save the plan to FILE (mode 0600, no secret values) for `apply --plan FILE`.
+    /// Save the plan to FILE (mode 0600, no secret values) for `apply --plan FILE`; `-` writes it
+    /// to stdout (the plan is then shown on stderr).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Exit 0 when there are no changes and 2 when there are (1 on errors, 3 when refused).
@@ -158,6 +158,8 @@ pub(crate) fn run(
     let plan = computed.plan;
     let secrets = secrets(&resolved);
     let digest = prepared.manifests.digest();
+    // `--out -`: the saved plan is what goes to stdout; the rendered plan goes to stderr.
+    let mut saved_on_stdout = None;
     let saved_to = match &args.out {
         Some(path) if plan.is_applicable() => {
             let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
@@ -171,7 +173,11 @@ pub(crate) fn run(
                 &hex::encode(options.key),
                 env!("CARGO_PKG_VERSION"),
             );
-            write_private(path, &saved)?;
+            if is_stdout(path) {
+                saved_on_stdout = Some(plan_json(path, &saved)?);
+            } else {
+                write_private(path, &saved)?;
+            }
             Some(path.display().to_string())
         }
         _ => None,
@@ -189,7 +195,14 @@ pub(crate) fn run(
         PlanFormat::Json => render_plan::json(&plan, &ctx),
         PlanFormat::Markdown => render_plan::markdown(&plan, &ctx),
     };
-    console.print(&rendered);
+    match &saved_on_stdout {
+        Some(json) => {
+            console.info(rendered.trim_end());
+            console.print(json);
+        }
+        None if args.out.as_deref().is_some_and(is_stdout) => console.info(rendered.trim_end()),
+        None => console.print(&rendered),
+    }
     if !plan.is_applicable() {
         if args.out.is_some() {
             console.error("the plan was not saved: it cannot be applied");
@@ -210,25 +223,34 @@ pub(crate) fn refusal_message(plan: &Plan) -> String {
     format!("the plan is refused: {}", reasons.join("; "))
 }
 
-/// Writes `value` as JSON to `path`, readable by the owner only, atomically (a temporary file in
-/// the same directory, then a rename), so a half-written plan never exists.
-pub(crate) fn write_private(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
-    let fail = |e: &dyn std::fmt::Display| {
+/// Whether `--out` names standard output.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The saved plan as the JSON text of a plan file.
+fn plan_json(path: &Path, value: &impl serde::Serialize) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| {
         Error::Io(format!(
             "cannot write the plan to `{}`: {e}",
             path.display()
         ))
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // tempfile creates the file with mode 0600.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| fail(&e))?;
+    })?;
     text.push('\n');
-    file.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    Ok(text)
+}
+
+/// Writes `value` as JSON to `path`, readable by the owner only, atomically (a temporary file in
+/// the same directory, then a rename), so a half-written plan never exists. A symbolic link is
+/// written through; a device, FIFO or directory is refused (`--out -` is for standard output).
+pub(crate) fn write_private(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
+    let text = plan_json(path, value)?;
+    crate::files::write_private(path, text.as_bytes()).map_err(|e| {
+        let help = if matches!(e, crate::files::FileError::NotRegular { .. }) {
+            " (use `--out -` to write the saved plan to standard output)"
+        } else {
+            ""
+        };
+        Error::Io(format!("cannot save the plan: {e}{help}"))
+    })
 }
