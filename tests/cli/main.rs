@@ -16,6 +16,8 @@ mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
 mod examples;
+/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
+mod files;
 mod fuzz;
 mod plan;
 /// The platform client against the emulator.
