@@ -212,12 +212,12 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// The one-line form: `path:line:col: message`.
+    /// The one-line form: `path:line:col: message`, with any API token masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(primary) = &self.primary {
-            write!(f, "{}: ", primary.location())?;
+            write!(f, "{}: ", mask_tokens(&primary.location()))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&mask_tokens(&self.message))
     }
 }
 
@@ -270,6 +270,34 @@ pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// The prefix of Apify API tokens.
+const TOKEN_PREFIX: &str = "apify_api_";
+
+/// `text` with everything that looks like an Apify API token (`apify_api_` followed by token
+/// characters) masked: each character after the prefix becomes `*`, so the text keeps its
+/// length and columns. Diagnostics echo what they point at, and a manifest path can name any
+/// file, such as apify-cli's `auth.json`.
+pub fn mask_tokens(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if !text.contains(TOKEN_PREFIX) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(TOKEN_PREFIX) {
+        let after = at + TOKEN_PREFIX.len();
+        out.push_str(&rest[..after]);
+        let secret = rest[after..]
+            .find(|c: char| !is_token_char(c))
+            .map_or(rest.len() - after, |n| n);
+        // Token characters are ASCII: one `*` per byte is one per character.
+        out.extend(std::iter::repeat_n('*', secret));
+        rest = &rest[after + secret..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +331,25 @@ mod tests {
     fn a_final_newline_does_not_count_as_a_line() {
         assert_eq!(SourceFile::new("a", "x\n").line_count(), 1);
         assert_eq!(SourceFile::new("a", "x\ny").line_count(), 2);
+    }
+
+    #[test]
+    fn tokens_are_masked_keeping_their_length() {
+        let token = "apify_api_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        let text = format!("\"token\": \"{token}\", apify_api_x-y_z!");
+        let masked = mask_tokens(&text);
+        assert_eq!(
+            masked,
+            format!(
+                "\"token\": \"apify_api_{}\", apify_api_*****!",
+                "*".repeat(36)
+            )
+        );
+        assert_eq!(mask_tokens("apify_api_"), "apify_api_");
+        assert_eq!(mask_tokens("no token here"), "no token here");
+        let src = Arc::new(SourceFile::new("x.yaml", format!("key: {token}\n")));
+        let d = Diagnostic::error(format!("unknown value `{token}`")).at(&src, Span::new(5, 7), "");
+        assert!(!d.to_string().contains("AbCd"), "{d}");
     }
 
     #[test]

@@ -185,7 +185,8 @@ impl Shared {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
-        persist(path, state).map_err(|message| {
+        persist(path, state).map_err(|reason| {
+            let message = format!("cannot save the state to {}: {reason}", path.display());
             tracing::error!("emulator: {message}");
             ApiError::new(
                 500,
@@ -201,7 +202,6 @@ fn persist(path: &std::path::Path, state: &State) -> Result<(), String> {
         serde_json::to_vec_pretty(&state.to_document()).map_err(|err| err.to_string())?;
     bytes.push(b'\n');
     state::write_atomically(path, &bytes)
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
 /// The emulator.
@@ -260,15 +260,15 @@ impl Emulator {
 }
 
 fn load_state(config: &EmulatorConfig) -> Result<State, EmulatorError> {
-    if let Some(path) = &config.state_file
-        && path.exists()
-    {
+    if let Some(path) = &config.state_file {
         let state_error = |message: String| EmulatorError::State {
             path: path.clone(),
             message,
         };
-        let seed = Seed::from_file(path).map_err(|err| state_error(err.0))?;
-        return seed.resolve().map_err(|err| state_error(err.0));
+        if let Some(text) = state::read_state_file(path).map_err(state_error)? {
+            let seed = Seed::from_yaml(&text).map_err(|err| state_error(err.0))?;
+            return seed.resolve().map_err(|err| state_error(err.0));
+        }
     }
     let seed = match &config.seed {
         SeedSource::Default => Seed::from_yaml(DEFAULT_SEED_YAML)?,

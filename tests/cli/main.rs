@@ -17,6 +17,8 @@ mod contract;
 mod emulator;
 mod everyday;
 mod examples;
+/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
+mod files;
 mod fuzz;
 mod plan;
 /// The platform client against the emulator.

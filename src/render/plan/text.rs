@@ -557,6 +557,9 @@ fn closing(plan: &Plan, ctx: &PlanContext<'_>) -> String {
         return String::new();
     };
     match ctx.saved_to {
+        Some("-") => format!(
+            "\nSaved the plan to standard output.\n\nTo perform exactly these actions, save it to FILE and run: {apply} --plan FILE\n"
+        ),
         Some(path) => {
             let shown = shell_quote(path);
             format!(
