@@ -313,7 +313,10 @@ async fn create<P: Platform>(
     for _ in 0..CREATE_ATTEMPTS {
         body.idempotency_key = Some(idempotency.clone());
         pacer.wait().await;
-        let created = platform.create_webhook(&body).await.map_err(|e| failed(&e))?;
+        let created = platform
+            .create_webhook(&body)
+            .await
+            .map_err(|e| failed(&e))?;
         let found = platform
             .get_webhook(&created.id)
             .await
@@ -378,7 +381,11 @@ mod tests {
         let crowded = plan(
             &[d.clone(), desired("k2", actor("A1"))],
             &LiveState {
-                webhooks: vec![crate::plan::tests::live_of("W9", &desired("k2", actor("A1")), "me")],
+                webhooks: vec![crate::plan::tests::live_of(
+                    "W9",
+                    &desired("k2", actor("A1")),
+                    "me",
+                )],
                 ..LiveState::default()
             },
             "me",

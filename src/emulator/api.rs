@@ -578,9 +578,7 @@ async fn delete_webhook(
         .webhook_index(&user, &id)
         .ok_or_else(ApiError::webhook_not_found)?;
     let deleted = state.webhooks.remove(index);
-    if deleted.idempotency_key.is_some()
-        && shared.deleted_keys() == super::DeletedKeys::Replay
-    {
+    if deleted.idempotency_key.is_some() && shared.deleted_keys() == super::DeletedKeys::Replay {
         state.deleted_webhooks.push(deleted);
     }
     state.dispatches.retain(|d| d.webhook_id != id);

@@ -19,7 +19,11 @@ pub fn of_live(w: &Webhook) -> Value {
         w.payload_template.as_deref(),
         w.headers_template.as_deref(),
         w.description.as_deref(),
-        [w.ignore_ssl_errors, w.do_not_retry, w.should_interpolate_strings],
+        [
+            w.ignore_ssl_errors,
+            w.do_not_retry,
+            w.should_interpolate_strings,
+        ],
     )
 }
 
@@ -32,7 +36,11 @@ pub fn of_create(b: &WebhookCreate) -> Value {
         b.payload_template.as_deref(),
         b.headers_template.as_deref(),
         b.description.as_deref(),
-        [b.ignore_ssl_errors, b.do_not_retry, b.should_interpolate_strings],
+        [
+            b.ignore_ssl_errors,
+            b.do_not_retry,
+            b.should_interpolate_strings,
+        ],
     )
 }
 

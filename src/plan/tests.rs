@@ -420,10 +420,7 @@ fn identical_duplicates_of_a_key_are_removed_keeping_the_oldest() {
         .iter()
         .map(|c| {
             assert_eq!((c.action, c.key.as_str()), (Action::Delete, "k"));
-            (
-                c.webhook_id.as_deref().unwrap(),
-                c.duplicate_of.as_deref(),
-            )
+            (c.webhook_id.as_deref().unwrap(), c.duplicate_of.as_deref())
         })
         .collect();
     // The oldest stays; among equally old ones, the lowest ID.
@@ -478,7 +475,15 @@ fn the_kept_duplicate_is_updated_and_an_undeclared_key_loses_all_of_its_copies()
     );
     let mut after = live;
     apply_model(&p, &mut after);
-    assert!(plan(&[changed, stays], &state(after), "me", PlanOptions::default()).is_empty());
+    assert!(
+        plan(
+            &[changed, stays],
+            &state(after),
+            "me",
+            PlanOptions::default()
+        )
+        .is_empty()
+    );
 }
 
 #[test]

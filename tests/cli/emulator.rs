@@ -668,7 +668,14 @@ async fn a_deleted_webhook_s_idempotency_key_is_forgotten_or_replayed_as_configu
         let id = actor_id(base, "acme~web-scraper").await;
         let mut body = webhook(&id);
         body["idempotencyKey"] = json!("key-1");
-        let post = || call(base, reqwest::Method::POST, "/v2/webhooks", Some(body.clone()));
+        let post = || {
+            call(
+                base,
+                reqwest::Method::POST,
+                "/v2/webhooks",
+                Some(body.clone()),
+            )
+        };
         let (_, first) = post().await;
         let first_id = first["data"]["id"].as_str().unwrap().to_owned();
         let path = format!("/v2/webhooks/{first_id}");
@@ -721,7 +728,11 @@ async fn raw(base: &str, request: Vec<u8>) -> (u16, String, Value) {
     let status = head[9..12].parse().unwrap();
     let content_type = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_owned))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
     (status, content_type, body)
@@ -750,8 +761,18 @@ async fn malformed_requests_are_answered_in_the_envelope() {
             400,
             "invalid-request",
         ),
-        ("a URI over 64 KiB", head(&long_uri, ""), 414, "invalid-request"),
-        ("150 headers", head("/v2/webhooks", &many_headers), 431, "invalid-header"),
+        (
+            "a URI over 64 KiB",
+            head(&long_uri, ""),
+            414,
+            "invalid-request",
+        ),
+        (
+            "150 headers",
+            head("/v2/webhooks", &many_headers),
+            431,
+            "invalid-header",
+        ),
         ("a bad chunk size", bad_chunk, 400, "invalid-request"),
     ] {
         let (got, content_type, body) = raw(base, request).await;
@@ -782,7 +803,8 @@ async fn request_urls_with_control_characters_or_surrounding_spaces_are_refused(
     ] {
         let mut body = webhook(&id);
         body["requestUrl"] = json!(url);
-        let (status, response) = call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
+        let (status, response) =
+            call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
         assert_eq!(
             (status, error_of(&response).0),
             (StatusCode::BAD_REQUEST, "invalid-input"),
