@@ -628,10 +628,11 @@ fn assert_no_changes(server: &Background, dir: &std::path::Path) {
 #[test]
 fn two_overlapping_applies_create_each_webhook_once() {
     let (server, dir) = small_world("", 20, DeletedKeys::Forget);
+    // Latency such that the second run plans after the first has made some of its creates.
     server
         .handle()
         .set_faults(Faults {
-            latency_ms: 100,
+            latency_ms: 30,
             ..Faults::default()
         })
         .unwrap();
