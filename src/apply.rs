@@ -406,6 +406,103 @@ mod tests {
         assert_ne!(next, next_idempotency_key(&key, "W2"));
     }
 
+    /// A platform whose creates always answer with a webhook that does not exist (a key that
+    /// keeps replaying deleted webhooks), recording the keys it was sent.
+    #[derive(Default)]
+    struct Haunted {
+        keys: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Platform for Haunted {
+        async fn current_user(&self) -> Result<crate::platform::User, PlatformError> {
+            Err(PlatformError::unsupported("current_user"))
+        }
+        async fn list_webhooks(&self) -> Result<Vec<crate::platform::Webhook>, PlatformError> {
+            Ok(Vec::new())
+        }
+        async fn get_webhook(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Webhook>, PlatformError> {
+            Ok(None)
+        }
+        async fn create_webhook(
+            &self,
+            body: &WebhookCreate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            let mut keys = self.keys.lock().unwrap();
+            keys.push(body.idempotency_key.clone().unwrap());
+            Ok(crate::platform::Webhook {
+                id: format!("Gone{}", keys.len()),
+                ..crate::platform::Webhook::default()
+            })
+        }
+        async fn update_webhook(
+            &self,
+            _: &str,
+            _: &crate::platform::WebhookUpdate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            Err(PlatformError::unsupported("update_webhook"))
+        }
+        async fn delete_webhook(&self, _: &str) -> Result<(), PlatformError> {
+            Err(PlatformError::unsupported("delete_webhook"))
+        }
+        async fn get_actor(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Actor>, PlatformError> {
+            Ok(None)
+        }
+        async fn get_task(&self, _: &str) -> Result<Option<crate::platform::Task>, PlatformError> {
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_create_answered_only_with_missing_webhooks_fails_after_fresh_keys() {
+        let p = plan(
+            &[desired("k", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let platform = Haunted::default();
+        let report = apply(
+            &platform,
+            &p,
+            &ApplyOptions::default(),
+            &AtomicBool::new(false),
+            |_| {},
+        )
+        .await;
+        let keys = platform.keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), CREATE_ATTEMPTS);
+        let Request::Create(body) = &p.changes[0].request else {
+            panic!()
+        };
+        let first = idempotency_key("me", "k", body);
+        assert_eq!(
+            keys,
+            [
+                first.clone(),
+                next_idempotency_key(&first, "Gone1"),
+                next_idempotency_key(&next_idempotency_key(&first, "Gone1"), "Gone2"),
+            ]
+        );
+        match &report.operations[0].status {
+            Status::Failed {
+                error_type,
+                message,
+                ..
+            } => {
+                assert_eq!(error_type, "stale-idempotency-key");
+                assert!(message.contains("Gone1, Gone2, Gone3"), "{message}");
+                assert!(!keys.iter().any(|k| message.contains(k.as_str())));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn counts_follow_outcomes() {
         let t = actor("A1");

@@ -6,6 +6,7 @@
 //! writes it with a `{"error": {"type", "message"}}` body instead. Everything else passes
 //! through untouched.
 
+use std::fmt::Write as _;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -131,7 +132,7 @@ fn with_envelope(head: &[u8]) -> Option<Vec<u8>> {
         }
     }
     out.push_str("content-type: application/json; charset=utf-8\r\n");
-    out.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    let _ = write!(out, "content-length: {}\r\n\r\n{body}", body.len());
     Some(out.into_bytes())
 }
 
