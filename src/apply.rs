@@ -13,6 +13,9 @@
 //! the platform may answer with that webhook: every create is read back, and when the webhook
 //! it names is gone (or is not this key's), the create is sent again with a fresh key derived
 //! from the old one and the stale ID (the same in every run, so overlapping runs still agree).
+//! When that key is stale too (the same webhook was deleted and made again more than once), the
+//! last attempt uses a random key: overlapping runs may then both create, and the next plan
+//! removes the identical duplicate.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,8 +136,9 @@ impl Default for ApplyOptions {
     }
 }
 
-/// Creates sent for one webhook at most: the first with the content's key, the others with
-/// fresh keys after the platform answered with a webhook that does not exist.
+/// Creates sent for one webhook at most: the first with the content's key, the second with
+/// [`next_idempotency_key`], the last with [`unique_idempotency_key`], each after the platform
+/// answered with a webhook that does not exist.
 pub const CREATE_ATTEMPTS: usize = 3;
 
 /// The idempotency key of the create of `body` under `owner` and `key`: the same webhook
@@ -153,6 +157,17 @@ pub fn idempotency_key(owner: &str, key: &str, body: &WebhookCreate) -> String {
 /// no longer exists: every run that meets the same stale webhook derives the same key.
 pub fn next_idempotency_key(previous: &str, stale_id: &str) -> String {
     digest(&["apify-webhooks/create/v2/after-stale", previous, stale_id])
+}
+
+/// A key no create has used: the last resort when the derived keys are all stale.
+pub fn unique_idempotency_key(previous: &str, stale_id: &str) -> String {
+    let nonce = format!("{:032x}", fastrand::u128(..));
+    digest(&[
+        "apify-webhooks/create/v2/unique",
+        previous,
+        stale_id,
+        &nonce,
+    ])
 }
 
 fn digest(parts: &[&str]) -> String {
@@ -310,7 +325,7 @@ async fn create<P: Platform>(
     let mut body = body.clone();
     let mut idempotency = idempotency_key(owner, key, &body);
     let mut stale = Vec::new();
-    for _ in 0..CREATE_ATTEMPTS {
+    for attempt in 0..CREATE_ATTEMPTS {
         body.idempotency_key = Some(idempotency.clone());
         pacer.wait().await;
         let created = platform
@@ -336,7 +351,11 @@ async fn create<P: Platform>(
                 "no longer exists"
             }
         );
-        idempotency = next_idempotency_key(&idempotency, &created.id);
+        idempotency = if attempt == 0 {
+            next_idempotency_key(&idempotency, &created.id)
+        } else {
+            unique_idempotency_key(&idempotency, &created.id)
+        };
         stale.push(created.id);
     }
     Err(Status::Failed {
@@ -481,14 +500,11 @@ mod tests {
             panic!()
         };
         let first = idempotency_key("me", "k", body);
-        assert_eq!(
-            keys,
-            [
-                first.clone(),
-                next_idempotency_key(&first, "Gone1"),
-                next_idempotency_key(&next_idempotency_key(&first, "Gone1"), "Gone2"),
-            ]
-        );
+        let second = next_idempotency_key(&first, "Gone1");
+        assert_eq!(keys[..2], [first.clone(), second.clone()]);
+        // The last one is random: no run has used it.
+        assert!(keys[2].starts_with("apify-webhooks-") && keys[2] != first && keys[2] != second);
+        assert_ne!(keys[2], unique_idempotency_key(&second, "Gone2"));
         match &report.operations[0].status {
             Status::Failed {
                 error_type,

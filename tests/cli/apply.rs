@@ -677,32 +677,37 @@ fn a_create_answered_with_a_deleted_webhook_is_made_again_whether_the_key_is_for
         let (server, dir) = small_world("", 1, mode);
         let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        let first = server.webhooks_of("acme")[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        // Someone deletes it in the Console; the next apply creates the same webhook again,
-        // with the same idempotency key.
-        let api =
-            crate::support::emulator::client(server.handle(), crate::support::emulator::TOKEN);
-        server.block_on(async {
-            use apify_webhooks::platform::Platform as _;
-            api.delete_webhook(&first).await.unwrap();
-        });
-        server.handle().clear_request_log();
-        let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
-        assert_eq!(out.code, 0, "{mode}: {}\n{}", out.stdout, out.stderr);
-        assert!(out.stdout.contains("1 added"), "{}", out.stdout);
-        let live = server.webhooks_of("acme");
-        assert_eq!(keys_in(&live), ["hook-0"], "{mode}");
-        assert_ne!(live[0]["id"], first.as_str());
-        let expected_posts = match mode {
-            DeletedKeys::Forget => 1,
-            // The first answer was the deleted webhook: a second create with a fresh key.
-            DeletedKeys::Replay => 2,
-        };
-        assert_eq!(posts(&server), expected_posts, "{mode}");
-        assert_no_changes(&server, dir.path());
+        // Deleted and made again, over and over: every stale answer is a webhook that was.
+        for cycle in 1..=4 {
+            let gone = server.webhooks_of("acme")[0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            // Someone deletes it in the Console; the next apply creates the same webhook again,
+            // with the same idempotency key.
+            let api =
+                crate::support::emulator::client(server.handle(), crate::support::emulator::TOKEN);
+            server.block_on(async {
+                use apify_webhooks::platform::Platform as _;
+                api.delete_webhook(&gone).await.unwrap();
+            });
+            server.handle().clear_request_log();
+            let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+            assert_eq!(out.code, 0, "{mode}: {}\n{}", out.stdout, out.stderr);
+            assert!(out.stdout.contains("1 added"), "{}", out.stdout);
+            let live = server.webhooks_of("acme");
+            assert_eq!(keys_in(&live), ["hook-0"], "{mode}");
+            assert_ne!(live[0]["id"], gone.as_str());
+            let expected_posts = match mode {
+                DeletedKeys::Forget => 1,
+                // The first answer was the deleted webhook: a second create with a key derived
+                // from it; from the second cycle on, that one was a deleted webhook's too, and a
+                // random key makes a new one.
+                DeletedKeys::Replay => cycle.min(2) + 1,
+            };
+            assert_eq!(posts(&server), expected_posts, "{mode}, cycle {cycle}");
+            assert_no_changes(&server, dir.path());
+        }
     }
 }
 
