@@ -135,6 +135,10 @@ pub(crate) struct State {
     pub tasks: Vec<TaskRec>,
     pub webhooks: Vec<WebhookRec>,
     pub dispatches: Vec<DispatchRec>,
+    /// Webhooks deleted in `replay` mode that had an idempotency key: a create with the key
+    /// answers with the record ([`super::DeletedKeys`]). In memory only.
+    #[serde(skip)]
+    pub deleted_webhooks: Vec<WebhookRec>,
     /// The last timestamp handed out, in milliseconds since the epoch.
     #[serde(skip)]
     pub clock_ms: u64,

@@ -21,6 +21,7 @@
 //! webhook writes it; a record that differs from the manifests' is an update of its own, shown as
 //! the `secrets` field (field names only).
 
+pub mod identity;
 pub mod marker;
 pub mod normalize;
 pub mod saved;
@@ -268,6 +269,9 @@ pub struct Change {
     pub live: Option<LiveFingerprint>,
     /// The request to send. Holds secrets: never rendered.
     pub request: Request,
+    /// For a delete that removes an identical duplicate of an owned key: the ID of the
+    /// webhook kept for that key.
+    pub duplicate_of: Option<String>,
 }
 
 impl Change {
@@ -457,8 +461,6 @@ pub struct Plan {
     pub refusal: Option<Refusal>,
     /// A safety rule `--force` lifted.
     pub forced: Option<Refusal>,
-    /// A digest of the live state the plan was computed from (IDs and `modifiedAt`).
-    pub live_digest: String,
 }
 
 /// Counts of changes by action.
@@ -588,8 +590,20 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     }
     let owned_count: usize = owned.values().map(Vec::len).sum();
     let mut conflicts = Vec::new();
-    for (key, ws) in &owned {
-        if ws.len() > 1 {
+    // Identical owned webhooks under one key (two overlapping applies, say): the oldest is
+    // kept, the others are deleted. Different ones cannot be told apart without guessing.
+    let mut extras: Vec<(&str, &Webhook, &str)> = Vec::new();
+    for (key, ws) in &mut owned {
+        if ws.len() < 2 {
+            continue;
+        }
+        if !options.no_delete && all_identical(ws) {
+            ws.sort_by(|a, b| oldest_first(a, b));
+            let kept = ws[0];
+            for extra in ws.drain(1..) {
+                extras.push((*key, extra, kept.id.as_str()));
+            }
+        } else {
             let mut ids: Vec<String> = ws.iter().map(|w| w.id.clone()).collect();
             ids.sort();
             conflicts.push(Conflict::DuplicateKey {
@@ -663,18 +677,27 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         }
         changes.push(delete(ws[0], key, &live.target_names, &options.key));
     }
+    for (owned_key, extra, kept) in &extras {
+        let mut c = delete(extra, owned_key, &live.target_names, &options.key);
+        c.duplicate_of = Some((*kept).to_owned());
+        changes.push(c);
+    }
     changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
 
-    let deletes = changes
+    let all_deletes = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
         .count();
+    // Removing a duplicate loses nothing: the safety rules count the other deletes, against
+    // the owned webhooks once duplicates are removed.
+    let deletes = all_deletes - extras.len();
+    let owned_count = owned_count - extras.len();
     let creates = changes
         .iter()
         .filter(|c| c.action == Action::Create)
         .count();
     let total_before = live.webhooks.len();
-    let total_after = total_before + creates - deletes;
+    let total_after = total_before + creates - all_deletes;
     let rule = if total_after > MAX_WEBHOOKS_PER_USER && creates > 0 {
         Some(Refusal::OverCap {
             after: total_after,
@@ -700,31 +723,32 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         owner: owner.to_owned(),
         changes,
         untouched,
-        owned: owned_count,
+        owned: owned_count + extras.len(),
         total_before,
         total_after,
         conflicts,
         refusal,
         forced,
-        live_digest: live_digest(&live.webhooks),
     }
 }
 
-/// A digest of the IDs and `modifiedAt` of every live webhook.
-fn live_digest(webhooks: &[Webhook]) -> String {
-    let mut pairs: Vec<(&str, &str)> = webhooks
-        .iter()
-        .map(|w| (w.id.as_str(), w.modified_at.as_deref().unwrap_or("")))
-        .collect();
-    pairs.sort_unstable();
-    let mut h = Sha256::new();
-    for (id, at) in pairs {
-        h.update(id.as_bytes());
-        h.update([0]);
-        h.update(at.as_bytes());
-        h.update([0]);
-    }
-    hex::encode(h.finalize())
+/// Whether owned webhooks of one key are the same webhook in all but ID and timestamps.
+fn all_identical(ws: &[&Webhook]) -> bool {
+    let first = identity::of_live(ws[0]);
+    ws[1..].iter().all(|w| identity::of_live(w) == first)
+}
+
+/// Oldest `createdAt` first (unknown last), then lowest ID.
+fn oldest_first(a: &Webhook, b: &Webhook) -> std::cmp::Ordering {
+    let created = |w: &Webhook| {
+        (
+            w.created_at.is_none(),
+            w.created_at
+                .as_deref()
+                .and_then(|t| humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok()),
+        )
+    };
+    created(a).cmp(&created(b)).then_with(|| a.id.cmp(&b.id))
 }
 
 /// The fingerprint of a live webhook: `modifiedAt` and a keyed hash of its content.
@@ -920,6 +944,7 @@ fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
         fields,
         live: None,
         request: Request::Create(body),
+        duplicate_of: None,
     }
 }
 
@@ -1014,6 +1039,7 @@ fn delete(w: &Webhook, owned_key: &str, names: &HashMap<String, String>, key: &[
         fields,
         live: Some(fingerprint(w, key)),
         request: Request::Delete,
+        duplicate_of: None,
     }
 }
 
@@ -1229,6 +1255,7 @@ fn diff(
         fields,
         live: Some(fingerprint(w, key)),
         request: Request::Update(body),
+        duplicate_of: None,
     })
 }
 

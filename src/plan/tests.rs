@@ -375,9 +375,12 @@ fn adoption_conflicts_are_reported_not_guessed() {
 #[test]
 fn two_live_webhooks_with_one_owned_key_are_a_conflict() {
     let d = desired("k", actor("A1"));
+    // Different webhooks: which one is meant cannot be told (identical ones are deduplicated).
+    let mut other = live_of("W1", &d, "me");
+    other.request_url = Some("https://elsewhere.example.com".into());
     let p = plan(
         std::slice::from_ref(&d),
-        &state(vec![live_of("W2", &d, "me"), live_of("W1", &d, "me")]),
+        &state(vec![live_of("W2", &d, "me"), other]),
         "me",
         PlanOptions::default(),
     );
@@ -389,6 +392,161 @@ fn two_live_webhooks_with_one_owned_key_are_a_conflict() {
         }]
     );
     assert!(p.changes.is_empty());
+}
+
+/// `live_of` with a creation time.
+fn created(id: &str, d: &DesiredSpec, at: &str) -> Webhook {
+    let mut w = live_of(id, d, "me");
+    w.created_at = Some(at.to_owned());
+    w
+}
+
+#[test]
+fn identical_duplicates_of_a_key_are_removed_keeping_the_oldest() {
+    let d = desired("k", actor("A1"));
+    let live = vec![
+        created("W2", &d, "2026-03-01T00:00:00.000Z"),
+        created("W9", &d, "2026-01-01T00:00:00.000Z"),
+        created("W1", &d, "2026-03-01T00:00:00.000Z"),
+    ];
+    let p = plan(
+        std::slice::from_ref(&d),
+        &state(live.clone()),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert!(p.is_applicable());
+    let removed: Vec<(&str, Option<&str>)> = p
+        .changes
+        .iter()
+        .map(|c| {
+            assert_eq!((c.action, c.key.as_str()), (Action::Delete, "k"));
+            (c.webhook_id.as_deref().unwrap(), c.duplicate_of.as_deref())
+        })
+        .collect();
+    // The oldest stays; among equally old ones, the lowest ID.
+    assert_eq!(removed, [("W1", Some("W9")), ("W2", Some("W9"))]);
+    assert_eq!((p.owned, p.total_before, p.total_after), (3, 3, 1));
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(plan(&[d], &state(after), "me", PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn the_kept_duplicate_is_updated_and_an_undeclared_key_loses_all_of_its_copies() {
+    let d = desired("k", actor("A1"));
+    let gone = desired("gone", actor("A1"));
+    let stays = desired("stays", actor("A1"));
+    let mut changed = d.clone();
+    changed.request_url = Secretish::plain("https://hooks.example.com/new");
+    let live = vec![
+        created("W1", &d, "2026-01-01T00:00:00.000Z"),
+        created("W2", &d, "2026-01-02T00:00:00.000Z"),
+        created("G1", &gone, "2026-01-01T00:00:00.000Z"),
+        created("G2", &gone, "2026-01-02T00:00:00.000Z"),
+        created("S1", &stays, "2026-01-01T00:00:00.000Z"),
+    ];
+    let p = plan(
+        &[changed.clone(), stays.clone()],
+        &state(live.clone()),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.is_applicable(), "{:?} {:?}", p.conflicts, p.refusal);
+    let summary: Vec<(Action, &str, &str, Option<&str>)> = p
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.action,
+                c.key.as_str(),
+                c.webhook_id.as_deref().unwrap(),
+                c.duplicate_of.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Action::Delete, "gone", "G1", None),
+            (Action::Delete, "gone", "G2", Some("G1")),
+            (Action::Update, "k", "W1", None),
+            (Action::Delete, "k", "W2", Some("W1")),
+        ]
+    );
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(
+        plan(
+            &[changed, stays],
+            &state(after),
+            "me",
+            PlanOptions::default()
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn removing_duplicates_does_not_count_against_the_safety_rules() {
+    // Two overlapping applies left 34 webhooks for 20 keys: 14 removals of 34 is over 30%,
+    // but nothing declared is lost.
+    let specs = keep(20);
+    let mut live: Vec<Webhook> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| created(&format!("A{i:02}"), d, "2026-01-01T00:00:00.000Z"))
+        .collect();
+    live.extend(
+        specs
+            .iter()
+            .take(14)
+            .enumerate()
+            .map(|(i, d)| created(&format!("B{i:02}"), d, "2026-01-02T00:00:00.000Z")),
+    );
+    let p = plan(&specs, &state(live), "me", PlanOptions::default());
+    assert_eq!(p.refusal, None);
+    assert_eq!(p.summary().destroy, 14);
+    assert!(p.changes.iter().all(|c| c.duplicate_of.is_some()));
+}
+
+#[test]
+fn different_duplicates_and_any_duplicates_under_no_delete_stay_conflicts() {
+    let d = desired("k", actor("A1"));
+    let mut different = created("W2", &d, "2026-01-02T00:00:00.000Z");
+    different.event_types = Some(vec!["ACTOR.RUN.SUCCEEDED".into()]);
+    let identical = created("W3", &d, "2026-01-03T00:00:00.000Z");
+    let first = created("W1", &d, "2026-01-01T00:00:00.000Z");
+    let conflict = |live: Vec<Webhook>, no_delete: bool| {
+        let p = plan(
+            std::slice::from_ref(&d),
+            &state(live),
+            "me",
+            PlanOptions {
+                no_delete,
+                ..PlanOptions::default()
+            },
+        );
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        p.conflicts
+    };
+    let expected = |ids: &[&str]| {
+        vec![Conflict::DuplicateKey {
+            key: "k".into(),
+            webhook_ids: ids.iter().map(|&i| i.to_owned()).collect(),
+        }]
+    };
+    // One of three differs: none is removed.
+    assert_eq!(
+        conflict(vec![first.clone(), different, identical.clone()], false),
+        expected(&["W1", "W2", "W3"])
+    );
+    // --no-delete never deletes, duplicates included.
+    assert_eq!(
+        conflict(vec![first, identical], true),
+        expected(&["W1", "W3"])
+    );
 }
 
 fn owned_set(n: usize) -> Vec<Webhook> {
@@ -1020,10 +1178,14 @@ proptest! {
                 }
             }
         }
-        // Never creates a key twice, and never creates a key that lives already.
+        // Never creates a key twice, and never creates a key that lives already. A key appears
+        // again only to remove identical duplicates of it.
         let mut keys = HashSet::new();
-        for c in &p.changes {
+        for c in p.changes.iter().filter(|c| c.duplicate_of.is_none()) {
             prop_assert!(keys.insert(c.key.clone()), "key {} appears twice", c.key);
+        }
+        for c in p.changes.iter().filter(|c| c.duplicate_of.is_some()) {
+            prop_assert_eq!(c.action, Action::Delete);
         }
 
         if !p.is_applicable() {

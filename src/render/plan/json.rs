@@ -129,6 +129,9 @@ pub enum JsonActionReason {
     AdoptBecauseDeclared,
     /// The owned webhook's key is no longer in the manifests.
     DeleteBecauseNoLongerDeclared,
+    /// The owned webhook is an identical duplicate of another webhook of its key, which is
+    /// kept (the oldest).
+    DeleteBecauseDuplicate,
 }
 
 /// An Actor or task.
@@ -399,7 +402,11 @@ fn change(c: &Change) -> JsonChange {
         ),
         Action::Delete => (
             vec![JsonAction::Delete],
-            JsonActionReason::DeleteBecauseNoLongerDeclared,
+            if c.duplicate_of.is_some() {
+                JsonActionReason::DeleteBecauseDuplicate
+            } else {
+                JsonActionReason::DeleteBecauseNoLongerDeclared
+            },
         ),
     };
     JsonChange {

@@ -267,7 +267,10 @@ fn row(c: &Change) -> String {
         Action::Create => format!("create: {}", fields.join(", ")),
         Action::Update => format!("update: {}", fields.join(", ")),
         Action::Adopt => format!("adopt {}: {}", code(id), fields.join(", ")),
-        Action::Delete => format!("destroy {} (no longer declared)", code(id)),
+        Action::Delete => match &c.duplicate_of {
+            Some(kept) => format!("destroy {} (duplicate of {})", code(id), code(kept)),
+            None => format!("destroy {} (no longer declared)", code(id)),
+        },
     };
     format!(
         "| `{symbol}` | {} | {} {} | {} |\n",

@@ -419,9 +419,12 @@ fn conflict_plan() -> Plan {
     let d = spec("dup", &t);
     let mut adopt = spec("grab", &t);
     adopt.adopt = Some("Wmissing".into());
+    // Two different webhooks under one key (identical ones would be deduplicated).
+    let mut other = live("W1", &d, OWNER);
+    other.request_url = Some("https://elsewhere.example.com".into());
     planning::plan(
         &[d.clone(), adopt],
-        &state(vec![live("W2", &d, OWNER), live("W1", &d, OWNER)]),
+        &state(vec![live("W2", &d, OWNER), other]),
         OWNER,
         PlanOptions::default(),
     )

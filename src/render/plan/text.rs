@@ -172,7 +172,15 @@ pub(super) fn block(c: &Change, st: &Styles, detail: Detail) -> String {
         c.target
     );
     if c.action == Action::Delete {
-        out.push_str("  # (because its key is no longer in the manifests)\n");
+        match &c.duplicate_of {
+            Some(kept) => {
+                let _ = writeln!(
+                    out,
+                    "  # (because it duplicates webhook {kept}, which is kept)"
+                );
+            }
+            None => out.push_str("  # (because its key is no longer in the manifests)\n"),
+        }
     }
     let sym = symbol(c.action);
     let _ = writeln!(
