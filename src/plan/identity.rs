@@ -13,7 +13,7 @@ use crate::platform::{Condition, Webhook, WebhookCreate};
 /// The normalized content of a live webhook.
 pub fn of_live(w: &Webhook) -> Value {
     content(
-        &w.condition.clone().unwrap_or_default(),
+        w.condition(),
         w.event_types.as_deref().unwrap_or_default(),
         w.request_url.as_deref(),
         w.payload_template.as_deref(),

@@ -2,8 +2,11 @@
 
 use proptest::prelude::*;
 
+use std::collections::{HashMap, HashSet};
+
 use super::*;
-use crate::platform::Condition;
+use crate::platform::{Condition, Webhook, WebhookCreate, WebhookUpdate};
+use crate::webhook::TargetKind;
 
 pub(crate) fn actor(id: &str) -> Target {
     Target {
