@@ -203,8 +203,10 @@ pub struct FieldChange {
     pub before: Option<Shown>,
     /// The desired value (`None`: unset).
     pub after: Option<Shown>,
-    /// Whether the live value was provably changed outside the tool (set on the platform
-    /// although the manifest leaves the field at its default, or text added after the marker).
+    /// Whether the live value is one the manifests do not declare and the change resets it: the
+    /// manifest leaves the field at the platform's default (whether someone set it on the
+    /// platform or a line was removed from the manifest cannot be told), or text follows the
+    /// ownership marker.
     pub drift: bool,
     /// Full text of both sides for a diff, when neither is secret and both are multi-line or
     /// long.

@@ -92,7 +92,7 @@ pub struct JsonChange {
     pub actions: Vec<JsonAction>,
     /// Why.
     pub action_reason: JsonActionReason,
-    /// Whether any field was changed outside the manifests and is reverted.
+    /// Whether any field holds a live value the manifests do not declare, which is reset.
     pub drift: bool,
     /// The fields that change: every set field for a create, the identifying ones for a
     /// delete.
@@ -168,7 +168,7 @@ pub struct JsonField {
     pub before: Option<JsonValue>,
     /// The value after the change; null when unset (or for a delete).
     pub after: Option<JsonValue>,
-    /// Whether the live value was set outside the manifests and is reverted.
+    /// Whether the live value is one the manifests do not declare (reset to the default).
     pub drift: bool,
     /// Whether either side is a secret (shown only as a fingerprint).
     pub sensitive: bool,

@@ -98,7 +98,7 @@ pub(super) fn head(plan: &Plan, st: &Styles) -> String {
             "{}",
             paint(
                 st.drift_head,
-                "Note: values set outside the manifests were found and will be reverted:"
+                "Note: these live values are not in the manifests and will be reset:"
             )
         );
         for c in drifted {
@@ -253,7 +253,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
     let drift = if f.drift {
         format!(
             "  {}",
-            paint(st.drift, "# drift: set outside the manifests")
+            paint(st.drift, "# not in the manifests: back to the default")
         )
     } else {
         String::new()
@@ -303,7 +303,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
             value(after, false),
             paint(
                 st.drift,
-                "# drift: text added after the ownership marker outside the manifests is removed"
+                "# not in the manifests: the text after the ownership marker is removed"
             )
         );
         return out;
