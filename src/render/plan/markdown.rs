@@ -136,6 +136,26 @@ fn assemble(
     {
         let _ = writeln!(out, "{line}\n");
     }
+    let (unmanaged, more) = super::unmanaged_lines(plan);
+    if !unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Unmanaged webhooks (take one over with <code>adopt: ID</code>)</summary>\n\n| ID | Target | URL | Events |\n|---|---|---|---|"
+        );
+        for [id, target, url, events] in &unmanaged {
+            let _ = writeln!(
+                out,
+                "| `{id}` | {} | {} | {} |",
+                escape_cell(target),
+                escape_cell(url),
+                escape_cell(events)
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "\n... and {more} more.");
+        }
+        out.push_str("\n</details>\n\n");
+    }
     out.push_str(&warnings(plan));
     out.push_str(&drift_note(plan));
     out.push_str(&shortened_note(shortened));

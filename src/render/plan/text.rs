@@ -519,6 +519,24 @@ pub(super) fn summary(plan: &Plan, st: &Styles) -> String {
     if let Some(line) = super::untouched_line(plan) {
         let _ = writeln!(out, "{line}");
     }
+    let (rows, more) = super::unmanaged_lines(plan);
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "Unmanaged (take one over with `adopt: <id>` on a manifest entry):"
+        );
+        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for [id, target, url, events] in &rows {
+            let _ = writeln!(out, "  {id:<w0$}  {target:<w1$}  {url:<w2$}  {events}");
+        }
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "  ... and {more} more (all of them in `--format json`)"
+            );
+        }
+    }
     if let Some(line) = super::kept_line(plan) {
         let _ = writeln!(out, "{line}");
     }
