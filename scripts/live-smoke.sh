@@ -46,6 +46,7 @@ if [ -z "$bin" ]; then
   cargo build --quiet --locked --manifest-path "$repo/Cargo.toml" --bin apify-webhooks
   bin="$repo/target/debug/apify-webhooks"
 fi
+apify-webhooks() { "$bin" "$@"; }
 
 work="$(mktemp -d)"
 emulator_pid=""
@@ -70,7 +71,7 @@ cleanup() {
   if [ -f "$work/webhooks/smoke.yaml" ]; then
     step "cleanup: apply an empty manifest for owner $owner"
     printf 'version: 1\nowner: %s\n' "$owner" >"$work/webhooks/smoke.yaml"
-    (cd "$work" && "$bin" apply webhooks --auto-approve --force -q)
+    (cd "$work" && apify-webhooks apply webhooks --auto-approve --force -q)
   fi
   for id in "${created_ids[@]}"; do
     if api GET "/v2/webhooks/$id" >/dev/null 2>&1; then
@@ -100,7 +101,7 @@ if $emulator && [ -n "${APIFY_API_BASE_URL:-}" ]; then
   export APIFY_TOKEN=apify_api_LOCAL_EMULATOR_acme_0000000000
 elif $emulator; then
   step "start the emulator"
-  "$bin" emulator --port 0 >"$work/emulator.out" 2>"$work/emulator.err" &
+  apify-webhooks emulator --port 0 >"$work/emulator.out" 2>"$work/emulator.err" &
   emulator_pid=$!
   for _ in $(seq 100); do
     grep -q '^Listening on ' "$work/emulator.out" 2>/dev/null && break
@@ -136,11 +137,11 @@ cd "$work"
 echo "owner $owner, Actor $actor" >&2
 
 step "validate"
-"$bin" validate webhooks
+apify-webhooks validate webhooks
 step "plan --out"
-"$bin" plan webhooks --out plan.json
+apify-webhooks plan webhooks --out plan.json
 step "apply --plan"
-"$bin" apply --plan plan.json
+apify-webhooks apply --plan plan.json
 
 actor_path="${actor%%/*}~${actor#*/}"
 actor_id="$(api GET "/v2/acts/$actor_path" | jq -r .data.id)"
@@ -151,7 +152,7 @@ if [ "${LIVE_SMOKE_INTERRUPT_AFTER_APPLY:-}" = 1 ]; then kill -TERM $$; fi
 
 step "plan again: no changes"
 code=0
-"$bin" plan webhooks --detailed-exitcode -q || code=$?
+apify-webhooks plan webhooks --detailed-exitcode -q || code=$?
 [ "$code" = 0 ] || { echo "live-smoke: FAILED: the plan after apply is not empty (exit $code)" >&2; exit 1; }
 
 step "read back"

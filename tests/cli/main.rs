@@ -18,6 +18,8 @@ mod emulator;
 mod everyday;
 mod examples;
 mod fuzz;
+/// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
+mod gitops;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
