@@ -1,5 +1,5 @@
 //! `apify-webhooks man [COMMAND]` (hidden): prints a manual page, in roff, generated from the
-//! clap definition (clap_mangen): `apify-webhooks(1)` for the tool, `apify-webhooks-plan(1)` and
+//! clap definition (`clap_mangen`): `apify-webhooks(1)` for the tool, `apify-webhooks-plan(1)` and
 //! so on for each command, as git does. Packagers install them with
 //! `apify-webhooks man > apify-webhooks.1`; `man -l apify-webhooks.1` reads one.
 

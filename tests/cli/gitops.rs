@@ -8,6 +8,11 @@
 //! `CI=true` a checker that cannot be installed fails the test; elsewhere the test says why it
 //! skipped.
 
+#![allow(
+    clippy::print_stderr,
+    reason = "a test that skips part of its work says so on stderr"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -779,14 +784,14 @@ fn live_smoke() -> Command {
 
 #[test]
 fn the_live_smoke_test_runs_only_when_asked() {
-    let out = run(&mut live_smoke().env("APIFY_TOKEN", "apify_api_not_a_real_token"));
+    let out = run(live_smoke().env("APIFY_TOKEN", "apify_api_not_a_real_token"));
     assert_eq!(out.code, 64, "{}", out.stderr);
     assert!(
         out.stderr.contains("APIFY_WEBHOOKS_LIVE_SMOKE=1"),
         "{}",
         out.stderr
     );
-    let out = run(&mut live_smoke().env("APIFY_WEBHOOKS_LIVE_SMOKE", "1"));
+    let out = run(live_smoke().env("APIFY_WEBHOOKS_LIVE_SMOKE", "1"));
     assert_eq!(out.code, 64, "{}", out.stderr);
     assert!(
         out.stderr.contains("APIFY_TOKEN is not set"),
