@@ -102,6 +102,23 @@ fn pipelines_the_action_and_the_dockerfile_are_valid_for_their_ci_systems() {
     );
 }
 
+/// The pipeline scripts pass shellcheck (they are what CI runs).
+#[test]
+fn the_pipeline_scripts_pass_shellcheck() {
+    let Some(tools) = tools() else { return };
+    let mut scripts: Vec<String> = pipeline_files()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sh"))
+        .map(|p| p.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    scripts.push("scripts/gitops-tools.sh".to_owned());
+    assert!(scripts.len() >= 10, "{scripts:?}");
+    let mut args = vec!["-x", "-P", "SCRIPTDIR"];
+    args.extend(scripts.iter().map(String::as_str));
+    let out = check(tools, "shellcheck", &args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
 /// The checkers are not rubber stamps: each one rejects a broken file of its kind.
 #[test]
 fn the_checkers_reject_broken_files() {
@@ -133,6 +150,12 @@ fn the_checkers_reject_broken_files() {
         ],
     );
     assert_ne!(out.code, 0, "{}", out.stdout);
+    let script = dir.path().join("bad.sh");
+    std::fs::write(&script, "#!/usr/bin/env bash\nrm -rf $1/*\n").unwrap();
+    assert_ne!(
+        check(tools, "shellcheck", &[script.to_str().unwrap()]).code,
+        0
+    );
     let dockerfile = dir.path().join("Dockerfile");
     std::fs::write(
         &dockerfile,

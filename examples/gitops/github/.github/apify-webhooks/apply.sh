@@ -3,6 +3,7 @@
 # changed since the review) is refused by the tool with exit 3 and changes nothing; this
 # script then says how to get out of it, in the log and in the job summary.
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 apify-webhooks apply --plan "$PLAN_FILE"

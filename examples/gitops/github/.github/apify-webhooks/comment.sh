@@ -3,6 +3,7 @@
 # editing the earlier one (found by the marker on its first line) instead of adding another.
 # Needs GH_TOKEN with `pull-requests: write`.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${PR_NUMBER:?PR_NUMBER is the pull request number}" "${GITHUB_REPOSITORY:?}"
 

@@ -3,6 +3,7 @@
 # $COMMENT_FILE (the body of the drift issue) and exits like `plan --detailed-exitcode`: 0 in
 # sync, 2 drift, others on errors. Output `drift` is true or false.
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 body="$(mktemp)"
@@ -16,6 +17,7 @@ code=$?
 output exitcode "$code"
 {
   marker drift
+  # shellcheck disable=SC2016 # Markdown backquotes
   printf '\n### The account drifted from `%s` on the default branch\n\n' "$MANIFESTS"
   printf 'A merge applies the manifests again; or change the manifests to match the account.\n\n'
   cat "$body"

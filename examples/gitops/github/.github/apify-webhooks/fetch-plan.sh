@@ -3,6 +3,7 @@
 # successful plan run on its head commit) into $PLAN_FILE. With $PLAN_RUN_ID set (a manual run),
 # takes the plan of that run instead. Needs GH_TOKEN with `actions: read`.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${GITHUB_REPOSITORY:?}" "${GITHUB_SHA:?}"
 workflow="${PLAN_WORKFLOW:-apify-webhooks-plan.yml}"

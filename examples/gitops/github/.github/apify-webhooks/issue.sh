@@ -3,6 +3,7 @@
 # open one with that title exists, replace its body and add a comment linking this run.
 # Needs GH_TOKEN with `issues: write`.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 : "${ISSUE_TITLE:?}" "${GITHUB_REPOSITORY:?}"
 label=apify-webhooks

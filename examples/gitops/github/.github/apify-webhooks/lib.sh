@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the apify-webhooks pipeline scripts (sourced, not run). They are plain shell so a
 # pipeline and a laptop run the same steps; GitHub-only parts (outputs, the job summary)
 # happen only when GitHub's variables are set.

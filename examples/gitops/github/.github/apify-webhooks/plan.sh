@@ -5,6 +5,7 @@
 # Exits 0 when the plan could be made (with or without changes; output `changes`), and with
 # the tool's exit code otherwise, after writing a comment that says so.
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 rm -f "$PLAN_FILE"
@@ -13,6 +14,7 @@ trap 'rm -f "$body"' EXIT
 apify-webhooks plan "$MANIFESTS" --format markdown --out "$PLAN_FILE" --detailed-exitcode >"$body"
 code=$?
 output exitcode "$code"
+# shellcheck disable=SC2016 # the backquotes are Markdown
 {
   marker plan
   printf '\n'

@@ -2,5 +2,6 @@
 # Pull request, first step: check the manifests offline (no token). Errors become annotations
 # on the pull request's diff; run from the repository root so the paths match.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 apify-webhooks validate --format github "$MANIFESTS"
