@@ -676,6 +676,71 @@ fn validate_reports_json_and_github_annotations() {
     assert_eq!(doc["summary"]["webhooks"], 1);
 }
 
+/// The action's run step, as GitHub runs it: the exit code and the output file become step
+/// outputs, and only the listed exit codes pass.
+#[test]
+fn the_action_exposes_the_exit_code_and_the_output_file() {
+    let action: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap())
+            .unwrap();
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["id"] == "run")
+        .expect("the run step");
+    let script = step["run"].as_str().unwrap();
+    assert_eq!(
+        action["outputs"]["exit-code"]["value"],
+        "${{ steps.run.outputs.exit-code }}"
+    );
+    assert_eq!(
+        action["outputs"]["output-file"]["value"],
+        "${{ steps.run.outputs.output-file }}"
+    );
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_apify-webhooks"));
+    let dir = tempfile::tempdir().unwrap();
+    let run_step = |command: &str, success: &str| {
+        let output = dir.path().join("github-output");
+        std::fs::write(&output, "").unwrap();
+        let out = run(Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(root())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    binary.parent().unwrap().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("NO_COLOR", "1")
+            .env("COMMAND", command)
+            .env("SUCCESS_CODES", success)
+            .env("RUNNER_TEMP", dir.path())
+            .env("GITHUB_RUN_ID", "1")
+            .env("GITHUB_OUTPUT", &output));
+        let outputs = std::fs::read_to_string(&output).unwrap();
+        (out, outputs)
+    };
+    let (out, outputs) = run_step("validate --format json examples/minimal.yaml", "0 2");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(outputs.contains("exit-code=0\n"), "{outputs}");
+    let file = outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("output-file="))
+        .expect("output-file");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(doc["valid"], true);
+
+    let (out, outputs) = run_step("validate tests/fixtures/invalid/url-not-http.yaml", "0 2");
+    assert_eq!(out.code, 65, "an exit code not listed fails the step");
+    assert!(outputs.contains("exit-code=65\n"), "{outputs}");
+    let (out, _) = run_step("validate tests/fixtures/invalid/url-not-http.yaml", "0 65");
+    assert_eq!(out.code, 0, "a listed exit code passes");
+}
+
 fn has(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
