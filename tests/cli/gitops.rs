@@ -358,7 +358,13 @@ actors:
       eventTypes: [ACTOR.RUN.FAILED, ACTOR.RUN.TIMED_OUT]
       requestUrl: https://hooks.example.com/apify/web-scraper
       description: Tell the data team when the web scraper fails
+      headersTemplate:
+        Authorization: Bearer ${ALERTS_TOKEN}
 ";
+
+/// The value of `${ALERTS_TOKEN}`, a repository secret in the workflows: it must appear in no
+/// output and no file the pipeline writes.
+const SECRET: &str = "s3cr3t-alerts-token-value";
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -424,8 +430,21 @@ impl ConfigRepo {
             .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1")
             .env("GITHUB_OUTPUT", self.path().join("github-output"))
             .env("GITHUB_STEP_SUMMARY", self.path().join("github-summary"))
+            .env("ALERTS_TOKEN", SECRET)
             .envs(env.iter().copied());
-        run(&mut cmd)
+        let out = run(&mut cmd);
+        assert!(
+            !out.stdout.contains(SECRET) && !out.stderr.contains(SECRET),
+            "{name} printed the secret"
+        );
+        for entry in std::fs::read_dir(self.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                assert!(!text.contains(SECRET), "{} holds the secret", path.display());
+            }
+        }
+        out
     }
 
     fn outputs(&self) -> String {
