@@ -3,10 +3,19 @@
 //! within `parallelism` and, for creates, within the platform's per-resource rate limit.
 //!
 //! One failed operation never stops the independent others; every operation ends up in the
-//! [`ApplyReport`] with its outcome. Creates carry an idempotency key derived from the plan and
-//! the key, so a create retried after a timeout, or a whole apply re-run after a crash, does not
-//! make a duplicate. A stop request (Ctrl-C) lets operations in flight finish and starts no
-//! new ones.
+//! [`ApplyReport`] with its outcome. A stop request (Ctrl-C) lets operations in flight finish
+//! and starts no new ones.
+//!
+//! Creates carry an idempotency key derived from what is created (owner, key and the
+//! normalized content, [`crate::plan::identity`]) and nothing else, so a create retried after a
+//! timeout, a whole apply re-run after a crash, and two applies of the same manifests that
+//! overlap all make one webhook. Such a key may have belonged to a webhook deleted since, and
+//! the platform may answer with that webhook: every create is read back, and when the webhook
+//! it names is gone (or is not this key's), the create is sent again with a fresh key derived
+//! from the old one and the stale ID (the same in every run, so overlapping runs still agree).
+//! When that key is stale too (the same webhook was deleted and made again more than once), the
+//! last attempt uses a random key: overlapping runs may then both create, and the next plan
+//! removes the identical duplicate.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +27,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::plan::{Action, Change, Plan, Request, Target};
+use crate::plan::{Action, Change, Class, Plan, Request, Target, classify, identity};
 use crate::platform::{Platform, PlatformError, WebhookCreate};
 
 /// The default number of operations in flight.
@@ -127,17 +136,43 @@ impl Default for ApplyOptions {
     }
 }
 
-/// The idempotency key of a create: the same plan and key always give the same value, a
-/// different plan (other live state or content) another.
-pub fn idempotency_key(plan: &Plan, body: &WebhookCreate, key: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        "apify-webhooks/create/v1",
-        &plan.owner,
+/// Creates sent for one webhook at most: the first with the content's key, the second with
+/// [`next_idempotency_key`], the last with [`unique_idempotency_key`], each after the platform
+/// answered with a webhook that does not exist.
+pub const CREATE_ATTEMPTS: usize = 3;
+
+/// The idempotency key of the create of `body` under `owner` and `key`: the same webhook
+/// always gets the same key, whatever else is live; different content gets another. Sent to
+/// the platform only, never shown.
+pub fn idempotency_key(owner: &str, key: &str, body: &WebhookCreate) -> String {
+    digest(&[
+        "apify-webhooks/create/v2",
+        owner,
         key,
-        &plan.live_digest,
-        &serde_json::to_string(body).unwrap_or_default(),
-    ] {
+        &identity::of_create(body).to_string(),
+    ])
+}
+
+/// The key to try after a create with `previous` was answered with webhook `stale_id`, which
+/// no longer exists: every run that meets the same stale webhook derives the same key.
+pub fn next_idempotency_key(previous: &str, stale_id: &str) -> String {
+    digest(&["apify-webhooks/create/v2/after-stale", previous, stale_id])
+}
+
+/// A key no create has used: the last resort when the derived keys are all stale.
+pub fn unique_idempotency_key(previous: &str, stale_id: &str) -> String {
+    let nonce = format!("{:032x}", fastrand::u128(..));
+    digest(&[
+        "apify-webhooks/create/v2/unique",
+        previous,
+        stale_id,
+        &nonce,
+    ])
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -233,6 +268,7 @@ fn failed(e: &PlatformError) -> Status {
             ("unexpected-response".to_owned(), message.clone())
         }
         PlatformError::Config(message) => ("config".to_owned(), message.clone()),
+        other => (other.kind().to_owned(), other.to_string()),
     };
     Status::Failed {
         http_status: e.status(),
@@ -249,26 +285,88 @@ async fn run_one<P: Platform>(
 ) -> Outcome {
     let id = change.webhook_id.as_deref().unwrap_or_default();
     let result = match &change.request {
-        Request::Create(body) => {
-            let mut body = body.clone();
-            body.idempotency_key = Some(idempotency_key(plan, &body, &change.key));
-            pacer.wait().await;
-            platform.create_webhook(&body).await.map(|w| Some(w.id))
-        }
-        Request::Update(body) => platform.update_webhook(id, body).await.map(|_| None),
-        Request::Delete => platform.delete_webhook(id).await.map(|()| None),
+        Request::Create(body) => create(platform, &plan.owner, &change.key, body, pacer)
+            .await
+            .map(Some),
+        Request::Update(body) => platform
+            .update_webhook(id, body)
+            .await
+            .map(|_| None)
+            .map_err(|e| failed(&e)),
+        Request::Delete => platform
+            .delete_webhook(id)
+            .await
+            .map(|()| None)
+            .map_err(|e| failed(&e)),
     };
     match result {
         Ok(new_id) => outcome(change, new_id, Status::Applied),
-        Err(e) => {
-            tracing::warn!(
-                "{} of `{}` failed: {e}",
-                action_word(change.action),
-                change.key
-            );
-            outcome(change, None, failed(&e))
+        Err(status) => {
+            if let Status::Failed { message, .. } = &status {
+                tracing::warn!(
+                    "{} of `{}` failed: {message}",
+                    action_word(change.action),
+                    change.key
+                );
+            }
+            outcome(change, None, status)
         }
     }
+}
+
+/// Creates the webhook of `key` and returns its ID, once a read shows that the webhook the
+/// platform answered with exists and carries this owner's marker for `key`.
+async fn create<P: Platform>(
+    platform: &P,
+    owner: &str,
+    key: &str,
+    body: &WebhookCreate,
+    pacer: &Pacer,
+) -> Result<String, Status> {
+    let mut body = body.clone();
+    let mut idempotency = idempotency_key(owner, key, &body);
+    let mut stale = Vec::new();
+    for attempt in 0..CREATE_ATTEMPTS {
+        body.idempotency_key = Some(idempotency.clone());
+        pacer.wait().await;
+        let created = platform
+            .create_webhook(&body)
+            .await
+            .map_err(|e| failed(&e))?;
+        let found = platform
+            .get_webhook(&created.id)
+            .await
+            .map_err(|e| failed(&e))?;
+        if found
+            .as_ref()
+            .is_some_and(|w| matches!(classify(w, owner), Class::Owned { key: k } if k == key))
+        {
+            return Ok(created.id);
+        }
+        tracing::warn!(
+            "the create of `{key}` was answered with webhook {}, which {}; creating it again",
+            created.id,
+            if found.is_some() {
+                "is not this key's"
+            } else {
+                "no longer exists"
+            }
+        );
+        idempotency = if attempt == 0 {
+            next_idempotency_key(&idempotency, &created.id)
+        } else {
+            unique_idempotency_key(&idempotency, &created.id)
+        };
+        stale.push(created.id);
+    }
+    Err(Status::Failed {
+        http_status: None,
+        error_type: "stale-idempotency-key".to_owned(),
+        message: format!(
+            "the platform answered every create with a webhook that does not exist ({})",
+            stale.join(", ")
+        ),
+    })
 }
 
 fn action_word(action: Action) -> &'static str {
@@ -287,31 +385,139 @@ mod tests {
     use crate::plan::{LiveState, PlanOptions, plan};
 
     #[test]
-    fn idempotency_keys_are_stable_per_plan_and_differ_across_plans() {
+    fn idempotency_keys_follow_what_is_created_not_what_else_is_live() {
+        let d = desired("k", actor("A1"));
+        let body_of = |p: &Plan| match &p.changes[0].request {
+            Request::Create(body) => body.clone(),
+            other => panic!("{other:?}"),
+        };
+        let alone = plan(
+            std::slice::from_ref(&d),
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        // Another run planned after other webhooks appeared: same webhook, same key.
+        let crowded = plan(
+            &[d.clone(), desired("k2", actor("A1"))],
+            &LiveState {
+                webhooks: vec![crate::plan::tests::live_of(
+                    "W9",
+                    &desired("k2", actor("A1")),
+                    "me",
+                )],
+                ..LiveState::default()
+            },
+            "me",
+            PlanOptions::default(),
+        );
+        let key = idempotency_key("me", "k", &body_of(&alone));
+        assert_eq!(key, idempotency_key("me", "k", &body_of(&crowded)));
+        assert!(key.starts_with("apify-webhooks-"));
+        assert_ne!(key, idempotency_key("me", "k2", &body_of(&alone)));
+        assert_ne!(key, idempotency_key("you", "k", &body_of(&alone)));
+        let mut other = body_of(&alone);
+        other.request_url.push_str("/other");
+        assert_ne!(key, idempotency_key("me", "k", &other));
+        // After a stale answer: a new key, the same in every run.
+        let next = next_idempotency_key(&key, "W1");
+        assert_ne!(next, key);
+        assert_eq!(next, next_idempotency_key(&key, "W1"));
+        assert_ne!(next, next_idempotency_key(&key, "W2"));
+    }
+
+    /// A platform whose creates always answer with a webhook that does not exist (a key that
+    /// keeps replaying deleted webhooks), recording the keys it was sent.
+    #[derive(Default)]
+    struct Haunted {
+        keys: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Platform for Haunted {
+        async fn current_user(&self) -> Result<crate::platform::User, PlatformError> {
+            Err(PlatformError::unsupported("current_user"))
+        }
+        async fn list_webhooks(&self) -> Result<Vec<crate::platform::Webhook>, PlatformError> {
+            Ok(Vec::new())
+        }
+        async fn get_webhook(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Webhook>, PlatformError> {
+            Ok(None)
+        }
+        async fn create_webhook(
+            &self,
+            body: &WebhookCreate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            let mut keys = self.keys.lock().unwrap();
+            keys.push(body.idempotency_key.clone().unwrap());
+            Ok(crate::platform::Webhook {
+                id: format!("Gone{}", keys.len()),
+                ..crate::platform::Webhook::default()
+            })
+        }
+        async fn update_webhook(
+            &self,
+            _: &str,
+            _: &crate::platform::WebhookUpdate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            Err(PlatformError::unsupported("update_webhook"))
+        }
+        async fn delete_webhook(&self, _: &str) -> Result<(), PlatformError> {
+            Err(PlatformError::unsupported("delete_webhook"))
+        }
+        async fn get_actor(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Actor>, PlatformError> {
+            Ok(None)
+        }
+        async fn get_task(&self, _: &str) -> Result<Option<crate::platform::Task>, PlatformError> {
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_create_answered_only_with_missing_webhooks_fails_after_fresh_keys() {
         let p = plan(
             &[desired("k", actor("A1"))],
             &LiveState::default(),
             "me",
             PlanOptions::default(),
         );
+        let platform = Haunted::default();
+        let report = apply(
+            &platform,
+            &p,
+            &ApplyOptions::default(),
+            &AtomicBool::new(false),
+            |_| {},
+        )
+        .await;
+        let keys = platform.keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), CREATE_ATTEMPTS);
         let Request::Create(body) = &p.changes[0].request else {
             panic!()
         };
-        assert_eq!(
-            idempotency_key(&p, body, "k"),
-            idempotency_key(&p.clone(), body, "k")
-        );
-        assert_ne!(
-            idempotency_key(&p, body, "k"),
-            idempotency_key(&p, body, "k2")
-        );
-        let mut other = p.clone();
-        other.live_digest = "different".into();
-        assert_ne!(
-            idempotency_key(&p, body, "k"),
-            idempotency_key(&other, body, "k")
-        );
-        assert!(idempotency_key(&p, body, "k").starts_with("apify-webhooks-"));
+        let first = idempotency_key("me", "k", body);
+        let second = next_idempotency_key(&first, "Gone1");
+        assert_eq!(keys[..2], [first.clone(), second.clone()]);
+        // The last one is random: no run has used it.
+        assert!(keys[2].starts_with("apify-webhooks-") && keys[2] != first && keys[2] != second);
+        assert_ne!(keys[2], unique_idempotency_key(&second, "Gone2"));
+        match &report.operations[0].status {
+            Status::Failed {
+                error_type,
+                message,
+                ..
+            } => {
+                assert_eq!(error_type, "stale-idempotency-key");
+                assert!(message.contains("Gone1, Gone2, Gone3"), "{message}");
+                assert!(!keys.iter().any(|k| message.contains(k.as_str())));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! points at, related locations, and help. Building them is the job of the module that found the
 //! problem; printing them is the job of `render::diagnostic`.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 /// A source text that diagnostics point into, with its line index.
@@ -211,18 +212,108 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// The one-line form: `path:line:col: message`.
+    /// The one-line form: `path:line:col: message`, with any API token masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(primary) = &self.primary {
-            write!(f, "{}: ", primary.location())?;
+            write!(f, "{}: ", mask_tokens(&primary.location()))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&mask_tokens(&self.message))
     }
+}
+
+/// `text` as a message may echo it: control characters and invisible formatting characters
+/// (bidirectional overrides, zero-width spaces) escaped as `\n`, `\r`, `\t` or `\u{hex}`, the
+/// rest as written. Every manifest value a message quotes goes through this, so a message is one
+/// line and shows what is really in the file.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The candidate closest to `name`, if any is close: equal ignoring case and `_`/`-`, or within
+/// a small edit distance. Used for every "did you mean" (fields, event types, template
+/// variables).
+pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let wanted = norm(name);
+    if let Some(exact) = candidates.iter().find(|c| norm(c) == wanted) {
+        return Some(exact);
+    }
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&wanted, &norm(c)), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// The prefix of Apify API tokens.
+const TOKEN_PREFIX: &str = "apify_api_";
+
+/// `text` with everything that looks like an Apify API token (`apify_api_` followed by token
+/// characters) masked: each character after the prefix becomes `*`, so the text keeps its
+/// length and columns. Diagnostics echo what they point at, and a manifest path can name any
+/// file, such as apify-cli's `auth.json`.
+pub fn mask_tokens(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if !text.contains(TOKEN_PREFIX) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(TOKEN_PREFIX) {
+        let after = at + TOKEN_PREFIX.len();
+        out.push_str(&rest[..after]);
+        let secret = rest[after..]
+            .find(|c: char| !is_token_char(c))
+            .map_or(rest.len() - after, |n| n);
+        // Token characters are ASCII: one `*` per byte is one per character.
+        out.extend(std::iter::repeat_n('*', secret));
+        rest = &rest[after + secret..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_escapes_control_and_invisible_characters_only() {
+        assert_eq!(shown("a/b-c.d"), "a/b-c.d");
+        assert_eq!(
+            shown("ça\\n"),
+            "ça\\n",
+            "a written backslash stays as written"
+        );
+        assert_eq!(shown("a\nb\u{0}c\td\r"), "a\\nb\\u{0}c\\td\\r");
+        assert_eq!(shown("\u{1b}[31m"), "\\u{1b}[31m");
+        assert_eq!(shown("x\u{202e}y\u{200b}"), "x\\u{202e}y\\u{200b}");
+    }
 
     #[test]
     fn lines_and_columns_count_characters_not_bytes() {
@@ -240,6 +331,25 @@ mod tests {
     fn a_final_newline_does_not_count_as_a_line() {
         assert_eq!(SourceFile::new("a", "x\n").line_count(), 1);
         assert_eq!(SourceFile::new("a", "x\ny").line_count(), 2);
+    }
+
+    #[test]
+    fn tokens_are_masked_keeping_their_length() {
+        let token = "apify_api_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        let text = format!("\"token\": \"{token}\", apify_api_x-y_z!");
+        let masked = mask_tokens(&text);
+        assert_eq!(
+            masked,
+            format!(
+                "\"token\": \"apify_api_{}\", apify_api_*****!",
+                "*".repeat(36)
+            )
+        );
+        assert_eq!(mask_tokens("apify_api_"), "apify_api_");
+        assert_eq!(mask_tokens("no token here"), "no token here");
+        let src = Arc::new(SourceFile::new("x.yaml", format!("key: {token}\n")));
+        let d = Diagnostic::error(format!("unknown value `{token}`")).at(&src, Span::new(5, 7), "");
+        assert!(!d.to_string().contains("AbCd"), "{d}");
     }
 
     #[test]

@@ -75,6 +75,7 @@ impl Error {
         match self {
             Error::InvalidManifest(_) => exit::INVALID_MANIFEST,
             Error::Usage(_) | Error::NotASavedPlan { .. } => exit::USAGE,
+            Error::Platform(e) if e.is_usage() => exit::USAGE,
             Error::Refused(_) => exit::REFUSED,
             Error::Platform(_) | Error::Io { .. } | Error::Cancelled => exit::ERROR,
         }

@@ -8,6 +8,7 @@
 //! - [`template`]: the platform's payload and headers template rules. Imports `webhook`.
 //! - [`diagnostic`]: located, user-facing problems (`file:line:column`). Imports nothing.
 //! - [`exit`]: the documented exit codes. Imports nothing.
+//! - [`files`]: bounded reads of regular files and atomic, private writes. Imports nothing.
 //! - [`manifest`]: loads and validates manifests into the desired state. Knows nothing of HTTP.
 //! - [`platform`]: the API trait, its HTTP client and wire types. Knows nothing of manifests.
 //! - [`emulator`]: a local Apify API for tests, demos and `--local`. Knows nothing of manifests.
@@ -28,6 +29,7 @@ pub mod diagnostic;
 pub mod emulator;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod manifest;
 pub mod plan;
 pub mod platform;

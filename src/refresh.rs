@@ -164,7 +164,7 @@ impl VisibleNames {
         };
         let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
         let wanted = t.reference.replace('~', "/");
-        crate::manifest::did_you_mean(&wanted, &candidates)
+        crate::diagnostic::did_you_mean(&wanted, &candidates)
             .filter(|name| *name != wanted)
             .map(str::to_owned)
     }
@@ -287,12 +287,10 @@ pub async fn name_targets<P: Platform>(
         if !matches!(plan::classify(w, owner), Class::Owned { .. }) {
             continue;
         }
-        let c = w.condition.clone().unwrap_or_default();
-        let target = match (c.actor_task_id, c.actor_id) {
-            (Some(task), _) => (TargetKind::Task, task),
-            (None, Some(actor)) => (TargetKind::Actor, actor),
-            (None, None) => continue,
+        let Some((kind, id)) = w.condition().target() else {
+            continue;
         };
+        let target = (kind, id.to_owned());
         if !known_ids.contains(target.1.as_str()) && !to_name.contains(&target) {
             to_name.push(target);
         }

@@ -1,6 +1,6 @@
 //! The platform's rules for payload and headers templates, ported from the algorithm the platform
-//! itself runs (`WebhookPayloadTemplate` in apify-shared-js, see `docs/apify-api.md` §5.2), so a
-//! template that passes here passes there:
+//! itself runs (`WebhookPayloadTemplate` in apify-shared-js), so a template that passes here
+//! passes there:
 //!
 //! 1. Try to parse the text as JSON. On failure, find the next `{{...}}`; if it is outside a JSON
 //!    string (an even number of unescaped `"` before it), check its variable and replace it with
@@ -9,13 +9,16 @@
 //!    `[A-Za-z0-9.]`) are checked too.
 //!
 //! A variable is allowed when its first dot-separated segment is one of
-//! [`TEMPLATE_VARIABLES`](crate::webhook::TEMPLATE_VARIABLES); deeper properties are not checked,
-//! as on the platform. Used by the manifest checks and by the emulator.
+//! [`TEMPLATE_VARIABLES`]; deeper properties are not checked,
+//! as on the platform. The platform stops at the first problem, and so do [`check_payload`] and
+//! [`check_headers`] (the emulator answers with them); validation uses [`payload_problems`] and
+//! [`headers_problems`], which go on past an unknown variable and report everything.
 
 use std::fmt;
 
 use serde_json::Value;
 
+use crate::diagnostic::shown;
 use crate::webhook::{TEMPLATE_VARIABLES, is_rewritten_header};
 
 /// Why a template would be refused by the platform. Offsets are byte offsets into the template
@@ -55,7 +58,7 @@ impl fmt::Display for TemplateError {
         match self {
             TemplateError::InvalidJson { message, .. } => write!(f, "invalid JSON: {message}"),
             TemplateError::InvalidVariable { name, .. } => {
-                write!(f, "invalid payload template variable `{name}`")
+                write!(f, "invalid payload template variable `{}`", shown(name))
             }
             TemplateError::HeadersNotAnObject => {
                 f.write_str("headers template is not a JSON object")
@@ -63,13 +66,15 @@ impl fmt::Display for TemplateError {
             TemplateError::HeaderNotString { name } => {
                 write!(
                     f,
-                    "header `{name}` is not a string: header values can be strings only"
+                    "header `{}` is not a string: header values can be strings only",
+                    shown(name)
                 )
             }
             TemplateError::RewrittenHeader { name } => {
                 write!(
                     f,
-                    "header `{name}` is always set by the platform and cannot be declared"
+                    "header `{}` is always set by the platform and cannot be declared",
+                    shown(name)
                 )
             }
         }
@@ -84,33 +89,63 @@ pub fn is_allowed_variable(name: &str) -> bool {
     TEMPLATE_VARIABLES.contains(&root)
 }
 
-/// Checks a payload template as the platform does on create and update.
+/// Checks a payload template as the platform does on create and update: its first error.
 pub fn check_payload(template: &str, interpolate_strings: bool) -> Result<Value, TemplateError> {
-    let value = parse(template)?;
-    if interpolate_strings {
-        check_strings(&value, template)?;
+    let (value, problems) = payload(template, interpolate_strings);
+    match (value, problems.into_iter().next()) {
+        (_, Some(first)) => Err(first),
+        (Some(value), None) => Ok(value),
+        (None, None) => unreachable!("a template that does not parse has a problem"),
     }
-    Ok(value)
+}
+
+/// Every reason the platform would refuse a payload template, in the order it meets them (the
+/// first is what it reports): unknown variables outside strings, invalid JSON once they are
+/// replaced, and with `interpolate_strings` unknown variables inside strings. An unknown
+/// variable does not hide the JSON error after it.
+pub fn payload_problems(template: &str, interpolate_strings: bool) -> Vec<TemplateError> {
+    payload(template, interpolate_strings).1
+}
+
+fn payload(template: &str, interpolate_strings: bool) -> (Option<Value>, Vec<TemplateError>) {
+    let (value, mut problems) = parse_with(template, "null");
+    if interpolate_strings && let Some(value) = &value {
+        problems.extend(string_problems(value, template));
+    }
+    (value, problems)
 }
 
 /// Checks a headers template: a payload template whose result is a JSON object of strings, with
 /// no header the platform rewrites. Placeholders inside strings are always checked (the platform
-/// interpolates header strings).
+/// interpolates header strings). The first error, as the platform reports it.
 pub fn check_headers(template: &str) -> Result<(), TemplateError> {
-    let value = parse_with(template, "\"\"")?;
-    check_strings(&value, template)?;
+    headers_problems(template)
+        .into_iter()
+        .next()
+        .map_or(Ok(()), Err)
+}
+
+/// Every reason the platform would refuse a headers template, in its order (see
+/// [`payload_problems`]); every header that is not a string or is rewritten is named.
+pub fn headers_problems(template: &str) -> Vec<TemplateError> {
+    let (value, mut problems) = parse_with(template, "\"\"");
+    let Some(value) = value else {
+        return problems;
+    };
+    problems.extend(string_problems(&value, template));
     let Value::Object(map) = value else {
-        return Err(TemplateError::HeadersNotAnObject);
+        problems.push(TemplateError::HeadersNotAnObject);
+        return problems;
     };
     for (name, v) in &map {
         if !v.is_string() {
-            return Err(TemplateError::HeaderNotString { name: name.clone() });
+            problems.push(TemplateError::HeaderNotString { name: name.clone() });
         }
         if is_rewritten_header(name) {
-            return Err(TemplateError::RewrittenHeader { name: name.clone() });
+            problems.push(TemplateError::RewrittenHeader { name: name.clone() });
         }
     }
-    Ok(())
+    problems
 }
 
 /// The placeholders in one JSON string that interpolation would replace but are not allowed:
@@ -143,33 +178,34 @@ fn string_placeholders(s: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Step 1 of the algorithm, replacing placeholders outside strings with `null`.
-fn parse(template: &str) -> Result<Value, TemplateError> {
-    parse_with(template, "null")
-}
-
-/// Step 1 with a chosen replacement for placeholders outside strings.
-fn parse_with(template: &str, replacement: &str) -> Result<Value, TemplateError> {
+/// Step 1 of the algorithm with a chosen replacement for placeholders outside strings. Where the
+/// platform stops at the first unknown variable, this replaces it like the others and goes on,
+/// so that everything wrong is found: the value once parsed, and the problems in text order.
+fn parse_with(template: &str, replacement: &str) -> (Option<Value>, Vec<TemplateError>) {
     let mut payload = template.to_owned();
+    let mut problems = Vec::new();
     // (position in `payload` after the edit, bytes removed minus bytes inserted)
     let mut edits: Vec<(usize, isize)> = Vec::new();
     let mut current = 0;
     loop {
         let err = match serde_json::from_str::<Value>(&payload) {
-            Ok(value) => return Ok(value),
+            Ok(value) => return (Some(value), problems),
             Err(err) => err,
         };
         let Some((open, close)) = next_placeholder(&payload, current) else {
             let offset = to_original(json_error_offset(&payload, &err), &edits);
-            return Err(TemplateError::InvalidJson {
+            problems.push(TemplateError::InvalidJson {
                 message: json_error_message(&err),
                 offset,
             });
+            return (None, problems);
         };
-        if !inside_string(&payload, open) {
+        if inside_string(&payload, open) {
+            current = open + 1;
+        } else {
             let name = &payload[open + 2..close];
             if !is_allowed_variable(name) {
-                return Err(TemplateError::InvalidVariable {
+                problems.push(TemplateError::InvalidVariable {
                     name: name.to_owned(),
                     offset: to_original(open, &edits),
                 });
@@ -181,8 +217,8 @@ fn parse_with(template: &str, replacement: &str) -> Result<Value, TemplateError>
                 open + replacement.len(),
                 removed as isize - replacement.len() as isize,
             ));
+            current = open + replacement.len();
         }
-        current = open + 1;
     }
 }
 
@@ -235,21 +271,50 @@ fn json_error_message(err: &serde_json::Error) -> String {
     }
 }
 
-/// Checks placeholders inside every string of `value` (interpolation is on).
-fn check_strings(value: &Value, template: &str) -> Result<(), TemplateError> {
-    match value {
-        Value::String(s) => match invalid_string_variables(s).into_iter().next() {
-            Some((_, name)) => {
-                let needle = format!("{{{{{name}}}}}");
-                let offset = template.find(&needle).unwrap_or(0);
-                Err(TemplateError::InvalidVariable { name, offset })
+/// Unknown placeholders inside every string of `value` (interpolation is on), each located at
+/// its own occurrence in `template` as far as the text allows.
+fn string_problems(value: &Value, template: &str) -> Vec<TemplateError> {
+    fn walk(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::String(s) => {
+                found.extend(invalid_string_variables(s).into_iter().map(|(_, n)| n));
             }
-            None => Ok(()),
-        },
-        Value::Array(items) => items.iter().try_for_each(|v| check_strings(v, template)),
-        Value::Object(map) => map.values().try_for_each(|v| check_strings(v, template)),
-        _ => Ok(()),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+            Value::Object(map) => map.values().for_each(|v| walk(v, found)),
+            _ => {}
+        }
     }
+    let mut names = Vec::new();
+    walk(value, &mut names);
+    let mut searched_from: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let needle = format!("{{{{{name}}}}}");
+            let from = searched_from.get(&name).copied().unwrap_or(0);
+            let offset = template
+                .get(from..)
+                .and_then(|rest| rest.find(&needle))
+                .map_or_else(|| template.find(&needle).unwrap_or(0), |i| from + i);
+            searched_from.insert(name.clone(), offset + needle.len());
+            TemplateError::InvalidVariable { name, offset }
+        })
+        .collect()
+}
+
+/// The platform's variable closest to the first segment of `name`, with the rest of `name`
+/// kept: `resouce.id` gives `resource.id`. `None` when no variable is close.
+pub fn suggest_variable(name: &str) -> Option<String> {
+    let (root, rest) = name
+        .split_once('.')
+        .map_or((name, None), |(r, rest)| (r, Some(rest)));
+    let root = root.trim();
+    let suggestion = crate::diagnostic::did_you_mean(root, &TEMPLATE_VARIABLES)?;
+    Some(match rest {
+        Some(rest) => format!("{suggestion}.{}", rest.trim()),
+        None => suggestion.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -351,6 +416,76 @@ mod tests {
             check_headers(r#"{"X-Run": "{{nope}}"}"#),
             Err(TemplateError::InvalidVariable { .. })
         ));
+    }
+
+    #[test]
+    fn an_unknown_variable_does_not_hide_the_invalid_json_after_it() {
+        let t = r#"{"a": {{resouce.id}}, "b": }"#;
+        let problems = payload_problems(t, false);
+        assert!(
+            matches!(&problems[..], [
+                TemplateError::InvalidVariable { name, offset: 6 },
+                TemplateError::InvalidJson { .. },
+            ] if name == "resouce.id"),
+            "{problems:?}"
+        );
+        assert_eq!(
+            check_payload(t, false).unwrap_err(),
+            problems[0],
+            "the platform's first error"
+        );
+        let two = r#"{"a": {{run}}, "b": {{run.id}}}"#;
+        assert_eq!(payload_problems(two, false).len(), 2);
+    }
+
+    #[test]
+    fn every_unknown_string_variable_is_found_where_it_is() {
+        let t = r#"{"a": "{{x}}", "b": "{{x}} {{y}}"}"#;
+        assert_eq!(
+            payload_problems(t, true),
+            vec![
+                TemplateError::InvalidVariable {
+                    name: "x".into(),
+                    offset: 7
+                },
+                TemplateError::InvalidVariable {
+                    name: "x".into(),
+                    offset: 21
+                },
+                TemplateError::InvalidVariable {
+                    name: "y".into(),
+                    offset: 27
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn every_bad_header_is_named() {
+        assert_eq!(
+            headers_problems(r#"{"Host": "x", "X-A": 1, "X-B": "{{nope}}"}"#),
+            vec![
+                TemplateError::InvalidVariable {
+                    name: "nope".into(),
+                    offset: 32
+                },
+                TemplateError::RewrittenHeader {
+                    name: "Host".into()
+                },
+                TemplateError::HeaderNotString { name: "X-A".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn variables_are_suggested_with_their_path() {
+        assert_eq!(
+            suggest_variable("resouce.id").as_deref(),
+            Some("resource.id")
+        );
+        assert_eq!(suggest_variable("userid").as_deref(), Some("userId"));
+        assert_eq!(suggest_variable(" resource ").as_deref(), Some("resource"));
+        assert_eq!(suggest_variable("run.id"), None);
     }
 
     #[test]

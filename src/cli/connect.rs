@@ -4,11 +4,12 @@
 //! embedded emulator.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
 use crate::error::Error;
-use crate::platform::{ClientInputs, RETRY_BASE_ENV};
+use crate::platform::{ClientInputs, RETRY_BASE_ENV, parse_timeout};
 use crate::session::{self, Connect, Connection};
 
 /// How to reach the platform.
@@ -38,6 +39,14 @@ pub(crate) struct ConnectArgs {
     /// With --local: start again from the emulator's seed (the local state is deleted first).
     #[arg(long, requires = "local")]
     reset: bool,
+    /// The most time to spend waiting for the API in all, retries included (`30s`, `2m`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "2m",
+        value_parser = parse_timeout
+    )]
+    timeout: Duration,
 }
 
 impl ConnectArgs {
@@ -62,6 +71,7 @@ impl ConnectArgs {
                 dir: session::find_local_dir(paths),
                 reset: self.reset,
                 retry_base_ms: retry_base.as_deref(),
+                timeout: self.timeout,
             })
             .await;
         }
@@ -73,7 +83,7 @@ impl ConnectArgs {
             token_file: self.token_file.as_deref(),
             home: home.as_deref(),
             retry_base_ms: retry_base.as_deref(),
-            max_requests_per_second: None,
+            timeout: Some(self.timeout),
         }))
         .await
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::emulator::{Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
+use crate::emulator::{DeletedKeys, Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
 use crate::error::Error;
 use crate::exit;
 
@@ -66,6 +66,11 @@ pub(crate) struct EmulatorArgs {
     /// The per-user webhook cap.
     #[arg(long, value_name = "N", default_value_t = crate::webhook::MAX_WEBHOOKS_PER_USER)]
     max_webhooks: usize,
+    /// What a create with the idempotency key of a deleted webhook answers: `forget` (the key
+    /// went with the webhook: a new one is made) or `replay` (the deleted webhook's record).
+    /// The real platform's behaviour is not documented.
+    #[arg(long, value_name = "MODE", default_value_t = DeletedKeys::Forget)]
+    deleted_webhook_keys: DeletedKeys,
 }
 
 impl EmulatorArgs {
@@ -92,6 +97,7 @@ impl EmulatorArgs {
             },
             list_descriptions: !self.no_list_descriptions,
             max_webhooks_per_user: self.max_webhooks,
+            deleted_keys: self.deleted_webhook_keys,
             ..EmulatorConfig::default()
         }
     }

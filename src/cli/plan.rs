@@ -1,7 +1,7 @@
 //! `apify-webhooks plan`: shows what `apply` would change, as text, JSON or Markdown; `--out`
 //! saves it for `apply --plan`. One call into [`crate::session`], then rendering.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -53,7 +53,8 @@ pub(crate) struct PlanArgs {
     /// How to print the plan.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
-    /// Save the plan to FILE (mode 0600, no secret values) for `apply --plan FILE`.
+    /// Save the plan to FILE (mode 0600, no secret values) for `apply --plan FILE`; `-` writes it
+    /// to stdout (the plan is then shown on stderr).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Exit 0 when there are no changes and 2 when there are (1 on errors, 3 when refused).
@@ -90,12 +91,19 @@ pub(crate) fn run(args: &PlanArgs, ctx: &Context) -> Result<u8, Error> {
         planned
     })?;
     let plan = &planned.plan;
+    // `--out -`: the saved plan is what goes to stdout; the rendered plan goes to stderr.
+    let mut saved_on_stdout = None;
     let saved_to = match &args.out {
         Some(path) if plan.is_applicable() => {
             let paths = workspace.path_strings();
             let salt = hex::encode(options.key);
             let provenance = session::provenance(&desired, &planned, options, &paths, &salt);
-            session::save(path, &SavedPlan::new(plan, &provenance))?;
+            let saved = SavedPlan::new(plan, &provenance);
+            if is_stdout(path) {
+                saved_on_stdout = Some(session::saved_plan_text(&saved));
+            } else {
+                session::save(path, &saved)?;
+            }
             Some(path.display().to_string())
         }
         _ => None,
@@ -114,7 +122,14 @@ pub(crate) fn run(args: &PlanArgs, ctx: &Context) -> Result<u8, Error> {
         PlanFormat::Json => render_plan::json(plan, &rctx),
         PlanFormat::Markdown => render_plan::markdown(plan, &rctx),
     };
-    console.print(&rendered);
+    match &saved_on_stdout {
+        Some(json) => {
+            console.info(rendered.trim_end());
+            console.print(json);
+        }
+        None if args.out.as_deref().is_some_and(is_stdout) => console.info(rendered.trim_end()),
+        None => console.print(&rendered),
+    }
     if !plan.is_applicable() {
         if args.out.is_some() {
             console.info("The plan was not saved: it cannot be applied.");
@@ -129,4 +144,9 @@ pub(crate) fn run(args: &PlanArgs, ctx: &Context) -> Result<u8, Error> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// Whether `--out` names standard output.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }

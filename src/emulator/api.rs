@@ -364,14 +364,18 @@ async fn create_webhook(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let input = validate::create_body(&body)?;
+    let replay = shared.deleted_keys() == super::DeletedKeys::Replay;
     let mut state = shared.lock_state();
     if let Patch::Value(key) = &input.idempotency_key {
-        let existing = state
-            .webhooks
-            .iter()
-            .find(|w| w.user_id == user.id && w.idempotency_key.as_deref() == Some(key.as_str()));
+        let with_key =
+            |w: &&WebhookRec| w.user_id == user.id && w.idempotency_key.as_deref() == Some(key);
+        let existing = state.webhooks.iter().find(with_key);
         if let Some(existing) = existing {
             return Ok(created(&shared, existing));
+        }
+        // The key of a deleted webhook, in `replay` mode: its record, though it is gone.
+        if replay && let Some(deleted) = state.deleted_webhooks.iter().rev().find(with_key) {
+            return Ok(created(&shared, deleted));
         }
     }
     let Patch::Value(condition) = input.condition else {
@@ -573,7 +577,10 @@ async fn delete_webhook(
     let index = state
         .webhook_index(&user, &id)
         .ok_or_else(ApiError::webhook_not_found)?;
-    state.webhooks.remove(index);
+    let deleted = state.webhooks.remove(index);
+    if deleted.idempotency_key.is_some() && shared.deleted_keys() == super::DeletedKeys::Replay {
+        state.deleted_webhooks.push(deleted);
+    }
     state.dispatches.retain(|d| d.webhook_id != id);
     shared.save(&state)?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -5,9 +5,11 @@
 //! runtime and returns an [`EmulatorHandle`] with its address, the request log, runtime fault
 //! control and graceful shutdown. `apify-webhooks emulator` runs the same server as a process.
 //! State comes from a seed ([`Seed`]) or a state file, which is rewritten atomically after
-//! every change.
+//! every change. [`DeletedKeys`] picks what a create answers when its idempotency key belonged
+//! to a webhook deleted since, which the real platform leaves undocumented.
 
 mod api;
+mod envelope_io;
 mod faults;
 mod log;
 mod seed;
@@ -15,10 +17,13 @@ mod server;
 mod state;
 mod validate;
 
+use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -50,6 +55,41 @@ pub enum SeedSource {
     Seed(Seed),
 }
 
+/// What a create answers when its `idempotencyKey` belonged to a webhook that has been deleted
+/// since. Whether the platform releases such a key is not documented (`docs/apify-api.md`
+/// §3.4, point 6), so the emulator can do either, and the tool must converge with both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeletedKeys {
+    /// The key goes with its webhook: a create with it makes a new webhook.
+    #[default]
+    Forget,
+    /// The key keeps answering: a create with it gets the deleted webhook's record (201), a
+    /// webhook that no longer exists. Kept in memory: a restart forgets deleted webhooks.
+    Replay,
+}
+
+impl fmt::Display for DeletedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeletedKeys::Forget => "forget",
+            DeletedKeys::Replay => "replay",
+        })
+    }
+}
+
+impl FromStr for DeletedKeys {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "forget" => Ok(DeletedKeys::Forget),
+            "replay" => Ok(DeletedKeys::Replay),
+            other => Err(format!("expected `forget` or `replay`, not {other:?}")),
+        }
+    }
+}
+
 /// How to run the emulator.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -68,6 +108,8 @@ pub struct EmulatorConfig {
     pub max_webhooks_per_user: usize,
     /// The request log keeps this many most recent entries.
     pub log_capacity: usize,
+    /// What a create with the idempotency key of a deleted webhook answers.
+    pub deleted_keys: DeletedKeys,
 }
 
 impl Default for EmulatorConfig {
@@ -80,6 +122,7 @@ impl Default for EmulatorConfig {
             list_descriptions: true,
             max_webhooks_per_user: crate::webhook::MAX_WEBHOOKS_PER_USER,
             log_capacity: 100_000,
+            deleted_keys: DeletedKeys::default(),
         }
     }
 }
@@ -123,6 +166,8 @@ pub(crate) struct Shared {
     base_url: String,
     list_descriptions: bool,
     max_webhooks_per_user: usize,
+    /// What a create with a deleted webhook's idempotency key answers; changeable at run time.
+    deleted_keys: Mutex<DeletedKeys>,
     /// `/v2` requests being handled now.
     in_flight: std::sync::atomic::AtomicUsize,
 }
@@ -152,6 +197,20 @@ impl Shared {
 
     fn lock_faults(&self) -> MutexGuard<'_, FaultEngine> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn deleted_keys(&self) -> DeletedKeys {
+        *self
+            .deleted_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_deleted_keys(&self, mode: DeletedKeys) {
+        *self
+            .deleted_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = mode;
     }
 
     fn max_page_size(&self) -> Option<usize> {
@@ -185,7 +244,8 @@ impl Shared {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
-        persist(path, state).map_err(|message| {
+        persist(path, state).map_err(|reason| {
+            let message = format!("cannot save the state to {}: {reason}", path.display());
             tracing::error!("emulator: {message}");
             ApiError::new(
                 500,
@@ -201,7 +261,6 @@ fn persist(path: &std::path::Path, state: &State) -> Result<(), String> {
         serde_json::to_vec_pretty(&state.to_document()).map_err(|err| err.to_string())?;
     bytes.push(b'\n');
     state::write_atomically(path, &bytes)
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
 /// The emulator.
@@ -244,6 +303,7 @@ impl Emulator {
             base_url: base_url.clone(),
             list_descriptions: config.list_descriptions,
             max_webhooks_per_user: config.max_webhooks_per_user,
+            deleted_keys: Mutex::new(config.deleted_keys),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let (stop, stopped) = oneshot::channel();
@@ -260,15 +320,15 @@ impl Emulator {
 }
 
 fn load_state(config: &EmulatorConfig) -> Result<State, EmulatorError> {
-    if let Some(path) = &config.state_file
-        && path.exists()
-    {
+    if let Some(path) = &config.state_file {
         let state_error = |message: String| EmulatorError::State {
             path: path.clone(),
             message,
         };
-        let seed = Seed::from_file(path).map_err(|err| state_error(err.0))?;
-        return seed.resolve().map_err(|err| state_error(err.0));
+        if let Some(text) = state::read_state_file(path).map_err(state_error)? {
+            let seed = Seed::from_yaml(&text).map_err(|err| state_error(err.0))?;
+            return seed.resolve().map_err(|err| state_error(err.0));
+        }
     }
     let seed = match &config.seed {
         SeedSource::Default => Seed::from_yaml(DEFAULT_SEED_YAML)?,
@@ -333,6 +393,17 @@ impl EmulatorHandle {
     /// Queues faults for the next `/v2` requests, one each, in order.
     pub fn inject(&self, faults: impl IntoIterator<Item = InjectedFault>) {
         self.shared.lock_faults().inject(faults);
+    }
+
+    /// What a create with a deleted webhook's idempotency key answers now.
+    pub fn deleted_keys(&self) -> DeletedKeys {
+        self.shared.deleted_keys()
+    }
+
+    /// Changes what a create with a deleted webhook's idempotency key answers (for webhooks
+    /// deleted from now on, and for those deleted in `replay` mode before).
+    pub fn set_deleted_keys(&self, mode: DeletedKeys) {
+        self.shared.set_deleted_keys(mode);
     }
 
     /// The whole state as a seed document (what the state file holds).

@@ -208,8 +208,10 @@ impl Seed {
 
     /// Reads a seed file (`.yaml`, `.yml` or `.json`).
     pub fn from_file(path: &Path) -> Result<Self, SeedError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| SeedError(format!("cannot read {}: {err}", path.display())))?;
+        let bytes = crate::files::read_bounded(path, super::state::MAX_STATE_BYTES)
+            .map_err(|err| SeedError(err.to_string()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| SeedError(format!("{} is not valid UTF-8", path.display())))?;
         Seed::from_yaml(&text).map_err(|err| SeedError(format!("{}: {err}", path.display())))
     }
 

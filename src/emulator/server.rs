@@ -1,6 +1,9 @@
 //! The emulator's HTTP server: its own accept loop (hyper, HTTP/1.1) so that a fault can close
 //! a connection without answering, a wrapper around every request that applies the faults and
-//! writes the request log, the `/_emulator/` admin routes, and graceful shutdown.
+//! writes the request log, the `/_emulator/` admin routes, and graceful shutdown. Every error
+//! answer of `/v2` is in the platform's `{"error": {"type", "message"}}` envelope: the routes'
+//! own, the framework's rejections (an ID that is not UTF-8, say), unreadable bodies, and the
+//! answers hyper gives to requests it cannot parse ([`super::envelope_io`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use tower_service::Service;
 
 use super::Shared;
 use super::api::{self, ApiError, MAX_BODY_BYTES, json_response, request_token};
+use super::envelope_io::EnvelopeIo;
 use super::faults::{Decision, Faults, InjectedFault};
 use super::log::{LogEntry, redact_query};
 
@@ -66,7 +70,7 @@ pub(crate) async fn serve(
                     })
                 };
                 let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
+                    .serve_connection(TokioIo::new(EnvelopeIo::new(stream)), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     tokio::select! {
@@ -136,16 +140,14 @@ async fn handle(
         response_body: None,
         concurrent,
     };
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        let error = ApiError::new(
-            413,
-            "request-too-large",
-            format!("The POST payload is too large (limit: {MAX_BODY_BYTES} bytes)."),
-        );
-        entry.status = Some(413);
-        entry.response_body = Some(error.body());
-        shared.log(entry);
-        return error.into_response();
+    let bytes = match read_body(body).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            entry.status = Some(error.status);
+            entry.response_body = Some(error.body());
+            shared.log(entry);
+            return error.into_response();
+        }
     };
     entry.request_body = json_or_text(&bytes);
 
@@ -199,6 +201,7 @@ async fn handle(
             let bytes = axum::body::to_bytes(body, usize::MAX)
                 .await
                 .unwrap_or_default();
+            let (parts, bytes) = enveloped(parts, bytes);
             entry.status = Some(parts.status.as_u16());
             entry.response_body = json_or_text(&bytes);
             if decision == Decision::LostResponse {
@@ -211,6 +214,76 @@ async fn handle(
             Response::from_parts(parts, Body::from(bytes))
         }
     }
+}
+
+/// The whole request body: 413 `request-too-large` past the platform's limit, 400
+/// `invalid-request` when it cannot be read (a malformed chunked encoding, say).
+async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| {
+            ApiError::new(
+                400,
+                "invalid-request",
+                format!("The request body could not be read: {err}."),
+            )
+        })?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                413,
+                "request-too-large",
+                format!("The POST payload is too large (limit: {MAX_BODY_BYTES} bytes)."),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.into())
+}
+
+/// An error answer that is not JSON (the framework's rejections are plain text) in the envelope,
+/// its text as the message; anything else as it is.
+fn enveloped(
+    mut parts: axum::http::response::Parts,
+    bytes: axum::body::Bytes,
+) -> (axum::http::response::Parts, axum::body::Bytes) {
+    let is_json = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let status = parts.status.as_u16();
+    if status < 400 || is_json {
+        return (parts, bytes);
+    }
+    let kind = match status {
+        404 => "record-not-found",
+        405 => "method-not-allowed",
+        413 => "request-too-large",
+        415 => "unsupported-content-encoding",
+        429 => "rate-limit-exceeded",
+        s if s >= 500 => "internal-server-error",
+        _ => "invalid-request",
+    };
+    let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+    let message = if text.is_empty() {
+        parts
+            .status
+            .canonical_reason()
+            .unwrap_or("The request could not be handled")
+            .to_owned()
+    } else {
+        text
+    };
+    let error = ApiError::new(status, kind, message);
+    let body = error.body().to_string();
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    (parts, body.into())
 }
 
 /// A body for the log: JSON when it parses, else the text; `None` when empty.
@@ -274,6 +347,10 @@ fn admin_router() -> Router<Arc<Shared>> {
             get(admin_faults).put(admin_set_faults),
         )
         .route(&format!("{ADMIN_PREFIX}/faults/inject"), post(admin_inject))
+        .route(
+            &format!("{ADMIN_PREFIX}/settings"),
+            get(admin_settings).put(admin_set_settings),
+        )
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -322,6 +399,40 @@ async fn admin_set_faults(State(shared): State<Arc<Shared>>, body: axum::body::B
         StatusCode::OK,
         &serde_json::to_value(faults).unwrap_or(Value::Null),
     )
+}
+
+/// The platform behaviours the emulator can switch between.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Settings {
+    /// See [`super::DeletedKeys`].
+    deleted_webhook_keys: super::DeletedKeys,
+}
+
+async fn admin_settings(State(shared): State<Arc<Shared>>) -> Response {
+    let settings = Settings {
+        deleted_webhook_keys: shared.deleted_keys(),
+    };
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(settings).unwrap_or(Value::Null),
+    )
+}
+
+async fn admin_set_settings(
+    State(shared): State<Arc<Shared>>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<Settings>(&body) {
+        Ok(settings) => {
+            shared.set_deleted_keys(settings.deleted_webhook_keys);
+            json_response(
+                StatusCode::OK,
+                &serde_json::to_value(settings).unwrap_or(Value::Null),
+            )
+        }
+        Err(err) => json_response(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()})),
+    }
 }
 
 async fn admin_inject(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {

@@ -1,9 +1,9 @@
 //! The emulator's data: users, Actors, tasks, webhooks and dispatches; how each looks on the
 //! wire (full objects, list items in the short form); a strictly increasing clock for
 //! `createdAt` / `modifiedAt`; and the state file, written atomically (temporary file in the
-//! same directory, fsync, rename) so that a killed emulator never leaves a torn file.
+//! same directory, fsync, rename) so that a killed emulator never leaves a torn file, and read
+//! back strictly (an empty or unreadable file is an error, not an account with no users).
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -135,6 +135,10 @@ pub(crate) struct State {
     pub tasks: Vec<TaskRec>,
     pub webhooks: Vec<WebhookRec>,
     pub dispatches: Vec<DispatchRec>,
+    /// Webhooks deleted in `replay` mode that had an idempotency key: a create with the key
+    /// answers with the record ([`super::DeletedKeys`]). In memory only.
+    #[serde(skip)]
+    pub deleted_webhooks: Vec<WebhookRec>,
     /// The last timestamp handed out, in milliseconds since the epoch.
     #[serde(skip)]
     pub clock_ms: u64,
@@ -467,26 +471,41 @@ pub(crate) fn parse_millis(text: &str) -> Option<u64> {
     u64::try_from(time.duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()
 }
 
+/// The largest state file the emulator loads, in bytes.
+pub(crate) const MAX_STATE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Writes `bytes` to `path` so that the file is either the old or the new content, never a
-/// mix: a temporary file in the same directory, flushed to disk, then renamed over `path`.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// mix: a temporary file in the same directory, flushed to disk, then renamed over `path`
+/// (created with its directory when missing). A symbolic link is written through to the file it
+/// names; anything existing that is not a regular file (`/dev/null`) is refused. The file is
+/// readable by its owner only: it holds the users' tokens.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".emulator-state-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|err| err.error)?;
-    // Make the rename itself durable; not every platform can open a directory.
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create the directory {}: {err}", dir.display()))?;
+    crate::files::write_private(path, bytes).map_err(|err| err.reason())
+}
+
+/// The text of an existing state file, or `None` when there is none yet. Anything but a regular,
+/// readable, non-empty UTF-8 file is an error: starting from an empty account instead would
+/// lose the state, and the next save would replace whatever the path names.
+pub(crate) fn read_state_file(path: &Path) -> Result<Option<String>, String> {
+    let bytes = match crate::files::read_bounded(path, MAX_STATE_BYTES) {
+        Ok(bytes) => bytes,
+        // None yet (a symbolic link to a file yet to be made counts as none).
+        Err(err) if err.is_not_found() => return Ok(None),
+        Err(err) => return Err(err.reason()),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())?;
+    if text.trim().is_empty() {
+        return Err(
+            "empty; delete it to start again from the seed, or restore it from a backup".to_owned(),
+        );
     }
-    Ok(())
+    Ok(Some(text))
 }
 
 #[cfg(test)]

@@ -9,22 +9,12 @@ use serde_json::{Map, Value};
 use super::api::ApiError;
 use super::state::ConditionRec;
 use crate::template;
+use crate::webhook::EventType;
 
-/// Every event type the platform accepts (the declarable ones plus `TEST`).
-pub(crate) const EVENT_TYPES: [&str; 12] = [
-    "ACTOR.BUILD.ABORTED",
-    "ACTOR.BUILD.CREATED",
-    "ACTOR.BUILD.FAILED",
-    "ACTOR.BUILD.SUCCEEDED",
-    "ACTOR.BUILD.TIMED_OUT",
-    "ACTOR.RUN.ABORTED",
-    "ACTOR.RUN.CREATED",
-    "ACTOR.RUN.FAILED",
-    "ACTOR.RUN.RESURRECTED",
-    "ACTOR.RUN.SUCCEEDED",
-    "ACTOR.RUN.TIMED_OUT",
-    "TEST",
-];
+/// Whether the platform accepts an event type: a declarable one ([`EventType`]) or `TEST`.
+fn is_event_type(name: &str) -> bool {
+    name == "TEST" || name.parse::<EventType>().is_ok()
+}
 
 /// A field of an update: left out, set to `null`, or set to a value.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -154,7 +144,7 @@ fn event_types(value: &Value) -> Result<Vec<String>, String> {
     let mut types = Vec::new();
     for item in items {
         let name = item.as_str().ok_or("must contain strings only")?;
-        if !EVENT_TYPES.contains(&name) {
+        if !is_event_type(name) {
             return Err(format!("contains an unknown event type \"{name}\""));
         }
         if !types.iter().any(|t| t == name) {
@@ -197,6 +187,11 @@ fn condition(value: &Value, create: bool) -> Result<ConditionRec, String> {
 
 fn request_url(value: &Value) -> Result<String, String> {
     let text = value.as_str().ok_or("must be a string")?;
+    // A URL parser drops control characters and surrounding spaces silently; the platform's
+    // URL check refuses them.
+    if text.chars().any(char::is_control) || text.trim() != text {
+        return Err("must be a valid URL".to_owned());
+    }
     let url = url::Url::parse(text).map_err(|_| "must be a valid URL".to_owned())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err("must be an http:// or https:// URL".to_owned());

@@ -11,7 +11,7 @@ use super::desired::{
 use super::interpolate;
 use super::model::{self, WebhookEntry};
 use super::yaml::{Node, NodeValue};
-use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, Label, SourceFile, Span, shown};
 use crate::template::{self, TemplateError};
 use crate::webhook::{EventType, TargetKind};
 
@@ -48,7 +48,7 @@ impl FileChecker<'_> {
             };
             self.error(
                 span,
-                format!("invalid {what} reference `{reference}`: {why}"),
+                format!("invalid {what} reference `{}`: {why}", shown(reference)),
                 "invalid reference",
             )
             .help
@@ -81,16 +81,20 @@ impl FileChecker<'_> {
                 .push((entry.key.clone(), self.label(key_span, "")));
         }
 
-        let event_types =
-            self.check_event_types(target.kind, field("eventTypes"), &entry.event_types);
+        self.check_event_types(target.kind, field("eventTypes"));
+        let mut event_types = entry.event_types;
+        event_types.sort_unstable();
+        event_types.dedup();
 
         let mut env_refs = Vec::new();
         let url_node = field("requestUrl").unwrap_or(node);
-        let url_ok = self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
-        if url_ok
-            && !broken.contains("requestUrl")
+        // A malformed `${` is reported by `check_interpolation`; the rest of the URL is still
+        // checked, with every `${...}` as a placeholder.
+        self.check_interpolation(url_node, &entry.request_url, &mut env_refs);
+        if !broken.contains("requestUrl")
             && checkable_before_substitution(&entry.request_url)
-            && let Err(why) = check_url(&interpolate::with_placeholder(&entry.request_url, "x"))
+            && let Some(placed) = interpolate::placed(&entry.request_url, "x")
+            && let Err(why) = check_url(&placed.text)
         {
             self.error(
                 url_node.span,
@@ -118,6 +122,10 @@ impl FileChecker<'_> {
                 value: self.check_headers(n, h, &mut env_refs),
                 label: self.label(n.span, ""),
             }),
+            (None, Some(n)) if broken.contains("headersTemplate") => {
+                self.check_header_mapping(n, &mut env_refs);
+                None
+            }
             _ => None,
         };
 
@@ -145,42 +153,35 @@ impl FileChecker<'_> {
         })
     }
 
-    /// Repeats and build events on tasks; returns the sorted set.
-    fn check_event_types(
-        &mut self,
-        kind: TargetKind,
-        node: Option<&Node>,
-        events: &[EventType],
-    ) -> Vec<EventType> {
+    /// Repeats and build events on tasks. Reads the list as written, so that an unknown event
+    /// type (reported by the schema) hides nothing about the others.
+    fn check_event_types(&mut self, kind: TargetKind, node: Option<&Node>) {
         let items: &[Node] = match node.map(|n| &n.value) {
             Some(NodeValue::Seq(items)) => items,
             _ => &[],
         };
-        let span_of = |i: usize| {
-            items
-                .get(i)
-                .map_or_else(|| node.map_or(Span::default(), |n| n.span), |n| n.span)
-        };
-        let mut first_seen: HashMap<EventType, usize> = HashMap::new();
-        for (i, &event) in events.iter().enumerate() {
+        let mut first_seen: HashMap<EventType, Span> = HashMap::new();
+        for item in items {
+            let NodeValue::String(name) = &item.value else {
+                continue;
+            };
+            let Ok(event) = name.parse::<EventType>() else {
+                continue;
+            };
             if let Some(&first) = first_seen.get(&event) {
                 let d = Diagnostic::error(format!("duplicate event type `{event}`"))
-                    .at(self.source, span_of(i), "repeated")
-                    .related(self.source, span_of(first), "first listed here");
+                    .at(self.source, item.span, "repeated")
+                    .related(self.source, first, "first listed here");
                 self.diagnostics.push(d);
                 continue;
             }
-            first_seen.insert(event, i);
+            first_seen.insert(event, item.span);
             if kind == TargetKind::Task && event.is_build() {
-                self.error(span_of(i), format!("`{event}` cannot be used on a task"), "build event on a task")
+                self.error(item.span, format!("`{event}` cannot be used on a task"), "build event on a task")
                     .help
                     .push("builds belong to Actors: declare this webhook under `actors:` for the task's Actor".to_owned());
             }
         }
-        let mut set: Vec<EventType> = events.to_vec();
-        set.sort_unstable();
-        set.dedup();
-        set
     }
 
     /// Malformed `${` in a string scalar; records the references. Returns whether it was clean.
@@ -215,13 +216,11 @@ impl FileChecker<'_> {
     ) -> PayloadTemplate {
         match payload {
             model::PayloadTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs)
-                    && let Err(e) = template::check_payload(
-                        &interpolate::with_placeholder(&text, "0"),
-                        interpolate_strings,
-                    )
-                {
-                    self.template_error("payloadTemplate", node, &text, &e);
+                self.check_interpolation(node, &text, env_refs);
+                if let Some(placed) = interpolate::placed(&text, "0") {
+                    for e in template::payload_problems(&placed.text, interpolate_strings) {
+                        self.template_error("payloadTemplate", node, &text, &placed, &e);
+                    }
                 }
                 PayloadTemplate::Text(text)
             }
@@ -260,11 +259,11 @@ impl FileChecker<'_> {
             let span = node.sub_span(self.source, offset, name.len() + 4);
             self.error(
                 span,
-                format!("unknown template variable `{name}`"),
+                format!("unknown template variable `{}`", shown(&name)),
                 "unknown variable",
             )
             .help
-            .push(variables_help());
+            .push(variable_help(&name));
         }
     }
 
@@ -276,51 +275,64 @@ impl FileChecker<'_> {
     ) -> HeadersTemplate {
         match headers {
             model::HeadersTemplate::Text(text) => {
-                if self.check_interpolation(node, &text, env_refs)
-                    && let Err(e) =
-                        template::check_headers(&interpolate::with_placeholder(&text, "0"))
-                {
-                    self.template_error("headersTemplate", node, &text, &e);
+                self.check_interpolation(node, &text, env_refs);
+                if let Some(placed) = interpolate::placed(&text, "0") {
+                    for e in template::headers_problems(&placed.text) {
+                        self.template_error("headersTemplate", node, &text, &placed, &e);
+                    }
                 }
                 HeadersTemplate::Text(text)
             }
             model::HeadersTemplate::Mapping(map) => {
-                for entry in node.entries() {
-                    if crate::webhook::is_rewritten_header(&entry.key) {
-                        self.error(entry.key_span, format!("header `{}` cannot be declared", entry.key), "set by the platform")
-                            .help
-                            .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
-                    } else if !is_header_name(&entry.key) {
-                        self.error(
-                            entry.key_span,
-                            format!("`{}` is not a valid HTTP header name", entry.key),
-                            "invalid header name",
-                        )
-                        .help
-                        .push("header names are letters, digits and !#$%&'*+-.^_`|~".to_owned());
-                    }
-                    if let NodeValue::String(s) = &entry.value.value {
-                        self.check_interpolation(&entry.value, s, env_refs);
-                        self.unknown_string_variables(&entry.value, s);
-                    }
-                }
+                self.check_header_mapping(node, env_refs);
                 HeadersTemplate::Mapping(map)
             }
         }
     }
 
-    fn template_error(&mut self, field: &str, node: &Node, text: &str, e: &TemplateError) {
+    /// Names and values of headers written as a mapping. Also run when a value is not a string
+    /// (a schema error that takes the field out), so that it hides nothing about the others.
+    fn check_header_mapping(&mut self, node: &Node, env_refs: &mut Vec<EnvRef>) {
+        for entry in node.entries() {
+            if crate::webhook::is_rewritten_header(&entry.key) {
+                self.error(entry.key_span, format!("header `{}` cannot be declared", shown(&entry.key)), "set by the platform")
+                    .help
+                    .push("the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned());
+            } else if !is_header_name(&entry.key) {
+                self.error(
+                    entry.key_span,
+                    format!("`{}` is not a valid HTTP header name", shown(&entry.key)),
+                    "invalid header name",
+                )
+                .help
+                .push("header names are letters, digits and !#$%&'*+-.^_`|~".to_owned());
+            }
+            if let NodeValue::String(s) = &entry.value.value {
+                self.check_interpolation(&entry.value, s, env_refs);
+                self.unknown_string_variables(&entry.value, s);
+            }
+        }
+    }
+
+    fn template_error(
+        &mut self,
+        field: &str,
+        node: &Node,
+        text: &str,
+        placed: &interpolate::Placed,
+        e: &TemplateError,
+    ) {
         // Offsets refer to the text with `${...}` replaced by `0`; map them back.
         // An error at the very end (an unclosed object) points at the last character written,
         // not past the template into whatever follows it in the file.
         let last = text.trim_end().len().saturating_sub(1);
-        let back = |offset: usize| original_offset(text, offset).min(last);
+        let back = |offset: usize| placed.original(offset).min(last);
         let (span, label, help): (Span, &str, Option<String>) = match e {
             TemplateError::InvalidJson { offset, .. } => (node.sub_span(self.source, back(*offset), 1), "here", Some(
                 "outside of `{{variables}}`, the template must be valid JSON".to_owned(),
             )),
             TemplateError::InvalidVariable { offset, name } => {
-                (node.sub_span(self.source, back(*offset), name.len() + 4), "unknown variable", Some(variables_help()))
+                (node.sub_span(self.source, back(*offset), name.len() + 4), "unknown variable", Some(variable_help(name)))
             }
             TemplateError::RewrittenHeader { .. } => (node.span, "in this template", Some(
                 "the platform always sets Host, Content-Type, X-Apify-Webhook, X-Apify-Webhook-Dispatch-Id and X-Apify-Request-Origin".to_owned(),
@@ -329,7 +341,7 @@ impl FileChecker<'_> {
         };
         let message = match e {
             TemplateError::InvalidVariable { name, .. } => {
-                format!("unknown template variable `{name}` in `{field}`")
+                format!("unknown template variable `{}` in `{field}`", shown(name))
             }
             other => format!("`{field}` is invalid: {other}"),
         };
@@ -338,28 +350,12 @@ impl FileChecker<'_> {
     }
 }
 
-fn variables_help() -> String {
-    "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned()
-}
-
-/// Maps an offset in `with_placeholder(text, "0")` back to `text`.
-fn original_offset(text: &str, offset: usize) -> usize {
-    let Ok(refs) = interpolate::references(text) else {
-        return offset;
-    };
-    let mut shift = 0usize;
-    for r in refs {
-        let placed = r.offset - shift;
-        if placed >= offset {
-            break;
-        }
-        shift += r.len - 1;
+/// "Did you mean" for an unknown `{{name}}`, or the list of variables when none is close.
+fn variable_help(name: &str) -> String {
+    match template::suggest_variable(name) {
+        Some(suggestion) => format!("did you mean `{{{{{}}}}}`?", shown(&suggestion)),
+        None => "variables are userId, createdAt, eventType, eventData, resource and globals, with `.property` access".to_owned(),
     }
-    // `$${` escapes shrink by one byte too.
-    let escapes = text[..(offset + shift).min(text.len())]
-        .matches("$${")
-        .count();
-    (offset + shift + escapes).min(text.len())
 }
 
 /// An RFC 9110 token.
@@ -489,14 +485,6 @@ mod tests {
         );
         assert!(check_url("/relative").is_err());
         assert!(check_url("example.com/x").is_err());
-    }
-
-    #[test]
-    fn offsets_map_back_across_placeholders() {
-        let text = r#"{"a": "${TOKEN}", "b": }"#;
-        let placed = interpolate::with_placeholder(text, "0");
-        let off = placed.find(", \"b\"").unwrap();
-        assert_eq!(&text[original_offset(text, off)..], r#", "b": }"#);
     }
 
     #[test]

@@ -47,7 +47,8 @@ impl fmt::Display for SyntaxError {
             SyntaxErrorKind::Empty => f.write_str("empty `${}`: expected `${NAME}`"),
             SyntaxErrorKind::BadName(name) => write!(
                 f,
-                "invalid variable name `{name}` in `${{...}}`: names are letters, digits and `_`, not starting with a digit"
+                "invalid variable name `{}` in `${{...}}`: names are letters, digits and `_`, not starting with a digit",
+                crate::diagnostic::shown(name)
             ),
         }
     }
@@ -56,12 +57,29 @@ impl fmt::Display for SyntaxError {
 /// A piece of an interpolated string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece<'a> {
-    Text(&'a str),
+    /// Text, starting at this byte offset of the string.
+    Text(usize, &'a str),
     Reference(Reference),
+    /// A malformed `${...}` that is closed: its extent is known.
+    Malformed {
+        offset: usize,
+        len: usize,
+    },
 }
 
 /// Splits `s` into text and references, or reports every malformed `${`.
 fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Vec<SyntaxError>> {
+    let (pieces, errors) = scan(s);
+    if errors.is_empty() {
+        Ok(pieces)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Splits `s` into text, references and closed malformed references; and every malformed `${`.
+/// An unclosed `${` ends the scan: the rest of `s` is no piece.
+fn scan(s: &str) -> (Vec<Piece<'_>>, Vec<SyntaxError>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut text_start = 0;
@@ -70,12 +88,12 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Vec<SyntaxError>> {
         let at = i + rel;
         let rest = &s[at..];
         if rest.starts_with("$${") {
-            out.push(Piece::Text(&s[text_start..at]));
+            out.push(Piece::Text(text_start, &s[text_start..at]));
             // Keep `${` of the escape as text; skip the first `$`.
             text_start = at + 1;
             i = at + 3;
         } else if rest.starts_with("${") {
-            out.push(Piece::Text(&s[text_start..at]));
+            out.push(Piece::Text(text_start, &s[text_start..at]));
             match rest.find('}') {
                 None => {
                     errors.push(SyntaxError {
@@ -94,12 +112,14 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Vec<SyntaxError>> {
                             len,
                             kind: SyntaxErrorKind::Empty,
                         });
+                        out.push(Piece::Malformed { offset: at, len });
                     } else if !is_name(name) {
                         errors.push(SyntaxError {
                             offset: at,
                             len,
                             kind: SyntaxErrorKind::BadName(name.to_owned()),
                         });
+                        out.push(Piece::Malformed { offset: at, len });
                     } else {
                         out.push(Piece::Reference(Reference {
                             name: name.to_owned(),
@@ -115,12 +135,13 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Vec<SyntaxError>> {
             i = at + 1;
         }
     }
-    out.push(Piece::Text(&s[text_start..]));
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    if text_start < s.len() || out.is_empty() {
+        out.push(Piece::Text(
+            text_start.min(s.len()),
+            &s[text_start.min(s.len())..],
+        ));
     }
+    (out, errors)
 }
 
 fn is_name(name: &str) -> bool {
@@ -137,7 +158,7 @@ pub fn references(s: &str) -> Result<Vec<Reference>, Vec<SyntaxError>> {
         .into_iter()
         .filter_map(|p| match p {
             Piece::Reference(r) => Some(r),
-            Piece::Text(_) => None,
+            Piece::Text(..) | Piece::Malformed { .. } => None,
         })
         .collect())
 }
@@ -162,7 +183,8 @@ pub fn substitute(
     let mut missing = Vec::new();
     for piece in pieces {
         match piece {
-            Piece::Text(t) => out.push_str(t),
+            Piece::Text(_, t) => out.push_str(t),
+            Piece::Malformed { .. } => unreachable!("`pieces` fails on malformed references"),
             Piece::Reference(r) => match lookup(&r.name) {
                 Some(value) => {
                     out.push_str(&value);
@@ -177,6 +199,62 @@ pub fn substitute(
     } else {
         Err(missing)
     }
+}
+
+/// A string with every `${...}` replaced by a placeholder, for checks that must not depend on
+/// secret values, with the way back to offsets in the string as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The string with placeholders, escapes resolved.
+    pub text: String,
+    /// `(offset in text, offset in the original, length in text, whether it is text as written)`.
+    map: Vec<(usize, usize, usize, bool)>,
+}
+
+impl Placed {
+    /// The offset in the original string of byte `offset` of [`Placed::text`]: the same character
+    /// in text as written, the start of the reference in a placeholder.
+    pub fn original(&self, offset: usize) -> usize {
+        for &(placed, original, len, is_text) in &self.map {
+            if offset < placed + len {
+                return if is_text {
+                    original + offset.saturating_sub(placed)
+                } else {
+                    original
+                };
+            }
+        }
+        self.map
+            .last()
+            .map_or(offset, |&(placed, original, len, is_text)| {
+                if is_text {
+                    original + len + (offset - placed - len)
+                } else {
+                    original + offset - placed
+                }
+            })
+    }
+}
+
+/// `s` with every `${...}` replaced by `placeholder`, malformed ones included, so that the rest of
+/// the string can still be checked; `None` when a `${` is unclosed (where it ends is unknown).
+pub fn placed(s: &str, placeholder: &str) -> Option<Placed> {
+    let (pieces, errors) = scan(s);
+    if errors.iter().any(|e| e.kind == SyntaxErrorKind::Unclosed) {
+        return None;
+    }
+    let mut text = String::with_capacity(s.len());
+    let mut map = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        let (original, written, is_text) = match piece {
+            Piece::Text(at, t) => (at, t, true),
+            Piece::Reference(r) => (r.offset, placeholder, false),
+            Piece::Malformed { offset, .. } => (offset, placeholder, false),
+        };
+        map.push((text.len(), original, written.len(), is_text));
+        text.push_str(written);
+    }
+    Some(Placed { text, map })
 }
 
 #[cfg(test)]
@@ -247,6 +325,28 @@ mod tests {
             substitute("${A} ${TOKEN} ${B}", env).unwrap_err(),
             vec!["A".to_owned(), "B".to_owned()]
         );
+    }
+
+    #[test]
+    fn placed_text_maps_back_to_the_original_offsets() {
+        let s = r#"{"t": "${TOKEN}", "u": "${bad name}", "e": "$${x}", "n": }"#;
+        let p = placed(s, "0").unwrap();
+        assert_eq!(p.text, r#"{"t": "0", "u": "0", "e": "${x}", "n": }"#);
+        let at = |needle: &str| p.original(p.text.find(needle).unwrap());
+        assert_eq!(&s[p.original(p.text.rfind('}').unwrap())..], "}");
+        assert_eq!(&s[at(", \"u\"")..], &s[s.find(", \"u\"").unwrap()..]);
+        assert_eq!(
+            &s[at("${x}")..],
+            "${x}\", \"n\": }",
+            "an escape keeps its second `$`"
+        );
+        assert_eq!(
+            &s[p.original(7)..],
+            &s[7..],
+            "a placeholder maps to its reference"
+        );
+        assert_eq!(p.original(p.text.len()), s.len());
+        assert_eq!(placed("a ${open", "0"), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::model::WebhookEntry;
 use super::schema;
 use super::yaml::{self, NodeValue};
 use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
+use crate::files::FileError;
 use crate::webhook::TargetKind;
 
 /// The largest manifest file accepted, in bytes.
@@ -228,6 +229,11 @@ fn escape(segment: &str) -> String {
 
 /// The manifest files named by `paths`, in order: files as given, directories searched
 /// recursively for `*.yaml` and `*.yml` (sorted, hidden entries skipped).
+///
+/// Symbolic links are followed, to files and to directories alike. A directory reached again by
+/// a link inside itself (a loop) is an error naming the link. A file or directory reached twice
+/// (two links, or a path given and also inside a directory given) is read once, under the first
+/// path it was reached by: loading it twice would only report every key as a duplicate.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -240,19 +246,26 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             }
             Err(e) => errors.push(Diagnostic::error(format!("cannot read `{shown}`: {e}"))),
             Ok(meta) if meta.is_dir() => {
-                let mut found = Vec::new();
-                if let Err(e) = walk(path, &mut found) {
-                    errors.push(Diagnostic::error(format!(
-                        "cannot read directory `{shown}`: {e}"
-                    )));
-                    continue;
-                }
-                if found.is_empty() {
+                let real = canonical(path);
+                let mut walk = Walk {
+                    found: Vec::new(),
+                    errors: Vec::new(),
+                    walked: HashSet::from([real.clone()]),
+                    ancestors: vec![(real, path.clone())],
+                };
+                walk.dir(path);
+                let Walk {
+                    mut found,
+                    errors: walk_errors,
+                    ..
+                } = walk;
+                if found.is_empty() && walk_errors.is_empty() {
                     errors.push(
                         Diagnostic::error(format!("no manifests in directory `{shown}`"))
                             .help("manifests are files ending in `.yaml` or `.yml`"),
                     );
                 }
+                errors.extend(walk_errors);
                 found.sort();
                 files.extend(found.into_iter().filter(|f| seen.insert(canonical(f))));
             }
@@ -274,42 +287,99 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
+/// One directory argument being searched.
+struct Walk {
+    /// The manifest files found.
+    found: Vec<PathBuf>,
+    /// Directories that cannot be read, and links that loop.
+    errors: Vec<Diagnostic>,
+    /// The real path of every directory searched for this argument: each is searched once.
+    walked: HashSet<PathBuf>,
+    /// The directories being searched, outermost first: real path, and path as reached.
+    ancestors: Vec<(PathBuf, PathBuf)>,
 }
 
-/// Reads a manifest file: bounded in size, UTF-8 (a byte-order mark is skipped).
+impl Walk {
+    /// Searches `dir`, in name order so that which path names a file reached twice is stable.
+    fn dir(&mut self, dir: &Path) {
+        let entries = std::fs::read_dir(dir).and_then(|entries| {
+            entries
+                .map(|entry| entry.and_then(|e| Ok((e.path(), e.file_type()?))))
+                .collect::<std::io::Result<Vec<_>>>()
+        });
+        let mut entries = match entries {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.errors.push(Diagnostic::error(format!(
+                    "cannot read directory `{}`: {e}",
+                    dir.display()
+                )));
+                return;
+            }
+        };
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, kind) in entries {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            let is_manifest = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            // Links are followed; a link to nothing is reported when read, if it names a
+            // manifest. Whether a manifest is a regular file is checked when it is read.
+            let is_dir = if kind.is_symlink() {
+                std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir())
+            } else {
+                kind.is_dir()
+            };
+            if is_dir {
+                self.subdir(&path);
+            } else if is_manifest {
+                self.found.push(path);
+            }
+        }
+    }
+
+    /// Searches the directory at `path` unless it was searched already or is one of the
+    /// directories it is in (reached through a link: a loop).
+    fn subdir(&mut self, path: &Path) {
+        let real = canonical(path);
+        if let Some((_, outer)) = self.ancestors.iter().find(|(r, _)| *r == real) {
+            self.errors.push(
+                Diagnostic::error(format!(
+                    "symbolic link loop: `{}` leads back to `{}`, which contains it",
+                    path.display(),
+                    outer.display()
+                ))
+                .help("remove the link, or point it at a directory outside this one"),
+            );
+            return;
+        }
+        if !self.walked.insert(real.clone()) {
+            return;
+        }
+        self.ancestors.push((real, path.to_path_buf()));
+        self.dir(path);
+        self.ancestors.pop();
+    }
+}
+
+/// Reads a manifest file: a regular file (a FIFO or a device is refused, never waited on or
+/// read without end), at most [`MAX_FILE_BYTES`], UTF-8 (a byte-order mark is skipped).
 fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
     let shown = path.display().to_string();
-    let too_big = |size: u64| {
-        Diagnostic::error(format!(
-            "`{shown}` is {size} bytes, larger than the limit of {MAX_FILE_BYTES} bytes for a manifest"
-        ))
-    };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error(format!("cannot read `{shown}`: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big(meta.len()));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error(format!("cannot read `{shown}`: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(bytes.len() as u64));
-    }
+    let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        FileError::NotRegular { .. } => {
+            Diagnostic::error(e.to_string()).help("manifests are read from regular files only")
+        }
+        FileError::TooLarge { size, limit, .. } => Diagnostic::error(format!(
+            "`{shown}` is {size} bytes, larger than the limit of {limit} bytes for a manifest"
+        )),
+        FileError::Io { source, .. } => {
+            Diagnostic::error(format!("cannot read `{shown}`: {source}"))
+        }
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => {
             let text = text

@@ -20,7 +20,6 @@ pub use desired::{
 };
 pub use load::{Loaded, LoadedFile, MAX_FILE_BYTES, discover, load, load_all, load_source};
 pub use model::schema as generate_schema;
-pub(crate) use schema::did_you_mean;
 
 /// The committed manifest schema (`schemas/manifest.schema.json`), which loading enforces.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/manifest.schema.json");

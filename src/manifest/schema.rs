@@ -2,31 +2,42 @@
 //! every schema error becomes a diagnostic at the YAML node it is about, with "did you mean"
 //! for misspelt fields and event types.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use super::yaml::Node;
-use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, SourceFile, Span, did_you_mean, shown};
 use crate::webhook::EventType;
 
-/// Fields of a manifest file.
-pub(super) const FILE_FIELDS: [&str; 4] = ["version", "owner", "actors", "tasks"];
-/// Fields of a webhook entry.
-pub(super) const ENTRY_FIELDS: [&str; 10] = [
-    "key",
-    "adopt",
-    "eventTypes",
-    "requestUrl",
-    "payloadTemplate",
-    "headersTemplate",
-    "description",
-    "ignoreSslErrors",
-    "doNotRetry",
-    "shouldInterpolateStrings",
-];
+/// Fields of a manifest file, in the schema's order: read from the committed schema, so a field
+/// added to the model is known here without another list to update.
+pub(super) static FILE_FIELDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| property_names("/properties"));
+/// Fields of a webhook entry, in the schema's order (see [`FILE_FIELDS`]).
+pub(super) static ENTRY_FIELDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| property_names("/$defs/WebhookEntry/properties"));
+
+/// The committed schema, parsed once.
+fn committed() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(super::SCHEMA_JSON).expect("the committed schema is JSON")
+    })
+}
+
+/// The property names of the schema object at `pointer` of the committed schema.
+fn property_names(pointer: &str) -> Vec<&'static str> {
+    committed()
+        .pointer(pointer)
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("the committed schema has properties at {pointer}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
 
 /// A schema complaint tied to the JSON pointer of the value it is about.
 #[derive(Debug)]
@@ -40,9 +51,7 @@ pub(super) struct SchemaError {
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value =
-            serde_json::from_str(super::SCHEMA_JSON).expect("the committed schema is JSON");
-        jsonschema::validator_for(&schema).expect("the committed schema is a valid JSON schema")
+        jsonschema::validator_for(committed()).expect("the committed schema is a valid JSON schema")
     })
 }
 
@@ -181,6 +190,10 @@ fn word(
 ) -> Vec<Diagnostic> {
     let field = last_segment(pointer);
     let at_value = |d: Diagnostic, label: &str| d.at(source, found.span, label);
+    if pointer == "/version" {
+        // Whatever the schema says about it (type, minimum, constant), it is one mistake.
+        return vec![version_problem(instance, found, source)];
+    }
     let expected = expected_at(pointer);
     let mismatch = || {
         at_value(
@@ -203,7 +216,7 @@ fn word(
                         .node
                         .and_then(|n| n.entries().iter().find(|e| &e.key == name))
                         .map_or(found.span, |e| e.key_span);
-                    let mut d = Diagnostic::error(format!("unknown field `{name}` in {what}"))
+                    let mut d = Diagnostic::error(format!("unknown field `{}` in {what}", shown(name)))
                         .at(source, key_span, "unknown field");
                     if let Some(suggestion) = did_you_mean(name, known) {
                         d = d.help(format!("did you mean `{suggestion}`?"));
@@ -239,7 +252,7 @@ fn word(
         {
             let name = instance.as_str().unwrap_or_default();
             let mut d = at_value(
-                Diagnostic::error(format!("unknown event type `{name}`")),
+                Diagnostic::error(format!("unknown event type `{}`", shown(name))),
                 "unknown event type",
             );
             let all: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();
@@ -254,24 +267,18 @@ fn word(
             }
             vec![d]
         }
-        ValidationErrorKind::Constant { .. } if field == "version" => vec![
-            at_value(
-                Diagnostic::error(format!("unsupported manifest version {instance}")),
-                "unsupported version",
-            )
-            .help("this apify-webhooks reads manifest format version 1"),
-        ],
         ValidationErrorKind::Pattern { .. }
         | ValidationErrorKind::MinLength { .. }
         | ValidationErrorKind::MaxLength { .. } => {
-            let text = instance.as_str().unwrap_or_default();
+            let raw = instance.as_str().unwrap_or_default();
+            let text = shown(raw);
             let (message, help) = match field.as_str() {
                 "key" => (
-                    format!("invalid key `{text}`: {}", charset_problem(text, 100, "/")),
+                    format!("invalid key `{text}`: {}", charset_problem(raw, 100, "/")),
                     "keys are 1 to 100 characters of A-Z a-z 0-9 . _ / -",
                 ),
                 "owner" => (
-                    format!("invalid owner `{text}`: {}", charset_problem(text, 64, "")),
+                    format!("invalid owner `{text}`: {}", charset_problem(raw, 64, "")),
                     "owners are 1 to 64 characters of A-Z a-z 0-9 . _ -",
                 ),
                 "adopt" => (
@@ -299,7 +306,8 @@ fn word(
                         .and_then(|n| n.entries().iter().find(|e| &e.key == name))
                         .map_or(found.span, |e| e.value.span);
                     Diagnostic::error(format!(
-                        "header `{name}` must be a string, found {}",
+                        "header `{}` must be a string, found {}",
+                        shown(name),
                         describe(v)
                     ))
                     .at(source, span, "not a string")
@@ -328,6 +336,54 @@ fn word(
     }
 }
 
+/// The one error about `version`, saying what was found.
+fn version_problem(instance: &Value, found: Found<'_>, source: &Arc<SourceFile>) -> Diagnostic {
+    let (message, help) = match instance {
+        Value::Number(n) => (
+            format!("unsupported manifest version {n}"),
+            "this apify-webhooks reads manifest format version 1",
+        ),
+        Value::String(s) => (
+            format!(
+                "expected the number 1, found the string \"{}\"",
+                truncated(&shown(s), 40)
+            ),
+            if s.trim() == "1" {
+                "remove the quotes: `version: 1`"
+            } else {
+                "write `version: 1`"
+            },
+        ),
+        Value::Bool(b) => (
+            format!("expected the number 1, found {b}"),
+            "write `version: 1`",
+        ),
+        other => (
+            format!("expected the number 1, found {}", describe(other)),
+            "write `version: 1`",
+        ),
+    };
+    let label = if instance.is_number() {
+        "unsupported version"
+    } else {
+        "expected the number 1"
+    };
+    Diagnostic::error(message)
+        .at(source, found.span, label)
+        .help(help)
+}
+
+/// `text`, cut to `max` characters with an ellipsis.
+fn truncated(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 fn short(expected: &str) -> &str {
     expected.split(':').next().unwrap_or(expected)
 }
@@ -343,7 +399,7 @@ fn charset_problem(text: &str, max: usize, extra: &str) -> String {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c) || extra.contains(*c)))
     {
-        format!("`{c}` is not allowed")
+        format!("`{}` is not allowed", shown(c.encode_utf8(&mut [0; 4])))
     } else {
         "not allowed".to_owned()
     }
@@ -362,27 +418,6 @@ fn list(items: &[&str]) -> String {
                 .join(", ")
         ),
     }
-}
-
-/// The candidate closest to `name`, if any is close: equal ignoring case and `_`/`-`, or within
-/// a small edit distance.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    let wanted = norm(name);
-    if let Some(exact) = candidates.iter().find(|c| norm(c) == wanted) {
-        return Some(exact);
-    }
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(&wanted, &norm(c)), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 5))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -413,6 +448,45 @@ mod tests {
             did_you_mean("ACTOR.RUN.TIMEDOUT", &events),
             Some("ACTOR.RUN.TIMED_OUT")
         );
+    }
+
+    #[test]
+    fn field_lists_are_the_models_fields() {
+        let generated = super::super::model::schema();
+        let names = |pointer: &str| -> Vec<String> {
+            generated
+                .pointer(pointer)
+                .and_then(Value::as_object)
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(*ENTRY_FIELDS, names("/$defs/WebhookEntry/properties"));
+        assert_eq!(*FILE_FIELDS, names("/properties"));
+        assert_eq!(ENTRY_FIELDS.len(), 10);
+    }
+
+    #[test]
+    fn a_bad_version_is_one_error_that_says_what_was_found() {
+        for (yaml, message) in [
+            ("-1", "unsupported manifest version -1"),
+            ("2", "unsupported manifest version 2"),
+            ("\"1\"", "expected the number 1, found the string \"1\""),
+            ("null", "expected the number 1, found nothing (null)"),
+            ("[1]", "expected the number 1, found a list"),
+            ("false", "expected the number 1, found false"),
+        ] {
+            let source = Arc::new(SourceFile::new("m.yaml", format!("version: {yaml}\n")));
+            let (root, _) = super::super::yaml::parse(&source).unwrap();
+            let root = root.unwrap();
+            let errors = check(&root.to_json(&source).unwrap(), &root, &source);
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| e.diagnostic.message.as_str())
+                .collect();
+            assert_eq!(messages, [message], "version: {yaml}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
-use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, SourceFile, Span, shown};
 
 /// The deepest nesting of sequences and mappings accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -345,7 +345,7 @@ impl Builder<'_> {
                     *key = Some((text.to_string(), span, first.is_none() && !merge));
                     if let Some(first) = first {
                         self.errors.push(
-                            Diagnostic::error(format!("duplicate key `{text}`"))
+                            Diagnostic::error(format!("duplicate key `{}`", shown(&text)))
                                 .at(self.source, span, "duplicate key")
                                 .related(self.source, first, "first defined here"),
                         );
@@ -434,7 +434,8 @@ impl Builder<'_> {
                 span,
                 format!(
                     "tag `{}{}` is not supported in manifests",
-                    tag.handle, tag.suffix
+                    shown(&tag.handle),
+                    shown(&tag.suffix)
                 ),
                 "tag",
             );
@@ -509,7 +510,11 @@ impl Builder<'_> {
         resolved.unwrap_or_else(|| {
             self.error(
                 span,
-                format!("tag `{}{}` is not supported here", tag.handle, tag.suffix),
+                format!(
+                    "tag `{}{}` is not supported here",
+                    shown(&tag.handle),
+                    shown(&tag.suffix)
+                ),
                 "tag",
             );
             NodeValue::Null

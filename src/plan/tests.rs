@@ -2,8 +2,11 @@
 
 use proptest::prelude::*;
 
+use std::collections::{HashMap, HashSet};
+
 use super::*;
-use crate::platform::Condition;
+use crate::platform::{Condition, Webhook, WebhookCreate, WebhookUpdate};
+use crate::webhook::TargetKind;
 
 pub(crate) fn actor(id: &str) -> Target {
     Target {
@@ -148,7 +151,7 @@ fn a_new_key_is_created_with_the_marker_and_explicit_defaults() {
     };
     assert_eq!(
         body.description.as_deref(),
-        Some("[apify-webhooks owner=me key=k]")
+        Some("[apify-webhooks owner=me key=k secrets=none]")
     );
     assert_eq!(body.condition.actor_id.as_deref(), Some("A1"));
     assert_eq!(body.do_not_retry, Some(false));
@@ -259,7 +262,9 @@ fn text_after_the_marker_makes_a_webhook_unowned_and_a_declared_key_a_conflict()
     };
     assert_eq!(
         u.description,
-        Some(Some("Alerts [apify-webhooks owner=me key=k]".into()))
+        Some(Some(
+            "Alerts [apify-webhooks owner=me key=k secrets=none]".into()
+        ))
     );
     // Not declared: an unmanaged webhook, never deleted.
     let p = plan(&[], &state(vec![w]), "me", PlanOptions::default());
@@ -373,9 +378,12 @@ fn adoption_conflicts_are_reported_not_guessed() {
 #[test]
 fn two_live_webhooks_with_one_owned_key_are_a_conflict() {
     let d = desired("k", actor("A1"));
+    // Different webhooks: which one is meant cannot be told (identical ones are deduplicated).
+    let mut other = live_of("W1", &d, "me");
+    other.request_url = Some("https://elsewhere.example.com".into());
     let p = plan(
         std::slice::from_ref(&d),
-        &state(vec![live_of("W2", &d, "me"), live_of("W1", &d, "me")]),
+        &state(vec![live_of("W2", &d, "me"), other]),
         "me",
         PlanOptions::default(),
     );
@@ -387,6 +395,161 @@ fn two_live_webhooks_with_one_owned_key_are_a_conflict() {
         }]
     );
     assert!(p.changes.is_empty());
+}
+
+/// `live_of` with a creation time.
+fn created(id: &str, d: &DesiredSpec, at: &str) -> Webhook {
+    let mut w = live_of(id, d, "me");
+    w.created_at = Some(at.to_owned());
+    w
+}
+
+#[test]
+fn identical_duplicates_of_a_key_are_removed_keeping_the_oldest() {
+    let d = desired("k", actor("A1"));
+    let live = vec![
+        created("W2", &d, "2026-03-01T00:00:00.000Z"),
+        created("W9", &d, "2026-01-01T00:00:00.000Z"),
+        created("W1", &d, "2026-03-01T00:00:00.000Z"),
+    ];
+    let p = plan(
+        std::slice::from_ref(&d),
+        &state(live.clone()),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert!(p.is_applicable());
+    let removed: Vec<(&str, Option<&str>)> = p
+        .changes
+        .iter()
+        .map(|c| {
+            assert_eq!((c.action, c.key.as_str()), (Action::Delete, "k"));
+            (c.webhook_id.as_deref().unwrap(), c.duplicate_of.as_deref())
+        })
+        .collect();
+    // The oldest stays; among equally old ones, the lowest ID.
+    assert_eq!(removed, [("W1", Some("W9")), ("W2", Some("W9"))]);
+    assert_eq!((p.owned, p.total_before, p.total_after), (3, 3, 1));
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(plan(&[d], &state(after), "me", PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn the_kept_duplicate_is_updated_and_an_undeclared_key_loses_all_of_its_copies() {
+    let d = desired("k", actor("A1"));
+    let gone = desired("gone", actor("A1"));
+    let stays = desired("stays", actor("A1"));
+    let mut changed = d.clone();
+    changed.request_url = Secretish::plain("https://hooks.example.com/new");
+    let live = vec![
+        created("W1", &d, "2026-01-01T00:00:00.000Z"),
+        created("W2", &d, "2026-01-02T00:00:00.000Z"),
+        created("G1", &gone, "2026-01-01T00:00:00.000Z"),
+        created("G2", &gone, "2026-01-02T00:00:00.000Z"),
+        created("S1", &stays, "2026-01-01T00:00:00.000Z"),
+    ];
+    let p = plan(
+        &[changed.clone(), stays.clone()],
+        &state(live.clone()),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.is_applicable(), "{:?} {:?}", p.conflicts, p.refusal);
+    let summary: Vec<(Action, &str, &str, Option<&str>)> = p
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.action,
+                c.key.as_str(),
+                c.webhook_id.as_deref().unwrap(),
+                c.duplicate_of.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Action::Delete, "gone", "G1", None),
+            (Action::Delete, "gone", "G2", Some("G1")),
+            (Action::Update, "k", "W1", None),
+            (Action::Delete, "k", "W2", Some("W1")),
+        ]
+    );
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(
+        plan(
+            &[changed, stays],
+            &state(after),
+            "me",
+            PlanOptions::default()
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn removing_duplicates_does_not_count_against_the_safety_rules() {
+    // Two overlapping applies left 34 webhooks for 20 keys: 14 removals of 34 is over 30%,
+    // but nothing declared is lost.
+    let specs = keep(20);
+    let mut live: Vec<Webhook> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| created(&format!("A{i:02}"), d, "2026-01-01T00:00:00.000Z"))
+        .collect();
+    live.extend(
+        specs
+            .iter()
+            .take(14)
+            .enumerate()
+            .map(|(i, d)| created(&format!("B{i:02}"), d, "2026-01-02T00:00:00.000Z")),
+    );
+    let p = plan(&specs, &state(live), "me", PlanOptions::default());
+    assert_eq!(p.refusal, None);
+    assert_eq!(p.summary().destroy, 14);
+    assert!(p.changes.iter().all(|c| c.duplicate_of.is_some()));
+}
+
+#[test]
+fn different_duplicates_and_any_duplicates_under_no_delete_stay_conflicts() {
+    let d = desired("k", actor("A1"));
+    let mut different = created("W2", &d, "2026-01-02T00:00:00.000Z");
+    different.event_types = Some(vec!["ACTOR.RUN.SUCCEEDED".into()]);
+    let identical = created("W3", &d, "2026-01-03T00:00:00.000Z");
+    let first = created("W1", &d, "2026-01-01T00:00:00.000Z");
+    let conflict = |live: Vec<Webhook>, no_delete: bool| {
+        let p = plan(
+            std::slice::from_ref(&d),
+            &state(live),
+            "me",
+            PlanOptions {
+                no_delete,
+                ..PlanOptions::default()
+            },
+        );
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        p.conflicts
+    };
+    let expected = |ids: &[&str]| {
+        vec![Conflict::DuplicateKey {
+            key: "k".into(),
+            webhook_ids: ids.iter().map(|&i| i.to_owned()).collect(),
+        }]
+    };
+    // One of three differs: none is removed.
+    assert_eq!(
+        conflict(vec![first.clone(), different, identical.clone()], false),
+        expected(&["W1", "W2", "W3"])
+    );
+    // --no-delete never deletes, duplicates included.
+    assert_eq!(
+        conflict(vec![first, identical], true),
+        expected(&["W1", "W3"])
+    );
 }
 
 fn owned_set(n: usize) -> Vec<Webhook> {
@@ -562,6 +725,287 @@ fn a_changed_secret_changes_its_fingerprint() {
     assert_ne!(f.before, f.after);
 }
 
+// --- secrets of the live side -------------------------------------------------------------
+
+/// Everything a plan shows of its changes (never the requests).
+fn shown(p: &Plan) -> String {
+    p.changes
+        .iter()
+        .map(|c| format!("{:?} {:?}", c.fields, c.target))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn env(value: &str) -> Secretish {
+    Secretish {
+        value: value.to_owned(),
+        from_env: true,
+    }
+}
+
+fn field_of(c: &Change, field: Field) -> &FieldChange {
+    c.fields.iter().find(|f| f.field == field).unwrap()
+}
+
+fn is_masked(v: Option<&Shown>) -> bool {
+    matches!(v, Some(Shown::Sensitive { masked: None, .. }))
+}
+
+/// A desired webhook with a secret from `${NAME}` in every field that can hold one.
+fn all_secret(key: &str) -> DesiredSpec {
+    let mut d = desired(key, actor("A1"));
+    d.request_url = env("https://hooks.example.com/services/PLANTED-url");
+    d.payload_template = Some(env("{\n  \"token\": \"PLANTED-payload\",\n  \"run\": 1\n}"));
+    d.headers_template = Some(env(r#"{"Authorization": "Bearer PLANTED-header"}"#));
+    d
+}
+
+#[test]
+fn creates_record_the_fields_that_hold_a_secret() {
+    let mut d = desired("k", actor("A1"));
+    d.request_url = env("https://hooks.example.com/s3cret");
+    d.headers_template = Some(env(r#"{"A": "s3cret"}"#));
+    d.payload_template = Some(Secretish::plain(r#"{"a": 1}"#));
+    assert_eq!(
+        create_body(&d, "me").description.as_deref(),
+        Some("[apify-webhooks owner=me key=k secrets=requestUrl,headersTemplate]")
+    );
+    // The record read back from the live webhook matches: nothing to change.
+    let w = live_of("W1", &d, "me");
+    assert!(plan(&[d], &state(vec![w]), "me", PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn a_deleted_webhook_masks_what_its_record_names_though_no_manifest_references_it() {
+    let keep = desired("keep", actor("A1"));
+    let gone = all_secret("gone");
+    let live = vec![live_of("W0", &keep, "me"), live_of("W1", &gone, "me")];
+    let p = plan(
+        std::slice::from_ref(&keep),
+        &state(live),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.summary().destroy, 1);
+    let c = &p.changes[0];
+    assert!(is_masked(field_of(c, Field::RequestUrl).before.as_ref()));
+    assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
+}
+
+#[test]
+fn replacing_a_secret_by_a_literal_masks_the_old_value_and_shows_no_diff() {
+    let before = all_secret("k");
+    let w = live_of("W1", &before, "me");
+    let mut after = desired("k", task("T1"));
+    after.request_url = Secretish::plain("https://hooks.example.com/services/public");
+    after.payload_template = Some(Secretish::plain(
+        "{\n  \"token\": \"public\",\n  \"run\": 1\n}",
+    ));
+    after.headers_template = Some(Secretish::plain(r#"{"Authorization": "Bearer public"}"#));
+    let p = plan(
+        std::slice::from_ref(&after),
+        &state(vec![w]),
+        "me",
+        PlanOptions::default(),
+    );
+    let c = &p.changes[0];
+    assert_eq!(c.action, Action::Update);
+    for field in [
+        Field::RequestUrl,
+        Field::PayloadTemplate,
+        Field::HeadersTemplate,
+    ] {
+        let f = field_of(c, field);
+        assert!(is_masked(f.before.as_ref()), "{field:?}: {f:?}");
+        assert_eq!(f.text_diff, None, "{field:?}");
+    }
+    // The new values are literals of the manifests: shown.
+    assert_eq!(
+        field_of(c, Field::RequestUrl).after,
+        Some(Shown::Text(
+            "https://hooks.example.com/services/public".into()
+        ))
+    );
+    // The record changes too, by field names only.
+    let record = field_of(c, Field::Secrets);
+    assert_eq!(
+        record.before,
+        Some(Shown::List(vec![
+            "requestUrl".into(),
+            "payloadTemplate".into(),
+            "headersTemplate".into()
+        ]))
+    );
+    assert_eq!(record.after, Some(Shown::List(vec![])));
+    assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
+    // Applied, the record says nothing is secret any more, and the plan converges.
+    let mut live = vec![live_of("W1", &before, "me")];
+    apply_model(&p, &mut live);
+    assert!(
+        live[0]
+            .description
+            .as_deref()
+            .unwrap()
+            .ends_with("key=k secrets=none]")
+    );
+    assert!(plan(&[after], &state(live), "me", PlanOptions::default()).is_empty());
+}
+
+#[test]
+fn a_plain_field_keeps_its_values_and_diff() {
+    let mut d = desired("k", actor("A1"));
+    d.payload_template = Some(Secretish::plain("{\n  \"a\": 1\n}"));
+    d.request_url = env("https://hooks.example.com/?t=s3cret");
+    let w = live_of("W1", &d, "me");
+    d.payload_template = Some(Secretish::plain("{\n  \"a\": 2\n}"));
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let f = field_of(&p.changes[0], Field::PayloadTemplate);
+    assert_eq!(f.before, Some(Shown::Text("{\n  \"a\": 1\n}".into())));
+    assert!(f.text_diff.is_some());
+    assert_eq!(p.changes[0].fields.len(), 1, "the record did not change");
+}
+
+#[test]
+fn a_value_now_read_from_the_environment_masks_its_old_literal_too() {
+    let mut d = desired("k", actor("A1"));
+    d.request_url = Secretish::plain("https://hooks.example.com/old-literal");
+    let w = live_of("W1", &d, "me");
+    d.request_url = env("https://hooks.example.com/new-secret");
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let f = field_of(&p.changes[0], Field::RequestUrl);
+    assert!(is_masked(f.before.as_ref()) && is_masked(f.after.as_ref()));
+    assert_ne!(f.before, f.after, "fingerprints keep the change visible");
+}
+
+#[test]
+fn a_changed_record_alone_is_an_update_of_the_description_naming_fields_only() {
+    // The environment held what is now written literally: the value does not change.
+    let mut d = desired("k", actor("A1"));
+    d.request_url = env("https://hooks.example.com/same");
+    let w = live_of("W1", &d, "me");
+    d.request_url = Secretish::plain("https://hooks.example.com/same");
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let c = &p.changes[0];
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(
+        c.fields,
+        vec![FieldChange {
+            field: Field::Secrets,
+            before: Some(Shown::List(vec!["requestUrl".into()])),
+            after: Some(Shown::List(vec![])),
+            drift: false,
+            text_diff: None,
+        }]
+    );
+    let Request::Update(u) = &c.request else {
+        panic!()
+    };
+    assert_eq!(
+        u.description,
+        Some(Some("[apify-webhooks owner=me key=k secrets=none]".into()))
+    );
+    assert_eq!(u.request_url, None);
+}
+
+/// An owned webhook as a version without the record wrote it.
+fn without_record(mut w: Webhook) -> Webhook {
+    let d = w.description.take().unwrap();
+    let at = d.rfind(" secrets=").unwrap();
+    w.description = Some(format!("{}]", &d[..at]));
+    assert_eq!(
+        marker::parse(w.description.as_deref().unwrap())
+            .unwrap()
+            .secrets,
+        None
+    );
+    w
+}
+
+#[test]
+fn a_marker_without_a_record_is_masked_conservatively() {
+    // Made by an older version from literals (it cannot tell): every live value is masked.
+    let mut old = desired("k", actor("A1"));
+    old.request_url = Secretish::plain("https://PLANTED-host.example.com/PLANTED-path#PLANTED");
+    old.payload_template = Some(Secretish::plain("{\n  \"t\": \"PLANTED-payload\"\n}"));
+    let w = without_record(live_of("W1", &old, "me"));
+
+    // Unchanged apart from the record: not rewritten for the record alone.
+    let p = plan(
+        std::slice::from_ref(&old),
+        &state(vec![w.clone()]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.is_empty(), "{:?}", p.changes);
+
+    // Updated: the old values are masked, whole, without diff; the record is written.
+    let mut new = old.clone();
+    new.request_url = Secretish::plain("https://hooks.example.com/new");
+    new.payload_template = Some(Secretish::plain("{\n  \"t\": \"new\"\n}"));
+    let p = plan(
+        std::slice::from_ref(&new),
+        &state(vec![w.clone()]),
+        "me",
+        PlanOptions::default(),
+    );
+    let c = &p.changes[0];
+    for field in [Field::RequestUrl, Field::PayloadTemplate] {
+        let f = field_of(c, field);
+        assert!(is_masked(f.before.as_ref()), "{field:?}: {f:?}");
+        assert_eq!(f.text_diff, None);
+    }
+    let record = field_of(c, Field::Secrets);
+    assert_eq!(
+        (&record.before, &record.after),
+        (&None, &Some(Shown::List(vec![])))
+    );
+    assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
+    let mut live = vec![w.clone()];
+    apply_model(&p, &mut live);
+    assert!(plan(&[new], &state(live), "me", PlanOptions::default()).is_empty());
+
+    // Deleted: its URL is masked whole.
+    let keep = desired("keep", actor("A1"));
+    let p = plan(
+        std::slice::from_ref(&keep),
+        &state(vec![w, live_of("W0", &keep, "me")]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(is_masked(
+        field_of(&p.changes[0], Field::RequestUrl).before.as_ref()
+    ));
+    assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
+}
+
+#[test]
+fn an_adopted_webhook_is_masked_conservatively() {
+    let mut w = plain("W1", Some("made in Console"), &actor("A1"));
+    w.request_url = Some("https://hooks.example.com/services/PLANTED".into());
+    w.payload_template = Some("{\n  \"t\": \"PLANTED\"\n}".into());
+    let mut d = desired("k", actor("A1"));
+    d.adopt = Some("W1".into());
+    d.payload_template = Some(Secretish::plain("{\n  \"t\": \"new\"\n}"));
+    let p = plan(&[d], &state(vec![w]), "me", PlanOptions::default());
+    let c = &p.changes[0];
+    assert_eq!(c.action, Action::Adopt);
+    assert!(is_masked(field_of(c, Field::RequestUrl).before.as_ref()));
+    assert!(is_masked(
+        field_of(c, Field::PayloadTemplate).before.as_ref()
+    ));
+    assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
+    let Request::Update(u) = &c.request else {
+        panic!()
+    };
+    assert!(
+        u.description
+            .clone()
+            .flatten()
+            .unwrap()
+            .ends_with("secrets=none]")
+    );
+}
+
 // --- properties --------------------------------------------------------------------------
 
 const KEYS: [&str; 6] = ["a", "b", "c", "d/e", "f.g", "h"];
@@ -616,6 +1060,8 @@ prop_compose! {
 #[derive(Debug, Clone)]
 enum LiveKind {
     Owned(usize),
+    /// Owned, written by a version without the record of secret fields.
+    OwnedWithoutRecord(usize),
     Foreign(usize),
     Unmanaged,
     AdHoc,
@@ -626,6 +1072,7 @@ enum LiveKind {
 fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
     prop_oneof![
         4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
+        2 => (0..KEYS.len()).prop_map(LiveKind::OwnedWithoutRecord),
         1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
         2 => Just(LiveKind::Unmanaged),
         1 => Just(LiveKind::AdHoc),
@@ -658,6 +1105,14 @@ fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
                             },
                             "me",
                         ),
+                        LiveKind::OwnedWithoutRecord(k) => without_record(live_of(
+                            &id,
+                            &DesiredSpec {
+                                key: KEYS[k].to_owned(),
+                                ..spec
+                            },
+                            "me",
+                        )),
                         LiveKind::Foreign(k) => live_of(
                             &id,
                             &DesiredSpec {
@@ -726,10 +1181,14 @@ proptest! {
                 }
             }
         }
-        // Never creates a key twice, and never creates a key that lives already.
+        // Never creates a key twice, and never creates a key that lives already. A key appears
+        // again only to remove identical duplicates of it.
         let mut keys = HashSet::new();
-        for c in &p.changes {
+        for c in p.changes.iter().filter(|c| c.duplicate_of.is_none()) {
             prop_assert!(keys.insert(c.key.clone()), "key {} appears twice", c.key);
+        }
+        for c in p.changes.iter().filter(|c| c.duplicate_of.is_some()) {
+            prop_assert_eq!(c.action, Action::Delete);
         }
 
         if !p.is_applicable() {
@@ -744,8 +1203,59 @@ proptest! {
                 prop_assert_eq!(Some(w), after.iter().find(|a| a.id == w.id));
             }
         }
+        // Every webhook the plan writes carries the record of its secret fields.
+        for c in p.changes.iter().filter(|c| c.action != Action::Delete) {
+            let d = desired.iter().find(|d| d.key == c.key).unwrap();
+            let written = after
+                .iter()
+                .filter_map(|w| w.description.as_deref().and_then(marker::parse))
+                .find(|m| m.owner == "me" && m.key == c.key && m.trailing.is_empty())
+                .unwrap();
+            prop_assert_eq!(written.secrets, Some(secret_fields(d)));
+        }
         let again = plan(&desired, &state(after), "me", options);
         prop_assert!(again.is_empty(), "second plan not empty: {:?}", again.changes);
         prop_assert!(again.conflicts.is_empty());
+    }
+}
+
+proptest! {
+    /// Whatever the manifests now say of a webhook — nothing (delete), literals, other secrets,
+    /// another target — a live value its record names, or any live value when it has no record,
+    /// never shows.
+    #[test]
+    fn a_live_secret_never_shows_whatever_the_manifests_now_say(
+        spec in arb_spec("k"),
+        (url, payload, headers) in any::<(bool, bool, bool)>(),
+        recorded in any::<bool>(),
+        next in prop_oneof![Just(None), arb_spec("k").prop_map(Some)],
+    ) {
+        let mut live = spec;
+        // Without a record, any field may hold a secret: plant one in each.
+        if url || !recorded {
+            live.request_url = Secretish {
+                value: "https://hooks.example.com/PLANTED-url?k=PLANTED-query#PLANTED-fragment".into(),
+                from_env: url,
+            };
+        }
+        if payload || !recorded {
+            live.payload_template = Some(Secretish {
+                value: "{\n  \"token\": \"PLANTED-payload\"\n}".into(),
+                from_env: payload,
+            });
+        }
+        if headers || !recorded {
+            live.headers_template = Some(Secretish {
+                value: r#"{"X-Token": "PLANTED-header"}"#.into(),
+                from_env: headers,
+            });
+        }
+        let mut w = live_of("W1", &live, "me");
+        if !recorded {
+            w = without_record(w);
+        }
+        let desired: Vec<DesiredSpec> = next.into_iter().collect();
+        let p = plan(&desired, &state(vec![w]), "me", PlanOptions { force: true, ..PlanOptions::default() });
+        prop_assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
     }
 }

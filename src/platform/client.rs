@@ -4,13 +4,20 @@
 //! 429, 5xx and transport errors with the policy of [`super::retry`], has a per-attempt timeout,
 //! and is logged at debug level with method, path (no query), status, attempt and duration.
 //! Lists follow `offset`/`limit`/`total` to the end, whatever page size the server picks.
+//!
+//! Waiting is bounded where it cannot help: a connection that cannot be made is retried for a
+//! few seconds only; an answer that is not the Apify API's (HTML, a 2xx that is not JSON, a 4xx
+//! without the error envelope, a redirect) is not retried at all; and all the time the client
+//! spends waiting on the platform is bounded by one run-wide timeout (`--timeout`).
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use tokio::time::Instant;
+
 use reqwest::Method;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -18,7 +25,8 @@ use url::Url;
 
 use super::endpoint::{ApiBaseUrl, DEFAULT_API_URL, to_safe_id};
 use super::retry::{
-    RetryPolicy, TimeoutTier, is_retryable_status, parse_retry_after, parse_retry_base_ms,
+    DEFAULT_TIMEOUT, RetryPolicy, TimeoutTier, is_retryable_status, parse_retry_after,
+    parse_retry_base_ms,
 };
 use super::token::{ApiToken, TokenSource, redact, resolve_token};
 use super::{
@@ -41,21 +49,21 @@ pub struct ClientConfig {
     pub token: ApiToken,
     /// Retries, backoff and per-attempt timeouts.
     pub retry: RetryPolicy,
-    /// A client-side cap on requests per second (all requests of this client together), so that
-    /// concurrent work stays under the platform's per-resource rate limit. `None`: no cap.
-    pub max_requests_per_second: Option<f64>,
+    /// How long the client may wait on the platform in all, retries included (`--timeout`).
+    /// The clock runs only while a request is in flight, so time spent at a prompt is free.
+    pub timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
 
 impl ClientConfig {
-    /// A configuration with the default retry policy and no client-side rate cap.
+    /// A configuration with the default retry policy and timeout.
     pub fn new(api_url: ApiBaseUrl, token: ApiToken) -> Self {
         ClientConfig {
             api_url,
             token,
             retry: RetryPolicy::default(),
-            max_requests_per_second: None,
+            timeout: DEFAULT_TIMEOUT,
             user_agent: concat!("apify-webhooks/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -75,14 +83,14 @@ pub struct ClientInputs<'a> {
     pub home: Option<&'a Path>,
     /// The value of `APIFY_WEBHOOKS_RETRY_BASE_MS` ([`super::RETRY_BASE_ENV`]).
     pub retry_base_ms: Option<&'a str>,
-    /// A client-side cap on requests per second, if wanted.
-    pub max_requests_per_second: Option<f64>,
+    /// `--timeout`; [`DEFAULT_TIMEOUT`] when not given.
+    pub timeout: Option<Duration>,
 }
 
 impl ClientConfig {
     /// The configuration for these inputs, and where the token came from. Fails when the URL
-    /// is refused, the token file is unreadable, there is no token at all, or the retry knob is
-    /// not a number.
+    /// is refused ([`PlatformError::ApiUrl`]), the token is unreadable or malformed, there is no
+    /// token at all, or the retry knob is not a number.
     pub fn from_inputs(inputs: ClientInputs<'_>) -> Result<(Self, TokenSource), PlatformError> {
         let url = inputs
             .api_url
@@ -101,7 +109,9 @@ impl ClientConfig {
         if let Some(value) = inputs.retry_base_ms {
             config.retry.base_delay = parse_retry_base_ms(value)?;
         }
-        config.max_requests_per_second = inputs.max_requests_per_second;
+        if let Some(timeout) = inputs.timeout {
+            config.timeout = timeout;
+        }
         Ok((config, source))
     }
 }
@@ -112,7 +122,7 @@ pub struct ApifyClient {
     base: ApiBaseUrl,
     token: ApiToken,
     retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    clock: WaitClock,
 }
 
 impl std::fmt::Debug for ApifyClient {
@@ -121,6 +131,7 @@ impl std::fmt::Debug for ApifyClient {
             .field("base", &self.base)
             .field("token", &self.token)
             .field("retry", &self.retry)
+            .field("timeout", &self.clock.total)
             .finish_non_exhaustive()
     }
 }
@@ -134,18 +145,17 @@ impl ApifyClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| {
-                PlatformError::Config(format!("cannot set up HTTP client: {}", describe(&err)))
+                PlatformError::Config(format!(
+                    "cannot set up HTTP client: {}",
+                    describe(&err, Duration::ZERO)
+                ))
             })?;
-        let limiter = config
-            .max_requests_per_second
-            .filter(|rate| rate.is_finite() && *rate > 0.0)
-            .map(RateLimiter::new);
         Ok(ApifyClient {
             http,
             base: config.api_url,
             token: config.token,
             retry: config.retry,
-            limiter,
+            clock: WaitClock::new(config.timeout),
         })
     }
 
@@ -164,29 +174,52 @@ impl ApifyClient {
         tier: TimeoutTier,
     ) -> Result<Value, PlatformError> {
         let path = url.path().to_owned();
+        let (_busy, deadline) = self.clock.enter();
+        let started = Instant::now();
         let attempts = self.retry.max_retries.saturating_add(1);
         let mut attempt = 0;
+        let mut last_error: Option<PlatformError> = None;
         loop {
             attempt += 1;
-            if let Some(limiter) = &self.limiter {
-                limiter.acquire().await;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let last = last_error.as_ref().map_or_else(
+                    || "the run had used up its time before this request".to_owned(),
+                    attempt_detail,
+                );
+                return Err(self.timed_out(&method, &url, last));
             }
+            let timeout = self.retry.attempt_timeout(tier, attempt).min(left);
             let outcome = self
-                .attempt(&method, &url, body.as_deref(), tier, attempt)
+                .attempt(&method, &url, body.as_deref(), attempt, timeout)
                 .await;
-            let (error, retry_after) = match outcome {
+            let (error, retry_after, connect) = match outcome {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(error) => return Err(error),
-                Attempt::Retryable { error, retry_after } => (error, retry_after),
+                Attempt::Retryable {
+                    error,
+                    retry_after,
+                    connect,
+                } => (error, retry_after, connect),
             };
+            if Instant::now() >= deadline {
+                return Err(self.timed_out(&method, &url, attempt_detail(&error)));
+            }
             if attempt >= attempts {
                 return Err(error);
             }
             let delay = self.retry.delay(attempt, fastrand::f64(), retry_after);
+            if connect && !self.retry.retries_connect(started.elapsed(), delay) {
+                return Err(error);
+            }
+            if Instant::now() + delay >= deadline {
+                return Err(self.timed_out(&method, &url, attempt_detail(&error)));
+            }
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             // A single retry is routine (a 429, a blip); more are worth telling the user, who
-            // would otherwise wait minutes in silence for a platform that is not there.
-            if attempt >= 2 {
+            // would otherwise wait in silence for a platform that is not there. Connection
+            // failures end within seconds and say so themselves.
+            if attempt >= 2 && !connect {
                 tracing::warn!(
                     "{error}; retrying in {delay_ms} ms (attempt {} of {attempts})",
                     attempt + 1
@@ -194,21 +227,43 @@ impl ApifyClient {
             } else {
                 tracing::info!(method = %method, path = %path, attempt, delay_ms, "retrying after: {error}");
             }
+            last_error = Some(error);
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// One HTTP exchange, classified.
+    /// The error for a request still being tried when the run's timeout ran out.
+    fn timed_out(&self, method: &Method, url: &Url, last_error: String) -> PlatformError {
+        let mut url = url.clone();
+        url.set_query(None);
+        PlatformError::TimedOut {
+            method: method.to_string(),
+            url: url.into(),
+            timeout: self.clock.total,
+            last_error,
+        }
+    }
+
+    /// The error for an answer that did not come from the Apify API.
+    fn not_apify(&self, method: &Method, path: &str, message: &str) -> PlatformError {
+        PlatformError::NotApify {
+            api: self.base.as_str().to_owned(),
+            method: method.to_string(),
+            path: path.to_owned(),
+            message: redact(message, &self.token),
+        }
+    }
+
+    /// One HTTP exchange of at most `timeout`, classified.
     async fn attempt(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&[u8]>,
-        tier: TimeoutTier,
         attempt: u32,
+        timeout: Duration,
     ) -> Attempt {
         let path = url.path();
-        let timeout = self.retry.attempt_timeout(tier, attempt);
         let mut request = self
             .http
             .request(method.clone(), url.clone())
@@ -220,7 +275,7 @@ impl ApifyClient {
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body.to_vec());
         }
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
         let transport = |message: String| PlatformError::Transport {
             method: method.to_string(),
             path: path.to_owned(),
@@ -229,7 +284,7 @@ impl ApifyClient {
         let response = match request.send().await {
             Ok(response) => response,
             Err(err) => {
-                let message = describe(&err);
+                let message = describe(&err, timeout);
                 log_attempt(
                     method,
                     path,
@@ -238,22 +293,36 @@ impl ApifyClient {
                     started.elapsed(),
                     Some(&message),
                 );
+                if err.is_connect() && !err.is_timeout() {
+                    return Attempt::Retryable {
+                        error: PlatformError::Unreachable {
+                            api: self.base.as_str().to_owned(),
+                            method: method.to_string(),
+                            path: path.to_owned(),
+                            // The innermost I/O, DNS or TLS error: it never saw the headers.
+                            message: connect_cause(&err),
+                        },
+                        retry_after: None,
+                        connect: true,
+                    };
+                }
                 return Attempt::Retryable {
                     error: transport(message),
                     retry_after: None,
+                    connect: false,
                 };
             }
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
+        let headers = response.headers().clone();
+        let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             Err(err) => {
-                let message = format!("reading the response body: {}", describe(&err));
+                let message = format!("reading the response body: {}", describe(&err, timeout));
                 log_attempt(
                     method,
                     path,
@@ -265,6 +334,7 @@ impl ApifyClient {
                 return Attempt::Retryable {
                     error: transport(message),
                     retry_after: None,
+                    connect: false,
                 };
             }
         };
@@ -275,18 +345,54 @@ impl ApifyClient {
             }
             return match serde_json::from_slice::<Value>(&bytes) {
                 Ok(value) => Attempt::Done(value),
-                // A truncated or garbled body: like a transport error, worth another try.
-                Err(err) => Attempt::Retryable {
-                    error: PlatformError::Decode {
-                        method: method.to_string(),
-                        path: path.to_owned(),
-                        message: format!("response body is not JSON: {err}"),
-                    },
-                    retry_after: None,
-                },
+                // Not a garbled API answer (a cut body is a transport error above) but something
+                // else answering: another try will not turn it into the API.
+                Err(_) => Attempt::Fatal(self.not_apify(
+                    method,
+                    path,
+                    &format!(
+                        "answered HTTP {status} with {}, not JSON",
+                        body_kind(&headers)
+                    ),
+                )),
             };
         }
-        let (error_type, message) = api_error_details(&bytes);
+        if (300..400).contains(&status) {
+            let to = headers
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map(|location| location.split(['?', '#']).next().unwrap_or_default())
+                .map_or_else(String::new, |location| format!(" to {location}"));
+            return Attempt::Fatal(self.not_apify(
+                method,
+                path,
+                &format!("answered HTTP {status}, a redirect{to} (the API does not redirect)"),
+            ));
+        }
+        let Some((error_type, message)) = api_error_details(&bytes) else {
+            if is_retryable_status(status) {
+                // A gateway in front of the API (a 502 page) is worth another try.
+                return Attempt::Retryable {
+                    error: PlatformError::Api {
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        status,
+                        error_type: "unknown".to_owned(),
+                        message: redact(&body_excerpt(&bytes), &self.token),
+                    },
+                    retry_after,
+                    connect: false,
+                };
+            }
+            return Attempt::Fatal(self.not_apify(
+                method,
+                path,
+                &format!(
+                    "answered HTTP {status} with {}, not an Apify API error",
+                    body_kind(&headers)
+                ),
+            ));
+        };
         let error = PlatformError::Api {
             method: method.to_string(),
             path: path.to_owned(),
@@ -295,7 +401,11 @@ impl ApifyClient {
             message: redact(&message, &self.token),
         };
         if is_retryable_status(status) {
-            Attempt::Retryable { error, retry_after }
+            Attempt::Retryable {
+                error,
+                retry_after,
+                connect: false,
+            }
         } else {
             Attempt::Fatal(error)
         }
@@ -308,7 +418,7 @@ impl ApifyClient {
     ) -> Result<T, PlatformError> {
         let path = url.path().to_owned();
         let value = self.request(Method::GET, url, None, tier).await?;
-        decode_data(&Method::GET, &path, value)
+        self.decode_data(&Method::GET, &path, value)
     }
 
     async fn get_optional<T: DeserializeOwned>(
@@ -335,7 +445,25 @@ impl ApifyClient {
             .transpose()
             .map_err(|err| PlatformError::Config(format!("cannot encode request body: {err}")))?;
         let value = self.request(method.clone(), url, bytes, tier).await?;
-        decode_data(&method, &path, value)
+        self.decode_data(&method, &path, value)
+    }
+
+    /// The `data` of a `{"data": ...}` envelope, decoded. A 2xx answer without the envelope is
+    /// not from the Apify API; one with it whose content does not fit is a [`PlatformError::Decode`].
+    fn decode_data<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        mut value: Value,
+    ) -> Result<T, PlatformError> {
+        let Some(data) = value.get_mut("data").map(Value::take) else {
+            return Err(self.not_apify(method, path, "answered without the API's `data` envelope"));
+        };
+        serde_json::from_value(data).map_err(|err| PlatformError::Decode {
+            method: method.to_string(),
+            path: path.to_owned(),
+            message: err.to_string(),
+        })
     }
 
     /// Every item of a paginated list, following `offset` until `total` is reached. Items that
@@ -395,7 +523,70 @@ enum Attempt {
     Retryable {
         error: PlatformError,
         retry_after: Option<Duration>,
+        /// No connection could be made: retried only within the policy's connect budget.
+        connect: bool,
     },
+}
+
+/// The time the client has spent waiting on the platform, against the run's timeout. The clock
+/// runs while at least one request is in flight and stands still in between, so a confirmation
+/// prompt between plan and apply does not use it up; concurrent requests share it.
+struct WaitClock {
+    total: Duration,
+    state: Mutex<ClockState>,
+}
+
+#[derive(Default)]
+struct ClockState {
+    in_flight: usize,
+    busy_since: Option<Instant>,
+    spent: Duration,
+}
+
+impl WaitClock {
+    fn new(total: Duration) -> Self {
+        WaitClock {
+            total,
+            state: Mutex::new(ClockState::default()),
+        }
+    }
+
+    /// Starts the clock for one request (if it is not running already) and returns a guard
+    /// that stops it again, with the deadline of this request: when the run's time is up,
+    /// provided the clock keeps running (it does, while this request is in flight).
+    fn enter(&self) -> (ClockGuard<'_>, Instant) {
+        let deadline = self.start(Instant::now());
+        (ClockGuard(self), deadline)
+    }
+
+    /// One more request in flight from `now`; the deadline it gets.
+    fn start(&self, now: Instant) -> Instant {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let since = *state.busy_since.get_or_insert(now);
+        state.in_flight += 1;
+        let spent = state.spent + now.saturating_duration_since(since);
+        now + self.total.saturating_sub(spent)
+    }
+
+    /// One request fewer in flight from `now`.
+    fn stop(&self, now: Instant) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if state.in_flight == 0
+            && let Some(since) = state.busy_since.take()
+        {
+            state.spent += now.saturating_duration_since(since);
+        }
+    }
+}
+
+/// Stops the [`WaitClock`] for one request when dropped (also when the request is cancelled).
+struct ClockGuard<'a>(&'a WaitClock);
+
+impl Drop for ClockGuard<'_> {
+    fn drop(&mut self) {
+        self.0.stop(Instant::now());
+    }
 }
 
 /// One page of a list (`data` of the list envelope), read leniently.
@@ -453,55 +644,66 @@ fn log_attempt(
     }
 }
 
-/// The `data` of a `{"data": ...}` envelope, decoded.
-fn decode_data<T: DeserializeOwned>(
-    method: &Method,
-    path: &str,
-    mut value: Value,
-) -> Result<T, PlatformError> {
-    let decode_error = |message: String| PlatformError::Decode {
-        method: method.to_string(),
-        path: path.to_owned(),
-        message,
-    };
-    let data = value
-        .get_mut("data")
-        .map(Value::take)
-        .ok_or_else(|| decode_error("no `data` in the response".to_owned()))?;
-    serde_json::from_value(data).map_err(|err| decode_error(err.to_string()))
+/// The server's `error.type` and `error.message`, when the body is the API's error envelope
+/// (`{"error": {"type": ..., "message": ...}}`, at least one of the two); `None` otherwise.
+fn api_error_details(body: &[u8]) -> Option<(String, String)> {
+    let value = serde_json::from_slice::<Value>(body).ok()?;
+    let error = value.get("error")?;
+    let text = |key: &str| error.get(key).and_then(Value::as_str);
+    match (text("type"), text("message")) {
+        (None, None) => None,
+        (kind, message) => Some((
+            kind.unwrap_or("unknown").to_owned(),
+            message.unwrap_or_default().to_owned(),
+        )),
+    }
 }
 
-/// The server's `error.type` and `error.message`; for a body that is not the error envelope,
-/// `unknown` and the start of the body.
-fn api_error_details(body: &[u8]) -> (String, String) {
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        let error = value.get("error");
-        let text = |key: &str| error.and_then(|e| e.get(key)).and_then(Value::as_str);
-        if let Some(message) = text("message") {
-            return (
-                text("type").unwrap_or("unknown").to_owned(),
-                message.to_owned(),
-            );
-        }
-        if let Some(kind) = text("type") {
-            return (kind.to_owned(), String::new());
-        }
-    }
+/// The start of a body that is not an error envelope, as an error message.
+fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let excerpt: String = text.trim().chars().take(200).collect();
-    let message = if excerpt.is_empty() {
+    let excerpt: String = text
+        .trim()
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if excerpt.is_empty() {
         "no error body".to_owned()
     } else {
         format!("Unexpected error: {excerpt}")
-    };
-    ("unknown".to_owned(), message)
+    }
 }
 
-/// A reqwest error as text, without the URL, with its causes.
-fn describe(err: &reqwest::Error) -> String {
+/// What kind of body an answer had, from its `Content-Type`: `a text/html body`.
+fn body_kind(headers: &HeaderMap) -> String {
+    let mime = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .filter(|mime| {
+            !mime.is_empty()
+                && mime.len() <= 100
+                && mime
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/.+-_".contains(c))
+        });
+    match mime {
+        Some(mime) => format!("a {mime} body"),
+        None => "a body without a content type".to_owned(),
+    }
+}
+
+/// A reqwest error as text, without the URL, with its causes; a timeout of an attempt as
+/// `no answer within 5s`.
+fn describe(err: &reqwest::Error, timeout: Duration) -> String {
     use std::error::Error as _;
     let mut text = if err.is_timeout() {
-        "timed out".to_owned()
+        return format!(
+            "no answer within {}",
+            humantime::format_duration(rounded(timeout))
+        );
     } else if err.is_connect() {
         "connection failed".to_owned()
     } else if err.is_body() || err.is_decode() {
@@ -521,29 +723,44 @@ fn describe(err: &reqwest::Error) -> String {
     text
 }
 
-/// Spaces requests evenly: at most `rate` per second for the whole client.
-struct RateLimiter {
-    interval: Duration,
-    next: Mutex<Option<tokio::time::Instant>>,
+/// A duration to show: whole seconds from a second up, whole milliseconds below (an attempt cut
+/// short by the deadline lasts `1.999993651s`, which reads as noise).
+fn rounded(duration: Duration) -> Duration {
+    if duration >= Duration::from_secs(1) {
+        Duration::from_secs(duration.as_secs() + u64::from(duration.subsec_millis() >= 500))
+    } else {
+        Duration::from_millis(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+    }
 }
 
-impl RateLimiter {
-    fn new(rate: f64) -> Self {
-        RateLimiter {
-            interval: Duration::from_secs_f64(1.0 / rate),
-            next: Mutex::new(None),
-        }
+/// Why a connection could not be made: the innermost cause, such as `Connection refused (os
+/// error 111)`, `failed to lookup address information: ...` or `invalid peer certificate: ...`.
+fn connect_cause(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
     }
+    let text = cause.to_string();
+    if text.is_empty() {
+        "connection failed".to_owned()
+    } else {
+        text
+    }
+}
 
-    async fn acquire(&self) {
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = tokio::time::Instant::now();
-            let slot = next.map_or(now, |next| next.max(now));
-            *next = Some(slot + self.interval);
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+/// The error of one attempt, for a timeout message: without the request, which it names.
+fn attempt_detail(error: &PlatformError) -> String {
+    match error {
+        PlatformError::Api {
+            status,
+            error_type,
+            message,
+            ..
+        } => format!("last answer HTTP {status} {error_type}: {message}"),
+        PlatformError::Transport { message, .. } | PlatformError::Unreachable { message, .. } => {
+            format!("last error: {message}")
+        }
+        other => format!("last error: {other}"),
     }
 }
 
@@ -683,19 +900,66 @@ mod tests {
     }
 
     #[test]
-    fn api_errors_keep_type_and_message_or_fall_back() {
+    fn api_errors_keep_type_and_message_and_other_bodies_are_not_envelopes() {
         let body = br#"{"error":{"type":"record-not-found","message":"Webhook was not found"}}"#;
         assert_eq!(
             api_error_details(body),
-            (
+            Some((
                 "record-not-found".to_owned(),
                 "Webhook was not found".to_owned()
-            )
+            ))
         );
-        let (kind, message) = api_error_details(b"<html>Bad gateway</html>");
-        assert_eq!(kind, "unknown");
-        assert_eq!(message, "Unexpected error: <html>Bad gateway</html>");
-        assert_eq!(api_error_details(b"").1, "no error body");
-        assert_eq!(api_error_details(br#"{"error":{"type":"x"}}"#).0, "x");
+        assert_eq!(
+            api_error_details(br#"{"error":{"type":"x"}}"#),
+            Some(("x".to_owned(), String::new()))
+        );
+        for other in [
+            &b"<html>Not Found</html>"[..],
+            b"",
+            b"{}",
+            br#"{"error":"nope"}"#,
+            br#"{"error":{"code":404}}"#,
+            br#"{"message":"Not Found"}"#,
+        ] {
+            assert_eq!(api_error_details(other), None, "{other:?}");
+        }
+        assert_eq!(
+            body_excerpt(b"<html>Bad\ngateway</html>"),
+            "Unexpected error: <html>Bad gateway</html>"
+        );
+        assert_eq!(body_excerpt(b" "), "no error body");
+    }
+
+    #[test]
+    fn body_kinds_name_the_content_type_only() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(body_kind(&headers), "a body without a content type");
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        assert_eq!(body_kind(&headers), "a text/html body");
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("a b <script>"));
+        assert_eq!(body_kind(&headers), "a body without a content type");
+    }
+
+    #[test]
+    fn the_wait_clock_runs_only_while_requests_are_in_flight() {
+        let s = Duration::from_secs;
+        let t0 = Instant::now();
+        let clock = WaitClock::new(s(10));
+        assert_eq!(clock.start(t0), t0 + s(10));
+        // A concurrent request shares the same deadline.
+        assert_eq!(clock.start(t0 + s(3)), t0 + s(10));
+        clock.stop(t0 + s(3));
+        clock.stop(t0 + s(4));
+        // Idle time (a prompt) is not counted: 4 s are spent, 6 s are left.
+        assert_eq!(clock.start(t0 + s(64)), t0 + s(70));
+        clock.stop(t0 + s(74));
+        // Used up: the deadline is now.
+        assert_eq!(clock.start(t0 + s(100)), t0 + s(100));
+        let (guard, _) = clock.enter();
+        drop(guard);
+        assert_eq!(clock.state.lock().unwrap().in_flight, 1);
     }
 }

@@ -12,9 +12,6 @@ use super::PlatformError;
 /// The default API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.apify.com";
 
-/// The environment variable that overrides the API base URL (like `--api-url`).
-pub const API_URL_ENV: &str = "APIFY_API_BASE_URL";
-
 /// A validated API base URL such as `https://api.apify.com`; the client appends `/v2/...`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiBaseUrl(Url);
@@ -22,15 +19,16 @@ pub struct ApiBaseUrl(Url);
 impl ApiBaseUrl {
     /// Checks a base URL: `https://` anywhere, plain `http://` only when the host is loopback
     /// (127.0.0.0/8, `::1`, `localhost`), no credentials, query or fragment. A trailing `/v2`
-    /// is accepted and dropped, since the client adds it.
+    /// is accepted and dropped, since the client adds it. Errors are
+    /// [`PlatformError::ApiUrl`] (a usage error).
     pub fn parse(text: &str) -> Result<Self, PlatformError> {
-        let bad = |why: &str| PlatformError::Config(format!("invalid API URL {text:?}: {why}"));
+        let bad = |why: &str| PlatformError::ApiUrl(format!("invalid API URL {text:?}: {why}"));
         let mut url = Url::parse(text.trim()).map_err(|err| bad(&err.to_string()))?;
         match url.scheme() {
             "https" => {}
             "http" => {
                 if !url.host().is_some_and(|host| is_loopback_host(&host)) {
-                    return Err(PlatformError::Config(format!(
+                    return Err(PlatformError::ApiUrl(format!(
                         "refusing plain http:// API URL {}: only loopback hosts may use http \
                          (use https://)",
                         url.origin().ascii_serialization()
@@ -44,12 +42,12 @@ impl ApiBaseUrl {
         }
         if !url.username().is_empty() || url.password().is_some() {
             // Do not echo the URL: the userinfo may be a credential.
-            return Err(PlatformError::Config(
+            return Err(PlatformError::ApiUrl(
                 "invalid API URL: credentials in the URL are not allowed".to_owned(),
             ));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(PlatformError::Config(
+            return Err(PlatformError::ApiUrl(
                 "invalid API URL: a query string or fragment is not allowed".to_owned(),
             ));
         }
@@ -150,6 +148,20 @@ mod tests {
                 err.to_string().contains("refusing plain http"),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn refused_urls_are_usage_errors() {
+        for bad in [
+            "ftp://api.apify.com",
+            "not a url",
+            "http://example.com",
+            "https://u:p@api.apify.com",
+            "https://api.apify.com/#x",
+        ] {
+            let err = ApiBaseUrl::parse(bad).unwrap_err();
+            assert!(err.is_usage(), "{bad}: {err:?}");
         }
     }
 

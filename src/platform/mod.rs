@@ -9,9 +9,11 @@ mod token;
 mod types;
 
 pub use client::{ApifyClient, ClientConfig, ClientInputs, REQUESTED_PAGE_SIZE};
-pub use endpoint::{API_URL_ENV, ApiBaseUrl, DEFAULT_API_URL, is_loopback_host, to_safe_id};
-pub use retry::{RETRY_BASE_ENV, RetryPolicy, TimeoutTier};
-pub use token::{ApiToken, TokenSource, apify_cli_auth_path, resolve_token};
+pub use endpoint::{ApiBaseUrl, DEFAULT_API_URL, is_loopback_host, to_safe_id};
+pub use retry::{DEFAULT_TIMEOUT, RETRY_BASE_ENV, RetryPolicy, TimeoutTier, parse_timeout};
+pub use token::{
+    ApiToken, MAX_TOKEN_FILE_BYTES, TokenError, TokenSource, apify_cli_auth_path, resolve_token,
+};
 pub use types::{
     Actor, Condition, Task, User, Webhook, WebhookCreate, WebhookDispatch, WebhookUpdate,
 };
@@ -107,7 +109,8 @@ pub enum PlatformError {
         /// The server's `error.message`, or the start of a non-JSON body.
         message: String,
     },
-    /// The request never got an answer (connection refused, reset, timed out).
+    /// The request got no complete answer (connection reset, an attempt timed out, a body cut
+    /// short), after the retries of the policy.
     #[error("{method} {path} failed: {message}")]
     Transport {
         /// HTTP method of the request.
@@ -116,6 +119,47 @@ pub enum PlatformError {
         path: String,
         /// What went wrong, without the URL's query or any credential.
         message: String,
+    },
+    /// No connection could be made at all (connection refused, unknown host, TLS failure):
+    /// retried only for a few seconds, since waiting longer rarely helps.
+    #[error("cannot connect to the Apify API at {api}: {message} ({method} {path})")]
+    Unreachable {
+        /// The API base URL.
+        api: String,
+        /// HTTP method of the request.
+        method: String,
+        /// Path of the request, without query string.
+        path: String,
+        /// The cause, such as `Connection refused (os error 111)`.
+        message: String,
+    },
+    /// Something answered, but not the Apify API: a 2xx body that is not JSON or has no `data`
+    /// envelope, or a 404 without the API's error envelope. Never retried.
+    #[error("not an Apify API at {api}: {method} {path} {message}")]
+    NotApify {
+        /// The API base URL.
+        api: String,
+        /// HTTP method of the request.
+        method: String,
+        /// Path of the request, without query string.
+        path: String,
+        /// What the answer was instead, such as `answered HTTP 200 with text/html, not JSON`.
+        message: String,
+    },
+    /// The run's `--timeout` ran out while a request was still being tried.
+    #[error(
+        "timed out after {} (--timeout) waiting for {method} {url}: {last_error}",
+        humantime::format_duration(*timeout)
+    )]
+    TimedOut {
+        /// HTTP method of the request.
+        method: String,
+        /// The URL of the request, without query string.
+        url: String,
+        /// The run's whole budget for waiting on the platform.
+        timeout: std::time::Duration,
+        /// The error of the last attempt, or that it got no answer in the time left.
+        last_error: String,
     },
     /// The platform answered 2xx with a body that is not what the API documents.
     #[error("{method} {path}: unexpected response: {message}")]
@@ -127,7 +171,10 @@ pub enum PlatformError {
         /// What could not be decoded.
         message: String,
     },
-    /// The client could not be set up (bad API URL, unreadable token file, ...).
+    /// The API URL (`--api-url`, `APIFY_API_BASE_URL`) is refused: a usage error.
+    #[error("{0}")]
+    ApiUrl(String),
+    /// The client could not be set up (unreadable or malformed token, ...).
     #[error("{0}")]
     Config(String),
 }
@@ -145,6 +192,26 @@ impl PlatformError {
             PlatformError::Api { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// A short name of the kind of failure, for reports (`transport`, `not-apify-api`, ...);
+    /// the platform's `error.type` when it answered with one.
+    pub fn kind(&self) -> &str {
+        match self {
+            PlatformError::Api { error_type, .. } => error_type,
+            PlatformError::Transport { .. } => "transport",
+            PlatformError::Unreachable { .. } => "unreachable",
+            PlatformError::NotApify { .. } => "not-apify-api",
+            PlatformError::TimedOut { .. } => "timeout",
+            PlatformError::Decode { .. } => "unexpected-response",
+            PlatformError::ApiUrl(_) | PlatformError::Config(_) => "config",
+        }
+    }
+
+    /// Whether the error is in what the user asked for (an invalid API URL), not in the
+    /// platform: the command line's exit code applies.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, PlatformError::ApiUrl(_))
     }
 
     /// The platform's `error.type`, when it answered with one.

@@ -1,7 +1,10 @@
 //! The retry policy of the HTTP client, as pure functions: which outcomes are retried, how long
 //! to wait before the next attempt (exponential backoff with jitter, `Retry-After`), and how long
 //! one attempt may take. This is the official clients' policy: 8 retries, delays from 500 ms
-//! doubling with jitter in `[d, 2d)`, 429 / 5xx / transport errors retried, other 4xx not.
+//! doubling with jitter in `[d, 2d)`, 429 / 5xx / transport errors retried, other 4xx not;
+//! except that a connection that cannot be made at all (refused, unknown host, TLS failure) is
+//! retried only for [`RetryPolicy::connect_budget`], and the whole run's waiting is bounded by
+//! `--timeout` ([`parse_timeout`], enforced by the client).
 
 use std::time::{Duration, SystemTime};
 
@@ -35,6 +38,10 @@ pub struct RetryPolicy {
     pub medium_timeout: Duration,
     /// No attempt may take longer than this (360 s, the official clients' overall timeout).
     pub max_timeout: Duration,
+    /// Connection-level failures (refused, unknown host, TLS) are retried only while the next
+    /// attempt would start within this long of the first (3 s): a blip is ridden out, a wrong
+    /// URL or a server that is down fails in seconds instead of minutes.
+    pub connect_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -46,6 +53,7 @@ impl Default for RetryPolicy {
             short_timeout: Duration::from_secs(5),
             medium_timeout: Duration::from_secs(30),
             max_timeout: Duration::from_secs(360),
+            connect_budget: Duration::from_secs(3),
         }
     }
 }
@@ -78,6 +86,25 @@ impl RetryPolicy {
         let exponent = attempt.saturating_sub(1).min(30);
         base.saturating_mul(1u32 << exponent).min(self.max_timeout)
     }
+
+    /// Whether a connection-level failure is worth another attempt that would start after
+    /// `delay`, when the request was first tried `elapsed` ago.
+    pub fn retries_connect(&self, elapsed: Duration, delay: Duration) -> bool {
+        elapsed.saturating_add(delay) <= self.connect_budget
+    }
+}
+
+/// The default of `--timeout`: how long a run may wait on the platform in all.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Parses a `--timeout` value in humantime form (`30s`, `2m`, `1m 30s`); zero is refused.
+pub fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let timeout = humantime::parse_duration(value.trim())
+        .map_err(|err| format!("{err}: expected a duration such as 30s, 2m or 1m30s"))?;
+    if timeout.is_zero() {
+        return Err("the timeout must be longer than zero".to_owned());
+    }
+    Ok(timeout)
 }
 
 /// Whether an HTTP status is worth another attempt: 429 and every 5xx.
@@ -166,6 +193,39 @@ mod tests {
             policy.attempt_timeout(TimeoutTier::Medium, 1000).as_secs(),
             360
         );
+    }
+
+    #[test]
+    fn connection_failures_are_retried_for_three_seconds_only() {
+        let policy = RetryPolicy::default();
+        let ms = Duration::from_millis;
+        assert!(policy.retries_connect(Duration::ZERO, ms(999)));
+        assert!(policy.retries_connect(ms(1000), ms(2000)));
+        assert!(!policy.retries_connect(ms(1000), ms(2001)));
+        assert!(!policy.retries_connect(ms(2500), ms(2000)));
+        // With the official delays, that is three attempts at most, within the budget.
+        let mut elapsed = Duration::ZERO;
+        let mut attempts = 1;
+        while policy.retries_connect(elapsed, policy.delay(attempts, 0.0, None)) {
+            elapsed += policy.delay(attempts, 0.0, None);
+            attempts += 1;
+        }
+        assert_eq!((attempts, elapsed), (3, ms(1500)));
+    }
+
+    #[test]
+    fn timeouts_parse_as_humantime_and_zero_is_refused() {
+        assert_eq!(parse_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("2m"), Ok(DEFAULT_TIMEOUT));
+        assert_eq!(parse_timeout("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert!(
+            parse_timeout("0s")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert!(parse_timeout("soon").unwrap_err().contains("such as 30s"));
+        assert!(parse_timeout("30").is_err(), "a unit is required");
     }
 
     #[test]

@@ -4,31 +4,74 @@
 //! real environment; the CLI reads the environment and passes the values in.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::PlatformError;
+
+/// The most a `--token-file` may hold: a token is about 50 characters, so anything near this is
+/// not a token file (and `/dev/zero`-like files are not read for ever).
+pub const MAX_TOKEN_FILE_BYTES: u64 = 4 * 1024;
+
+/// The most of apify-cli's `auth.json` that is read (it holds a few more fields than the token).
+const MAX_AUTH_FILE_BYTES: u64 = 64 * 1024;
+
+/// The longest token accepted; real ones are about 50 characters.
+const MAX_TOKEN_CHARS: usize = 1024;
 
 /// An Apify API token. `Debug` and `Display` print `(redacted)`; the value is reachable only
 /// through [`ApiToken::expose`], which the HTTP client uses to set the `Authorization` header.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiToken(String);
 
+/// Why a value is not an API token. Never holds the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Nothing but whitespace.
+    #[error("it is empty")]
+    Empty,
+    /// Something that cannot be sent as a token (in an HTTP header).
+    #[error("{0}")]
+    Malformed(&'static str),
+}
+
 impl ApiToken {
-    /// Wraps a token value; surrounding whitespace (a trailing newline in a file) is dropped.
-    /// `None` when nothing is left.
-    pub fn new(value: impl Into<String>) -> Option<Self> {
+    /// Checks and wraps a token value; surrounding whitespace (a trailing newline in a file) is
+    /// dropped. What is left must be one word of printable ASCII, as every Apify token is: a
+    /// second line, a space or a control character would otherwise fail every request with an
+    /// unhelpful "invalid header value" (and be retried as if that could help).
+    pub fn new(value: impl Into<String>) -> Result<Self, TokenError> {
         let value = value.into();
         let trimmed = value.trim();
         if trimmed.is_empty() {
-            None
-        } else {
-            Some(ApiToken(trimmed.to_owned()))
+            return Err(TokenError::Empty);
         }
+        if let Some(why) = token_problem(trimmed) {
+            return Err(TokenError::Malformed(why));
+        }
+        Ok(ApiToken(trimmed.to_owned()))
     }
 
     /// The secret value. Only for the `Authorization` header and for redacting text.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// What is wrong with a trimmed, non-empty token, if anything; never quotes it.
+fn token_problem(token: &str) -> Option<&'static str> {
+    if token.contains(['\n', '\r']) {
+        Some("it has more than one line (the token must be the only thing there)")
+    } else if token.chars().any(char::is_whitespace) {
+        Some("it contains a space or tab (the token must be the only thing there)")
+    } else if token.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else if !token.is_ascii() {
+        Some("it contains a non-ASCII character")
+    } else if token.len() > MAX_TOKEN_CHARS {
+        Some("it is far longer than an API token")
+    } else {
+        None
     }
 }
 
@@ -74,47 +117,99 @@ pub fn apify_cli_auth_path(home: &Path) -> PathBuf {
 /// `APIFY_TOKEN` (empty counts as unset), then the token apify-cli stores after `apify login`
 /// below `home`, if that file exists and holds one.
 ///
-/// `Ok(None)` when there is no token anywhere. A token file that cannot be read or is empty is
-/// an error (the user asked for it); a missing or malformed apify-cli file is not.
+/// `Ok(None)` when there is no token anywhere. A token file that cannot be read, is not a
+/// regular file, is larger than [`MAX_TOKEN_FILE_BYTES`] or is empty is an error (the user asked
+/// for it); a missing or unreadable apify-cli file is not. A malformed token is an error
+/// wherever it came from, naming where, never quoting it.
 pub fn resolve_token(
     env_token: Option<&str>,
     token_file: Option<&Path>,
     home: Option<&Path>,
 ) -> Result<Option<(ApiToken, TokenSource)>, PlatformError> {
     if let Some(path) = token_file {
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            PlatformError::Config(format!("cannot read token file {}: {err}", path.display()))
+        let text = read_bounded(path, MAX_TOKEN_FILE_BYTES).map_err(|why| {
+            PlatformError::Config(format!("cannot read token file {}: {why}", path.display()))
         })?;
+        let source = TokenSource::File(path.to_owned());
         return match ApiToken::new(text) {
-            Some(token) => Ok(Some((token, TokenSource::File(path.to_owned())))),
-            None => Err(PlatformError::Config(format!(
+            Ok(token) => Ok(Some((token, source))),
+            Err(TokenError::Empty) => Err(PlatformError::Config(format!(
                 "token file {} is empty",
                 path.display()
             ))),
+            Err(err) => Err(malformed(&source, &err)),
         };
     }
-    if let Some(token) = env_token.and_then(ApiToken::new) {
-        return Ok(Some((token, TokenSource::Env)));
+    if let Some(value) = env_token {
+        match ApiToken::new(value) {
+            Ok(token) => return Ok(Some((token, TokenSource::Env))),
+            Err(TokenError::Empty) => {}
+            Err(err) => return Err(malformed(&TokenSource::Env, &err)),
+        }
     }
     let Some(home) = home else { return Ok(None) };
     let path = apify_cli_auth_path(home);
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let text = match read_bounded(&path, MAX_AUTH_FILE_BYTES) {
+        Ok(text) => text,
+        Err(ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(why) => {
+            tracing::debug!(path = %path.display(), "apify-cli auth file ignored: {why}");
+            return Ok(None);
+        }
+    };
+    let value = serde_json::from_str::<serde_json::Value>(&text).ok();
+    let Some(field) = value
+        .as_ref()
+        .and_then(|v| v.get("token"))
+        .and_then(|t| t.as_str())
+    else {
+        tracing::debug!(path = %path.display(), "apify-cli auth file holds no token");
         return Ok(None);
     };
-    let token = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|value| {
-            value
-                .get("token")
-                .and_then(|t| t.as_str())
-                .and_then(ApiToken::new)
-        });
-    if let Some(token) = token {
-        Ok(Some((token, TokenSource::ApifyCli(path))))
-    } else {
-        tracing::debug!(path = %path.display(), "apify-cli auth file holds no token");
-        Ok(None)
+    let source = TokenSource::ApifyCli(path);
+    match ApiToken::new(field) {
+        Ok(token) => Ok(Some((token, source))),
+        Err(TokenError::Empty) => Ok(None),
+        Err(err) => Err(malformed(&source, &err)),
     }
+}
+
+fn malformed(source: &TokenSource, err: &TokenError) -> PlatformError {
+    PlatformError::Config(format!("the API token from {source} is malformed: {err}"))
+}
+
+/// Why a credentials file could not be read.
+#[derive(Debug, thiserror::Error)]
+enum ReadError {
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("not a regular file")]
+    NotRegular,
+    #[error("larger than {0} bytes, so not a token file")]
+    TooLarge(u64),
+    #[error("not UTF-8 text")]
+    NotUtf8,
+}
+
+/// Reads a regular file of at most `limit` bytes. Devices, FIFOs and folders are refused before
+/// they are opened (opening a FIFO would wait for a writer); at most `limit + 1` bytes are read.
+fn read_bounded(path: &Path, limit: u64) -> Result<String, ReadError> {
+    if !std::fs::metadata(path).map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // The path may have been replaced between the two looks.
+    if !file.metadata().map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 /// Replaces every occurrence of the token in `text` with `(redacted)`: a last line of defence
@@ -142,9 +237,99 @@ mod tests {
 
     #[test]
     fn blank_values_are_no_token() {
-        assert!(ApiToken::new("").is_none());
-        assert!(ApiToken::new(" \n").is_none());
-        assert_eq!(ApiToken::new(" abc\n").unwrap().expose(), "abc");
+        assert_eq!(ApiToken::new(""), Err(TokenError::Empty));
+        assert_eq!(ApiToken::new(" \n"), Err(TokenError::Empty));
+        assert_eq!(ApiToken::new(" abc\r\n").unwrap().expose(), "abc");
+    }
+
+    #[test]
+    fn values_that_cannot_be_a_header_are_malformed() {
+        for (value, why) in [
+            ("apify_api_one\nsecond line", "more than one line"),
+            ("apify_api_one\r\nx", "more than one line"),
+            ("apify api", "space or tab"),
+            ("apify\tapi", "space or tab"),
+            ("apify_api_\u{7}", "control character"),
+            ("apify_api_\u{0}x", "control character"),
+            ("apify_api_é", "non-ASCII"),
+        ] {
+            let err = ApiToken::new(value).unwrap_err();
+            assert!(err.to_string().contains(why), "{value:?}: {err}");
+        }
+        assert!(ApiToken::new("x".repeat(MAX_TOKEN_CHARS + 1)).is_err());
+        assert!(ApiToken::new("x".repeat(MAX_TOKEN_CHARS)).is_ok());
+        // Every real token shape passes.
+        assert!(ApiToken::new("apify_api_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5").is_ok());
+    }
+
+    #[test]
+    fn a_malformed_token_is_an_error_naming_its_source_never_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "apify_api_SECRETVALUE\nsecond line\n").unwrap();
+        let err = resolve_token(None, Some(&file), None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("malformed"), "{text}");
+        assert!(text.contains(&file.display().to_string()), "{text}");
+        assert!(!text.contains("SECRETVALUE"), "{text}");
+
+        let err = resolve_token(Some("apify_api_SECRETVALUE\nx"), None, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the API token from APIFY_TOKEN is malformed: it has more than one line \
+             (the token must be the only thing there)"
+        );
+
+        std::fs::create_dir_all(dir.path().join(".apify")).unwrap();
+        let auth = apify_cli_auth_path(dir.path());
+        std::fs::write(&auth, r#"{"token":"apify_api_SECRETVALUE second"}"#).unwrap();
+        let err = resolve_token(None, None, Some(dir.path())).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("apify-cli login") && text.contains("malformed"),
+            "{text}"
+        );
+        assert!(!text.contains("SECRETVALUE"), "{text}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_files_that_are_devices_fifos_or_huge_are_refused_without_reading_them() {
+        let started = std::time::Instant::now();
+        let err = resolve_token(None, Some(Path::new("/dev/zero")), None).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let folder = resolve_token(None, Some(dir.path()), None).unwrap_err();
+        assert!(
+            folder.to_string().contains("not a regular file"),
+            "{folder}"
+        );
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            let err = resolve_token(None, Some(&fifo), None).unwrap_err();
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+        let big = dir.path().join("big");
+        let limit = usize::try_from(MAX_TOKEN_FILE_BYTES).unwrap();
+        std::fs::write(&big, "x".repeat(limit + 1)).unwrap();
+        let err = resolve_token(None, Some(&big), None).unwrap_err();
+        assert!(err.to_string().contains("larger than 4096 bytes"), "{err}");
+        // At the limit, the size is no reason to refuse (the content still is).
+        std::fs::write(&big, format!("{}\n", "x".repeat(limit - 1))).unwrap();
+        let err = resolve_token(None, Some(&big), None).unwrap_err();
+        assert!(err.to_string().contains("far longer"), "{err}");
+
+        // An apify-cli auth file that is not a regular file is ignored, not waited on.
+        std::fs::create_dir_all(dir.path().join(".apify")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", apify_cli_auth_path(dir.path())).unwrap();
+        assert!(
+            resolve_token(None, None, Some(dir.path()))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

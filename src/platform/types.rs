@@ -2,8 +2,12 @@
 //! required, every other field is optional, and unknown fields are kept in `extra` so nothing the
 //! platform adds later is lost or fatal.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::webhook::TargetKind;
 
 /// A webhook as the API returns it: the full object from `GET /v2/webhooks/{id}`, or the short
 /// form from a list (which has no templates and may lack `description`).
@@ -60,6 +64,39 @@ pub struct Condition {
     pub actor_run_id: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Condition {
+    /// The condition of a webhook of the Actor or task `id`.
+    pub fn for_target(kind: TargetKind, id: &str) -> Self {
+        match kind {
+            TargetKind::Actor => Condition {
+                actor_id: Some(id.to_owned()),
+                ..Condition::default()
+            },
+            TargetKind::Task => Condition {
+                actor_task_id: Some(id.to_owned()),
+                ..Condition::default()
+            },
+        }
+    }
+
+    /// The Actor or task the condition names (the task when it names both), if any.
+    pub fn target(&self) -> Option<(TargetKind, &str)> {
+        match (self.actor_task_id.as_deref(), self.actor_id.as_deref()) {
+            (Some(task), _) => Some((TargetKind::Task, task)),
+            (None, Some(actor)) => Some((TargetKind::Actor, actor)),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Webhook {
+    /// The webhook's condition, or an empty one when it has none.
+    pub fn condition(&self) -> &Condition {
+        static NONE: LazyLock<Condition> = LazyLock::new(Condition::default);
+        self.condition.as_ref().unwrap_or(&NONE)
+    }
 }
 
 /// The body of `POST /v2/webhooks`.

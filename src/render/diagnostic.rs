@@ -1,12 +1,16 @@
 //! Renders [`Diagnostic`]s the way rustc and just do: the message, `--> file:line:column`, the
 //! source line, and a caret under the exact place. Output is deterministic; styles are ANSI
 //! escapes that the console strips when colour is off.
+//!
+//! What is echoed is bounded and masked: a source line longer than 200 columns is cut around
+//! the caret (`…` marks the cut), messages are cut at 1,000 characters, and anything that looks
+//! like an Apify API token is masked, since a manifest path can name any file.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label, Severity, mask_tokens};
 
 /// The styles of a rendered diagnostic.
 #[derive(Debug, Clone, Copy)]
@@ -95,7 +99,7 @@ pub fn render(d: &Diagnostic) -> String {
         style.render(),
         style.render_reset(),
         s.message.render(),
-        d.message,
+        shorten(&d.message),
         s.message.render_reset()
     );
     let labels: Vec<(&Label, bool)> = d
@@ -115,32 +119,30 @@ pub fn render(d: &Diagnostic) -> String {
         let (line, col) = label.source.line_col(label.span.start);
         let arrow = if *primary { "-->" } else { ":::" };
         let _ = writeln!(out, "{pad}{} {}", g(arrow), label.location());
-        let text = label.source.line_text(line);
         let _ = writeln!(out, "{pad} {}", g("|"));
-        let shown = expand_tabs(text);
-        let sep = if shown.is_empty() { "" } else { " " };
+        let echo = Echo::new(label, line, col);
+        let sep = if echo.text.is_empty() { "" } else { " " };
         let _ = writeln!(
             out,
-            "{} {}{sep}{shown}",
+            "{} {}{sep}{}",
             g(&format!("{line:>width$}")),
-            g("|")
+            g("|"),
+            echo.text
         );
         let caret_style = if *primary { style } else { s.gutter };
-        let indent = display_width(text.chars().take(col - 1));
-        let len = caret_len(label, text, col);
         let mark = if *primary { "^" } else { "-" };
         let message = if label.message.is_empty() {
             String::new()
         } else {
-            format!(" {}", label.message)
+            format!(" {}", shorten(&label.message))
         };
         let _ = writeln!(
             out,
             "{pad} {} {}{}{}{}{}",
             g("|"),
-            " ".repeat(indent),
+            " ".repeat(echo.indent),
             caret_style.render(),
-            mark.repeat(len),
+            mark.repeat(echo.carets),
             message,
             caret_style.render_reset()
         );
@@ -152,27 +154,96 @@ pub fn render(d: &Diagnostic) -> String {
         for help in &d.help {
             let _ = writeln!(
                 out,
-                "{pad} {} {}help{}: {help}",
+                "{pad} {} {}help{}: {}",
                 g("="),
                 s.help.render(),
-                s.help.render_reset()
+                s.help.render_reset(),
+                shorten(help)
             );
         }
     }
-    out
+    // Messages may quote values too.
+    mask_tokens(&out).into_owned()
 }
 
-/// How many carets to draw: the span's width on its first line, at least one.
-fn caret_len(label: &Label, line_text: &str, col: usize) -> usize {
-    let (end_line, end_col) = label.source.line_col(label.span.end);
-    let (line, _) = label.source.line_col(label.span.start);
-    let rest = line_text.chars().skip(col - 1);
-    let width = if end_line == line {
-        display_width(rest.take(end_col.saturating_sub(col)))
-    } else {
-        display_width(rest)
-    };
-    width.max(1)
+/// The widest part of a source line echoed, in columns; longer lines are cut around the caret.
+const MAX_ECHO_COLUMNS: usize = 200;
+/// How many columns before the caret a cut line keeps.
+const ECHO_CONTEXT: usize = 100;
+/// The longest message shown, in characters.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// A message cut to [`MAX_MESSAGE_CHARS`].
+fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &message[..at]).into(),
+        None => message.into(),
+    }
+}
+
+/// The echoed source line of a label, and where its carets go.
+struct Echo {
+    /// The line, tokens masked, tabs expanded, cut to [`MAX_ECHO_COLUMNS`] around the caret
+    /// (with `…` where it was cut).
+    text: String,
+    /// Columns before the first caret.
+    indent: usize,
+    /// How many carets: the span's width on its line, within what is shown, at least one.
+    carets: usize,
+}
+
+impl Echo {
+    fn new(label: &Label, line: usize, col: usize) -> Echo {
+        let masked = mask_tokens(label.source.line_text(line));
+        let chars: Vec<char> = masked.chars().collect();
+        let start = (col - 1).min(chars.len());
+        let (end_line, end_col) = label.source.line_col(label.span.end);
+        let end = if end_line == line {
+            (end_col - 1).clamp(start, chars.len())
+        } else {
+            chars.len()
+        };
+        let (from, to) = window(&chars, start);
+        let mut text = String::new();
+        let mut indent = 0;
+        if from > 0 {
+            text.push('…');
+            indent = 1;
+        }
+        text.push_str(&expand_tabs(&chars[from..to].iter().collect::<String>()));
+        if to < chars.len() {
+            text.push('…');
+        }
+        indent += display_width(chars[from..start].iter().copied());
+        let carets = display_width(chars[start..end.min(to)].iter().copied()).max(1);
+        Echo {
+            text,
+            indent,
+            carets,
+        }
+    }
+}
+
+/// The characters `from..to` of a line to show: all of it when it fits, else
+/// [`MAX_ECHO_COLUMNS`] starting a little before `caret`.
+fn window(chars: &[char], caret: usize) -> (usize, usize) {
+    let width = |range: &[char]| display_width(range.iter().copied());
+    if width(chars) <= MAX_ECHO_COLUMNS {
+        return (0, chars.len());
+    }
+    let mut from = caret.saturating_sub(ECHO_CONTEXT);
+    let mut to = from;
+    let mut used = 0;
+    while to < chars.len() && used + width(&chars[to..=to]) <= MAX_ECHO_COLUMNS {
+        used += width(&chars[to..=to]);
+        to += 1;
+    }
+    // Near the end of the line, show more of what comes before instead.
+    while from > 0 && used + width(&chars[from - 1..from]) <= MAX_ECHO_COLUMNS {
+        from -= 1;
+        used += width(&chars[from..=from]);
+    }
+    (from, to)
 }
 
 fn display_width(chars: impl Iterator<Item = char>) -> usize {
@@ -181,4 +252,89 @@ fn display_width(chars: impl Iterator<Item = char>) -> usize {
 
 fn expand_tabs(text: &str) -> String {
     text.replace('\t', "    ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::diagnostic::{SourceFile, Span};
+
+    /// The rendering without its styles.
+    fn plain(d: &Diagnostic) -> String {
+        anstream::adapter::strip_str(&render(d)).to_string()
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_caret_which_stays_under_what_it_marks() {
+        let line = format!("key: {}MARK{}", "a".repeat(5000), "b".repeat(5000));
+        let src = Arc::new(SourceFile::new("m.yaml", format!("{line}\n")));
+        let at = line.find("MARK").unwrap();
+        let d = Diagnostic::error("here").at(&src, Span::new(at, at + 4), "this");
+        let out = plain(&d);
+        assert!(out.len() < 600, "{} bytes:\n{out}", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let (echo, carets) = (lines[3], lines[4]);
+        let echo_text = echo.split_once("| ").unwrap().1;
+        assert!(
+            echo_text.starts_with('…') && echo_text.ends_with('…'),
+            "{echo}"
+        );
+        assert_eq!(echo_text.chars().count(), MAX_ECHO_COLUMNS + 2);
+        // The carets sit under `MARK`, counted in characters.
+        let caret_at = carets.chars().position(|c| c == '^').unwrap();
+        let marked: String = echo.chars().skip(caret_at).take(4).collect();
+        assert_eq!(marked, "MARK", "\n{echo}\n{carets}");
+        assert!(carets.ends_with("^^^^ this"), "{carets}");
+    }
+
+    #[test]
+    fn near_either_end_a_long_line_is_cut_on_one_side_only() {
+        let line = format!("start{}end", "x".repeat(500));
+        let src = Arc::new(SourceFile::new("m.yaml", line.clone()));
+        let first = plain(&Diagnostic::error("e").at(&src, Span::new(0, 5), ""));
+        let echo = first.lines().nth(3).unwrap().split_once("| ").unwrap().1;
+        assert!(echo.starts_with("start") && echo.ends_with('…'), "{echo}");
+        assert_eq!(echo.chars().count(), MAX_ECHO_COLUMNS + 1);
+        let at = line.len() - 3;
+        let last = plain(&Diagnostic::error("e").at(&src, Span::new(at, at + 3), ""));
+        let lines: Vec<&str> = last.lines().collect();
+        let echo = lines[3].split_once("| ").unwrap().1;
+        assert!(echo.starts_with('…') && echo.ends_with("end"), "{echo}");
+        assert_eq!(echo.chars().count(), MAX_ECHO_COLUMNS + 1);
+        assert!(lines[4].ends_with(&format!("{}^^^", " ".repeat(MAX_ECHO_COLUMNS - 2))));
+    }
+
+    #[test]
+    fn a_token_is_masked_in_the_echoed_line_the_labels_the_message_and_the_help() {
+        let token = "apify_api_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        // Far along a long line, placed so that the cut falls inside the token: masking only
+        // after cutting would miss it.
+        let line = format!(
+            "{}\"token\": \"{token}\", {}\"next\": 1, {}",
+            " ".repeat(300),
+            "n".repeat(ECHO_CONTEXT - 20),
+            "z".repeat(400)
+        );
+        let src = Arc::new(SourceFile::new("auth.yaml", line.clone()));
+        let at = line.find("next").unwrap();
+        let d = Diagnostic::error(format!("unknown field `{token}`"))
+            .at(&src, Span::new(at, at + 4), format!("after {token}"))
+            .help(format!("did you mean `{token}`?"));
+        let out = plain(&d);
+        assert!(!out.contains("AbCd") && !out.contains("6789"), "{out}");
+        assert!(out.contains("apify_api_****"), "{out}");
+        // Masking keeps the columns: the carets are still under `next`.
+        let lines: Vec<&str> = out.lines().collect();
+        let caret_at = lines[4].chars().position(|c| c == '^').unwrap();
+        let marked: String = lines[3].chars().skip(caret_at).take(4).collect();
+        assert_eq!(marked, "next");
+    }
+
+    #[test]
+    fn a_huge_message_is_cut() {
+        let d = Diagnostic::error(format!("unknown field `{}`", "k".repeat(100_000)));
+        assert!(plain(&d).len() < 1100, "{}", plain(&d).len());
+    }
 }

@@ -24,6 +24,8 @@ pub enum Connect<'a> {
         reset: bool,
         /// `APIFY_WEBHOOKS_RETRY_BASE_MS`, for tests.
         retry_base_ms: Option<&'a str>,
+        /// The most time to spend waiting for the emulator in all (`--timeout`).
+        timeout: std::time::Duration,
     },
 }
 
@@ -60,7 +62,8 @@ impl Connection {
                 dir,
                 reset,
                 retry_base_ms,
-            } => open_local(&dir, reset, retry_base_ms).await,
+                timeout,
+            } => open_local(&dir, reset, retry_base_ms, timeout).await,
         }
     }
 
@@ -113,6 +116,7 @@ async fn open_local(
     dir: &Path,
     reset: bool,
     retry_base_ms: Option<&str>,
+    timeout: std::time::Duration,
 ) -> Result<Connection, Error> {
     let io = |e| Error::io(format!("cannot prepare `{}`", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
@@ -142,6 +146,7 @@ async fn open_local(
     let url = ApiBaseUrl::parse(emulator.base_url())?;
     let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
     let mut config = ClientConfig::new(url, token);
+    config.timeout = timeout;
     if let Some(ms) = retry_base_ms {
         config.retry.base_delay = crate::platform::retry::parse_retry_base_ms(ms)?;
     }

@@ -19,6 +19,10 @@ use crate::plan::{self, Plan, PlanOptions};
 use crate::platform::Platform;
 use crate::refresh;
 
+/// The largest saved plan `apply --plan` reads (a plan at the 100-webhook cap is well under
+/// 1 MiB).
+pub const MAX_SAVED_PLAN_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Loaded, valid manifests and the owner they are planned for.
 #[derive(Debug)]
 pub struct Workspace {
@@ -154,31 +158,35 @@ pub fn provenance<'a>(
     }
 }
 
-/// Saves `planned` to `path` (mode 0600, atomically) for `apply --plan`.
-pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), Error> {
-    use std::io::Write as _;
-    let fail =
-        |e: std::io::Error| Error::io(format!("cannot write the plan to `{}`", path.display()), e);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // tempfile creates the file with mode 0600.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    let mut text = serde_json::to_string_pretty(saved).map_err(|e| fail(e.into()))?;
+/// The text of a saved plan file: pretty JSON with a final newline.
+pub fn saved_plan_text(saved: &SavedPlan) -> String {
+    let mut text = serde_json::to_string_pretty(saved).expect("a saved plan serializes");
     text.push('\n');
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.as_file().sync_all().map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    text
+}
+
+/// Saves a plan to `path` for `apply --plan`: atomically, mode 0600, through a symbolic link to
+/// its target; a device, FIFO or directory is refused.
+pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), Error> {
+    crate::files::write_private(path, saved_plan_text(saved).as_bytes()).map_err(|e| {
+        let help = if matches!(e, crate::files::FileError::NotRegular { .. }) {
+            " (use `--out -` to write the saved plan to standard output)"
+        } else {
+            ""
+        };
+        Error::io(
+            "cannot save the plan",
+            std::io::Error::other(format!("{e}{help}")),
+        )
+    })
 }
 
 /// Reads a saved plan; a file that is not one is [`Error::NotASavedPlan`] (exit 64).
 pub fn read_saved(path: &Path) -> Result<SavedPlan, Error> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::files::read_bounded(path, MAX_SAVED_PLAN_BYTES).map_err(|e| {
         Error::io(
             format!("cannot read the saved plan `{}`", path.display()),
-            e,
+            std::io::Error::other(e),
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|e| Error::NotASavedPlan {

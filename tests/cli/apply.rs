@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use apify_webhooks::emulator::{EmulatorConfig, Faults, Seed, SeedSource};
+use apify_webhooks::emulator::{DeletedKeys, EmulatorConfig, Faults, Seed, SeedSource};
 use serde_json::Value;
 
 use crate::plan::{cap_scenario, keys_in, no_duplicate_keys, scenario, scenario_cmd, scenario_dir};
@@ -55,7 +55,7 @@ fn apply_converges_and_leaves_every_other_webhook_byte_for_byte() {
     let adopted = by_id(&after, "AdoptMe0000000001").unwrap();
     assert_eq!(
         adopted["description"],
-        "Crawl finished [apify-webhooks owner=team key=crawl/done]"
+        "Crawl finished [apify-webhooks owner=team key=crawl/done secrets=none]"
     );
     assert!(no_duplicate_keys(&after));
 }
@@ -593,4 +593,200 @@ fn an_empty_manifest_set_does_not_wipe_owned_webhooks() {
         out.stderr
     );
     assert_eq!(keys_in(&server.webhooks_of("acme")).len(), 3);
+}
+
+/// An account with one Actor and `seeded` extra seed lines under `webhooks:`, and a manifest
+/// declaring `declared` webhooks on that Actor.
+fn small_world(
+    seeded: &str,
+    declared: usize,
+    deleted_keys: DeletedKeys,
+) -> (Background, tempfile::TempDir) {
+    let seed = format!(
+        "users:\n  - {{username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}}\nactors:\n  - {{name: acme/actor-0}}\nwebhooks:{}",
+        if seeded.is_empty() {
+            " []\n".to_owned()
+        } else {
+            format!("\n{seeded}")
+        }
+    );
+    let entries: String = (0..declared)
+        .map(|i| format!("    - {{key: hook-{i}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/{i}'}}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        format!("version: 1\nactors:\n  acme~actor-0:\n{entries}"),
+    )
+    .unwrap();
+    let server = Background::start(EmulatorConfig {
+        seed: SeedSource::Seed(Seed::from_yaml(&seed).unwrap()),
+        deleted_keys,
+        ..EmulatorConfig::default()
+    });
+    (server, dir)
+}
+
+fn assert_no_changes(server: &Background, dir: &std::path::Path) {
+    let out = server.run_in(dir, &["plan", "m.yaml", "--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("No changes."), "{}", out.stdout);
+}
+
+#[test]
+fn two_overlapping_applies_create_each_webhook_once() {
+    let (server, dir) = small_world("", 20, DeletedKeys::Forget);
+    // Latency such that the second run plans after the first has made some of its creates.
+    server
+        .handle()
+        .set_faults(Faults {
+            latency_ms: 30,
+            ..Faults::default()
+        })
+        .unwrap();
+    let start = || {
+        server
+            .bin()
+            .current_dir(dir.path())
+            .args(["apply", "--auto-approve", "m.yaml"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = start();
+    std::thread::sleep(Duration::from_millis(150));
+    let second = start();
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        posts(&server) > 20,
+        "the runs overlapped: both sent creates"
+    );
+    let live = server.webhooks_of("acme");
+    assert_eq!(live.len(), 20, "{:#?}", keys_in(&live));
+    assert!(no_duplicate_keys(&live));
+    server.handle().set_faults(Faults::default()).unwrap();
+    assert_no_changes(&server, dir.path());
+}
+
+#[test]
+fn a_create_answered_with_a_deleted_webhook_is_made_again_whether_the_key_is_forgotten_or_replayed()
+{
+    for mode in [DeletedKeys::Forget, DeletedKeys::Replay] {
+        let (server, dir) = small_world("", 1, mode);
+        let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        // Deleted and made again, over and over: every stale answer is a webhook that was.
+        for cycle in 1..=4 {
+            let gone = server.webhooks_of("acme")[0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            // Someone deletes it in the Console; the next apply creates the same webhook again,
+            // with the same idempotency key.
+            let api =
+                crate::support::emulator::client(server.handle(), crate::support::emulator::TOKEN);
+            server.block_on(async {
+                use apify_webhooks::platform::Platform as _;
+                api.delete_webhook(&gone).await.unwrap();
+            });
+            server.handle().clear_request_log();
+            let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+            assert_eq!(out.code, 0, "{mode}: {}\n{}", out.stdout, out.stderr);
+            assert!(out.stdout.contains("1 added"), "{}", out.stdout);
+            let live = server.webhooks_of("acme");
+            assert_eq!(keys_in(&live), ["hook-0"], "{mode}");
+            assert_ne!(live[0]["id"], gone.as_str());
+            let expected_posts = match mode {
+                DeletedKeys::Forget => 1,
+                // The first answer was the deleted webhook: a second create with a key derived
+                // from it; from the second cycle on, that one was a deleted webhook's too, and a
+                // random key makes a new one.
+                DeletedKeys::Replay => cycle.min(2) + 1,
+            };
+            assert_eq!(posts(&server), expected_posts, "{mode}, cycle {cycle}");
+            assert_no_changes(&server, dir.path());
+        }
+    }
+}
+
+#[test]
+fn identical_duplicates_are_removed_in_every_format_and_different_ones_refused() {
+    let hook = "  - {user: acme, actor: acme/actor-0, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/0', description: '[apify-webhooks owner=default key=hook-0]'}\n";
+    let (server, dir) = small_world(&hook.repeat(3), 1, DeletedKeys::Forget);
+    let ids: Vec<String> = server
+        .webhooks_of("acme")
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().to_owned())
+        .collect();
+    let (kept, extras) = (&ids[0], &ids[1..]);
+
+    let out = server.run_in(dir.path(), &["plan", "m.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "# (because it duplicates webhook {kept}, which is kept)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("0 to add, 0 to change, 2 to destroy"),
+        "{}",
+        out.stdout
+    );
+    let out = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let reasons: Vec<(&str, &str)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["webhook_id"].as_str().unwrap(),
+                c["action_reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        extras
+            .iter()
+            .map(|id| (id.as_str(), "delete_because_duplicate"))
+            .collect::<Vec<_>>()
+    );
+    let out = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "markdown"]);
+    assert!(
+        out.stdout.contains(&format!("(duplicate of `{kept}`)")),
+        "{}",
+        out.stdout
+    );
+
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let live = server.webhooks_of("acme");
+    assert_eq!(live.len(), 1);
+    assert_eq!(&live[0]["id"], kept.as_str(), "the oldest is kept");
+    assert_no_changes(&server, dir.path());
+
+    // Different webhooks under one key: which one is meant is a guess, so the plan refuses.
+    let other = hook.replace("/0'", "/other'");
+    let (server, dir) = small_world(&format!("{hook}{other}"), 1, DeletedKeys::Forget);
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("all carry the owned key `hook-0`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.webhooks_of("acme").len(), 2);
 }

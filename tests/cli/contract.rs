@@ -2,7 +2,8 @@
 //! scripted session touches every operation the tool and the emulator share, successes and
 //! errors alike; then every response body the emulator sent validates against the schema of
 //! its operation and status, and every request body the client sent against the operation's
-//! request schema. Without the spec folder the tests say so and pass.
+//! request schema. Without the spec folder the tests say so and pass, except on CI (`CI=true`),
+//! where they fail: see `support::openapi::load`.
 
 use apify_webhooks::emulator::{EmulatorConfig, EmulatorHandle, Faults, InjectedFault, LogEntry};
 use apify_webhooks::platform::{Condition, Platform, WebhookCreate, WebhookUpdate};
@@ -15,8 +16,8 @@ use crate::support::openapi::{self, Spec, violations};
 /// evidence. A violation is excused only when `excuse` says it is one of these.
 fn excuse(entry: &LogEntry, violation: &str) -> bool {
     // `WebhookShort` requires a string `requestUrl`, but the platform omits it for non-HTTP
-    // action types (apify-docs 00f2b8478: "the API response projection omits missing keys";
-    // docs/apify-api.md §2.3 and §3.1). The full `Webhook` schema already allows that.
+    // action types (apify-docs 00f2b8478: "the API response projection omits missing keys").
+    // The full `Webhook` schema already allows that.
     if violation.contains("\"requestUrl\" is a required property") {
         let index = violation
             .strip_prefix("at /data/items/")
@@ -365,4 +366,17 @@ fn the_spec_loader_resolves_split_files() {
     );
     let request = spec.request_schema("POST", "/v2/webhooks").unwrap();
     assert!(!violations(&request, &json!({"eventTypes": ["NOPE"]})).is_empty());
+}
+
+#[test]
+#[should_panic(expected = "CI is set, so the contract tests cannot be skipped")]
+fn a_missing_spec_fails_on_ci() {
+    let empty = tempfile::tempdir().unwrap();
+    openapi::load_from("contract", empty.path().join("openapi"), true);
+}
+
+#[test]
+fn a_missing_spec_skips_elsewhere() {
+    let empty = tempfile::tempdir().unwrap();
+    assert!(openapi::load_from("contract", empty.path().join("openapi"), false).is_none());
 }

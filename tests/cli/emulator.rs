@@ -6,7 +6,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use apify_webhooks::emulator::{Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
+use apify_webhooks::emulator::{
+    DeletedKeys, Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource,
+};
 use apify_webhooks::platform::Platform;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -645,4 +647,203 @@ async fn the_emulator_subcommand_prints_its_address_and_serves() {
     .unwrap()
     .unwrap();
     assert!(status.success(), "exit status {status:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_webhook_s_idempotency_key_is_forgotten_or_replayed_as_configured() {
+    for mode in [DeletedKeys::Forget, DeletedKeys::Replay] {
+        let emulator = start(config()).await;
+        let base = emulator.base_url();
+        assert_eq!(emulator.deleted_keys(), DeletedKeys::Forget, "the default");
+        // The admin route switches it, as the handle and `--deleted-webhook-keys` do.
+        let response = http()
+            .put(format!("{base}/_emulator/settings"))
+            .json(&json!({"deletedWebhookKeys": mode.to_string()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(emulator.deleted_keys(), mode);
+
+        let id = actor_id(base, "acme~web-scraper").await;
+        let mut body = webhook(&id);
+        body["idempotencyKey"] = json!("key-1");
+        let post = || {
+            call(
+                base,
+                reqwest::Method::POST,
+                "/v2/webhooks",
+                Some(body.clone()),
+            )
+        };
+        let (_, first) = post().await;
+        let first_id = first["data"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/v2/webhooks/{first_id}");
+        let (status, _) = call(base, reqwest::Method::DELETE, &path, None).await;
+        assert_eq!(status, 204);
+
+        let (status, again) = post().await;
+        assert_eq!(status, 201, "{mode}");
+        let again_id = again["data"]["id"].as_str().unwrap();
+        let (read, _) = call(
+            base,
+            reqwest::Method::GET,
+            &format!("/v2/webhooks/{again_id}"),
+            None,
+        )
+        .await;
+        match mode {
+            DeletedKeys::Forget => {
+                assert_ne!(again_id, first_id, "a new webhook");
+                assert_eq!(read, 200);
+            }
+            DeletedKeys::Replay => {
+                assert_eq!(again["data"], first["data"], "the deleted record");
+                assert_eq!(read, 404, "which does not exist");
+            }
+        }
+        crate::contract::assert_log_matches_spec(&emulator);
+    }
+}
+
+/// Sends `request` as it is on a new connection and reads the answer to the end (the server
+/// closes the connection): status, content type and JSON body.
+async fn raw(base: &str, request: Vec<u8>) -> (u16, String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server answers and closes")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{answer}"));
+    let status = head[9..12].parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    (status, content_type, body)
+}
+
+#[tokio::test]
+async fn malformed_requests_are_answered_in_the_envelope() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let head = |target: &str, extra: &str| {
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let long_uri = format!("/v2/webhooks?x={}", "a".repeat(70_000));
+    let many_headers: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let bad_chunk = format!(
+        "POST /v2/webhooks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n"
+    )
+    .into_bytes();
+    for (what, request, status, kind) in [
+        (
+            "an ID that is not UTF-8",
+            head("/v2/webhooks/%FF%FE", ""),
+            400,
+            "invalid-request",
+        ),
+        (
+            "a URI over 64 KiB",
+            head(&long_uri, ""),
+            414,
+            "invalid-request",
+        ),
+        (
+            "150 headers",
+            head("/v2/webhooks", &many_headers),
+            431,
+            "invalid-header",
+        ),
+        ("a bad chunk size", bad_chunk, 400, "invalid-request"),
+    ] {
+        let (got, content_type, body) = raw(base, request).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{what}: {content_type}"
+        );
+        assert_eq!(error_of(&body).0, kind, "{what}: {body}");
+        assert!(!error_of(&body).1.is_empty(), "{what}");
+    }
+    // The server still serves.
+    let (status, _) = call(base, reqwest::Method::GET, "/v2/webhooks", None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn request_urls_with_control_characters_or_surrounding_spaces_are_refused() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let id = actor_id(base, "acme~web-scraper").await;
+    for url in [
+        "https://a.b/\u{0}\n",
+        "https://a.b/x\ty",
+        "https://a.b/\u{7f}",
+        " https://a.b/",
+        "https://a.b/ ",
+    ] {
+        let mut body = webhook(&id);
+        body["requestUrl"] = json!(url);
+        let (status, response) =
+            call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
+        assert_eq!(
+            (status, error_of(&response).0),
+            (StatusCode::BAD_REQUEST, "invalid-input"),
+            "{url:?}"
+        );
+    }
+    // Updates are checked the same way.
+    let (_, created) = call(
+        base,
+        reqwest::Method::POST,
+        "/v2/webhooks",
+        Some(webhook(&id)),
+    )
+    .await;
+    let path = format!("/v2/webhooks/{}", created["data"]["id"].as_str().unwrap());
+    let (status, _) = call(
+        base,
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"requestUrl": "https://a.b/\u{0}"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn every_declarable_event_type_and_test_are_accepted() {
+    let emulator = start(config()).await;
+    let base = emulator.base_url();
+    let id = actor_id(base, "acme~web-scraper").await;
+    let names = apify_webhooks::webhook::EventType::ALL
+        .iter()
+        .map(|e| e.as_str())
+        .chain(["TEST"]);
+    for name in names {
+        let mut body = webhook(&id);
+        body["eventTypes"] = json!([name]);
+        let (status, response) =
+            call(base, reqwest::Method::POST, "/v2/webhooks", Some(body)).await;
+        assert_eq!(status, 201, "{name}: {response}");
+    }
 }

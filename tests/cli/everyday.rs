@@ -241,3 +241,30 @@ fn a_saved_plan_is_applied_without_showing_it_again() {
         apply.stderr
     );
 }
+
+#[test]
+fn a_value_the_manifests_leave_unset_is_called_what_it_is_not_a_guess_at_who_set_it() {
+    let server = scenario();
+    for format in ["text", "markdown"] {
+        let out = run(scenario_cmd(&server).args(["plan", "manifests", "--format", format]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("outside the manifests"),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("set outside"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("not in the manifests"),
+            "{}",
+            out.stdout
+        );
+    }
+    let text = run(scenario_cmd(&server).args(["plan", "manifests"])).stdout;
+    assert!(
+        text.contains(
+            "doNotRetry      = true -> false  # not in the manifests: back to the default"
+        ),
+        "{text}"
+    );
+}

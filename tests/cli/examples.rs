@@ -84,7 +84,7 @@ fn the_examples_plan_apply_and_converge_locally() {
     );
     let state =
         std::fs::read_to_string(dir.path().join("examples/.apify-webhooks/state.json")).unwrap();
-    assert!(state.contains("[apify-webhooks owner=acme-prod key=web-scraper/failed]"));
+    assert!(state.contains("[apify-webhooks owner=acme-prod key=web-scraper/failed secrets=none]"));
     let ignore =
         std::fs::read_to_string(dir.path().join("examples/.apify-webhooks/.gitignore")).unwrap();
     assert!(

@@ -1,9 +1,16 @@
 //! The platform client against the emulator: every operation, pagination with small pages,
 //! retries under injected 429 / 5xx / dropped connections (attempts counted from the request
-//! log), and that the token never shows up anywhere but the `Authorization` header.
+//! log), and that the token never shows up anywhere but the `Authorization` header. Then failing
+//! fast where waiting cannot help, through the real binary: a closed port, a malformed token, a
+//! token file that is a device, servers that are not the Apify API, and one that never answers.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use apify_webhooks::emulator::{EmulatorConfig, Faults, InjectedFault, LogEntry};
 use apify_webhooks::platform::{
@@ -11,7 +18,8 @@ use apify_webhooks::platform::{
     WebhookCreate, WebhookUpdate,
 };
 
-use crate::support::emulator::{OTHER_TOKEN, TOKEN, client, config, fast_retry, start};
+use crate::support::emulator::{Background, OTHER_TOKEN, TOKEN, client, config, fast_retry, start};
+use crate::support::{Output, bin, root};
 
 fn requests_to<'a>(log: &'a [LogEntry], method: &str, path: &str) -> Vec<&'a LogEntry> {
     log.iter()
@@ -429,7 +437,7 @@ async fn a_rate_limit_with_retry_after_is_waited_out() {
 }
 
 #[tokio::test]
-async fn unreachable_servers_are_transport_errors_after_retries() {
+async fn unreachable_servers_are_named_after_a_few_retries() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
@@ -440,8 +448,452 @@ async fn unreachable_servers_are_transport_errors_after_retries() {
     config.retry = fast_retry();
     let api = ApifyClient::new(config).unwrap();
     let err = api.current_user().await.unwrap_err();
-    assert!(matches!(err, PlatformError::Transport { .. }), "{err:?}");
+    assert!(matches!(err, PlatformError::Unreachable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "cannot connect to the Apify API at http://{addr}: "
+        )),
+        "{text}"
+    );
     assert!(!format!("{err} {err:?}").contains("never_leak_me"));
+}
+
+#[tokio::test]
+async fn a_503_storm_is_retried_eight_times_and_then_succeeds() {
+    let emulator = start(config()).await;
+    let api = client(&emulator, TOKEN);
+    emulator.inject(std::iter::repeat_n(InjectedFault::Status(503), 8));
+    let me = api.current_user().await.unwrap();
+    assert_eq!(me.username.as_deref(), Some("acme"));
+    let log = emulator.request_log();
+    let statuses: Vec<_> = requests_to(&log, "GET", "/v2/users/me")
+        .iter()
+        .map(|e| e.status)
+        .collect();
+    let mut expected = vec![Some(503); 8];
+    expected.push(Some(200));
+    assert_eq!(
+        statuses, expected,
+        "eight retries, the ninth attempt answers"
+    );
+}
+
+#[tokio::test]
+async fn the_run_timeout_bounds_retrying_and_says_what_it_waited_for() {
+    let emulator = start(config()).await;
+    let mut config = ClientConfig::new(
+        ApiBaseUrl::parse(emulator.base_url()).unwrap(),
+        ApiToken::new(TOKEN).unwrap(),
+    );
+    config.retry.base_delay = Duration::from_millis(100);
+    config.timeout = Duration::from_millis(400);
+    let api = ApifyClient::new(config).unwrap();
+    emulator.inject(std::iter::repeat_n(InjectedFault::Status(503), 20));
+    let started = Instant::now();
+    let err = api.list_webhooks().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "{err}");
+    assert!(matches!(err, PlatformError::TimedOut { .. }), "{err:?}");
+    let expected = format!(
+        "timed out after 400ms (--timeout) waiting for GET {}/v2/webhooks: last answer HTTP \
+         503 internal-server-error: Internal server error",
+        emulator.base_url().trim_end_matches('/')
+    );
+    assert!(err.to_string().starts_with(&expected), "{err}");
+    let attempts = emulator.request_log().len();
+    assert!((2..9).contains(&attempts), "{attempts} attempts");
+}
+
+/// A loopback HTTP server that answers every request with one canned response (or, with
+/// `None`, accepts connections and never answers), recording the request lines.
+struct Canned {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Canned {
+    fn start(response: Option<String>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, stopped) = (Arc::clone(&requests), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut held: Vec<TcpStream> = Vec::new();
+            while !stopped.load(Ordering::Relaxed) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let Some(response) = &response else {
+                    held.push(stream);
+                    continue;
+                };
+                stream.set_nonblocking(false).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                log.lock().unwrap().push(line);
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        Canned {
+            url,
+            requests,
+            stop,
+        }
+    }
+
+    /// A server answering `status` with an HTML page.
+    fn html(status: &str) -> Self {
+        let body = "<!DOCTYPE html><html><head><title>It works!</title></head></html>";
+        Canned::start(Some(format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )))
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `cmd`, killing it if it is still running after `limit` (so a regression fails the test
+/// instead of hanging it); returns what it printed and how long it took.
+fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let elapsed = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let output = Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (output, elapsed)
+}
+
+/// `plan` of the minimal example with a token, and `args` (the API URL, mostly).
+fn plan_cmd(args: &[&str]) -> Command {
+    let mut cmd = bin();
+    cmd.current_dir(root())
+        .env("APIFY_TOKEN", TOKEN)
+        .args(["plan", "examples/minimal.yaml"])
+        .args(args);
+    cmd
+}
+
+#[test]
+fn plan_against_a_closed_port_fails_within_five_seconds_naming_the_url() {
+    // The real retry policy (no APIFY_WEBHOOKS_RETRY_BASE_MS): the bound is on our own waiting.
+    let (out, elapsed) = run_within(
+        &mut plan_cmd(&["--api-url", "http://127.0.0.1:1"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let lines: Vec<_> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {}", out.stderr);
+    assert!(
+        lines[0].starts_with("error: cannot connect to the Apify API at http://127.0.0.1:1: "),
+        "{}",
+        lines[0]
+    );
+    assert!(!out.stderr.contains(TOKEN));
+}
+
+#[test]
+fn a_503_storm_is_still_retried_per_policy_by_plan() {
+    let server = Background::start(config());
+    server
+        .handle()
+        .inject(std::iter::repeat_n(InjectedFault::Status(503), 200));
+    let (out, _) = run_within(
+        server
+            .bin()
+            .current_dir(root())
+            .args(["plan", "examples/minimal.yaml"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
+    // Retries beyond the first are visible without -v.
+    assert!(out.stderr.contains("(attempt 9 of 9)"), "{}", out.stderr);
+    let log = server.handle().request_log();
+    assert!(log.iter().all(|e| e.status == Some(503)));
+    let mut attempts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for entry in &log {
+        *attempts.entry(entry.path.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        attempts.values().max(),
+        Some(&9),
+        "the failed request had one attempt and eight retries: {attempts:?}"
+    );
+    assert!(attempts.values().all(|n| *n <= 9), "{attempts:?}");
+}
+
+#[test]
+fn a_malformed_token_is_refused_before_any_request_without_echoing_it() {
+    let server = Background::start(config());
+    let secret = "apify_api_S3CRETPART";
+    let (out, _) = run_within(
+        server
+            .bin()
+            .current_dir(root())
+            .env("APIFY_TOKEN", format!("{secret}\nsecond line"))
+            .args(["plan", "examples/minimal.yaml"]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: the API token from APIFY_TOKEN is malformed: it has more than one line (the \
+         token must be the only thing there)\n"
+    );
+    assert!(server.handle().request_log().is_empty(), "no request sent");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{secret}\r\n# a comment\n")).unwrap();
+    let (out, _) = run_within(
+        server
+            .bin()
+            .current_dir(root())
+            .env_remove("APIFY_TOKEN")
+            .args(["plan", "examples/minimal.yaml", "--token-file"])
+            .arg(&file),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "the API token from token file {} is malformed",
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
+    assert!(server.handle().request_log().is_empty(), "no request sent");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_file_that_is_a_device_is_refused_at_once() {
+    let (out, elapsed) = run_within(
+        bin().current_dir(root()).args([
+            "plan",
+            "examples/minimal.yaml",
+            "--token-file",
+            "/dev/zero",
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: cannot read token file /dev/zero: not a regular file\n"
+    );
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+/// `plan` against `server` with quick retries (so a regression that retries shows up as a
+/// request count, not as minutes).
+fn plan_against(server: &Canned) -> Output {
+    let mut cmd = plan_cmd(&["--api-url", &server.url]);
+    cmd.env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1");
+    run_within(&mut cmd, Duration::from_secs(60)).0
+}
+
+/// Every request line `server` saw, once each: nothing was retried.
+fn assert_each_request_once(server: &Canned) {
+    let requests = server.requests();
+    let unique: std::collections::HashSet<_> = requests.iter().collect();
+    assert!(!requests.is_empty());
+    assert_eq!(unique.len(), requests.len(), "retried: {requests:?}");
+}
+
+#[test]
+fn an_html_page_answering_200_is_not_an_apify_api() {
+    let server = Canned::html("200 OK");
+    let out = plan_against(&server);
+    assert_eq!(out.code, 1, "{out:?}");
+    let prefix = format!("error: not an Apify API at {}: GET /v2/", server.url);
+    assert!(out.stderr.starts_with(&prefix), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .ends_with(" answered HTTP 200 with a text/html body, not JSON\n"),
+        "{}",
+        out.stderr
+    );
+    assert_each_request_once(&server);
+}
+
+#[test]
+fn an_html_404_is_not_an_apify_api_and_not_an_unknown_actor() {
+    let server = Canned::html("404 Not Found");
+    let out = plan_against(&server);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stderr.contains("was not found"), "{}", out.stderr);
+    let prefix = format!("error: not an Apify API at {}: GET /v2/", server.url);
+    assert!(out.stderr.starts_with(&prefix), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .ends_with(" answered HTTP 404 with a text/html body, not an Apify API error\n"),
+        "{}",
+        out.stderr
+    );
+    assert_each_request_once(&server);
+}
+
+#[test]
+fn json_without_the_data_envelope_or_a_redirect_is_not_an_apify_api() {
+    let body = r#"{"status":"ok"}"#;
+    let server = Canned::start(Some(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )));
+    let out = plan_against(&server);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .ends_with(" answered without the API's `data` envelope\n"),
+        "{}",
+        out.stderr
+    );
+    assert_each_request_once(&server);
+
+    let server = Canned::start(Some(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://example.com/login?next=x\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_owned(),
+    ));
+    let out = plan_against(&server);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.ends_with(
+            " answered HTTP 301, a redirect to https://example.com/login (the API does not \
+             redirect)\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_each_request_once(&server);
+}
+
+#[test]
+fn a_server_that_never_answers_is_bounded_by_the_timeout() {
+    let server = Canned::start(None);
+    let (out, elapsed) = run_within(
+        &mut plan_cmd(&["--api-url", &server.url, "--timeout", "2s"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    let prefix = format!(
+        "error: timed out after 2s (--timeout) waiting for GET {}/v2/",
+        server.url
+    );
+    assert!(out.stderr.starts_with(&prefix), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(": last error: no answer within 2s\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_invalid_api_url_is_a_usage_error() {
+    for (args, env, message) in [
+        (
+            &["--api-url", "ftp://api.example.com"][..],
+            None,
+            "error: invalid API URL \"ftp://api.example.com\": unsupported scheme \"ftp\"\n",
+        ),
+        (
+            &[][..],
+            Some("http://api.example.com"),
+            "error: refusing plain http:// API URL http://api.example.com: only loopback hosts \
+             may use http (use https://)\n",
+        ),
+        (
+            &["--api-url", "not a url"][..],
+            None,
+            "error: invalid API URL \"not a url\": relative URL without a base\n",
+        ),
+    ] {
+        let mut cmd = plan_cmd(args);
+        if let Some(url) = env {
+            cmd.env("APIFY_API_BASE_URL", url);
+        }
+        let (out, _) = run_within(&mut cmd, Duration::from_secs(30));
+        assert_eq!((out.code, out.stderr.as_str()), (64, message), "{args:?}");
+    }
+    let (out, _) = run_within(&mut plan_cmd(&["--timeout", "0s"]), Duration::from_secs(30));
+    assert_eq!(out.code, 64, "{out:?}");
+    assert!(out.stderr.contains("longer than zero"), "{}", out.stderr);
+}
+
+#[test]
+fn a_token_file_path_is_read_only_when_regular() {
+    // A symlink to a regular file is followed; the file's trailing newline is no problem.
+    let server = Background::start(config());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let link = dir.path().join("link");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    #[cfg(not(unix))]
+    std::fs::copy(&file, &link).unwrap();
+    let (out, _) = run_within(
+        server
+            .bin()
+            .current_dir(root())
+            .env_remove("APIFY_TOKEN")
+            .args(["plan", "examples/minimal.yaml", "--token-file"])
+            .arg(Path::new(&link)),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
 }
 
 /// A `tracing` writer into a shared buffer.

@@ -5,6 +5,19 @@ use std::path::Path;
 
 use crate::support::{bin, root, run, run_in};
 
+/// The golden cases: every entry of `tests/fixtures/invalid/` but the `.args` files.
+fn golden_cases() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| Path::new(n).extension().is_none_or(|e| e != "args"))
+        .collect();
+    names.sort();
+    names
+}
+
+const GOLDEN: &str = "cli__validate__invalid_manifests_render_exact_diagnostics";
+
 /// Every entry of `tests/fixtures/invalid/` (a file, or a directory for mistakes that span files)
 /// is validated; the exact stderr is snapshotted and the exit code must be 65. An optional
 /// `<name>.args` file holds extra arguments, one per line.
@@ -12,7 +25,9 @@ use crate::support::{bin, root, run, run_in};
 fn invalid_manifests_render_exact_diagnostics() {
     let dir = root().join("tests/fixtures/invalid");
     let mut count = 0;
-    insta::glob!("../fixtures/invalid", "*", |path| {
+    // `?*`, not `*`: insta matches the pattern against paths relative to the folder, and `*`
+    // also matches the folder itself (the empty path), which is not a case.
+    insta::glob!("../fixtures/invalid", "?*", |path| {
         if path.extension().is_some_and(|e| e == "args") {
             return;
         }
@@ -32,9 +47,40 @@ fn invalid_manifests_render_exact_diagnostics() {
         );
         insta::assert_snapshot!(out.stderr);
     });
+    assert_eq!(
+        count,
+        golden_cases().len(),
+        "the glob runs exactly the cases of tests/fixtures/invalid"
+    );
     assert!(
         count >= 30,
         "the golden suite has {count} cases; it should cover every kind of mistake"
+    );
+}
+
+/// Each golden snapshot belongs to a case: a renamed or removed case (or a glob that matches
+/// something else) leaves no snapshot behind that looks like coverage.
+#[test]
+fn every_golden_snapshot_has_its_case() {
+    let cases = golden_cases();
+    let snapshots = root().join("tests/cli/snapshots");
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(&snapshots).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let Some(rest) = name.strip_prefix(GOLDEN) else {
+            continue;
+        };
+        let case = rest
+            .strip_prefix('@')
+            .and_then(|r| r.strip_suffix(".snap"))
+            .unwrap_or_default();
+        if !cases.iter().any(|c| c == case) {
+            orphans.push(name);
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a case in tests/fixtures/invalid: {orphans:?}"
     );
 }
 

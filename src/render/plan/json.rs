@@ -18,8 +18,9 @@ use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
 /// A plan computed by `apify-webhooks plan`: what it would change on the platform to make the
 /// owner's webhooks match the manifests.
 ///
-/// Versioned by `format_version`: minor versions only add properties, so consumers must ignore
-/// properties they do not know; a new major version is incompatible.
+/// Versioned by `format_version`: minor versions only add properties and field names, so
+/// consumers must ignore properties and fields they do not know; a new major version is
+/// incompatible.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(title = "apify-webhooks plan")]
 pub struct JsonPlan {
@@ -91,7 +92,7 @@ pub struct JsonChange {
     pub actions: Vec<JsonAction>,
     /// Why.
     pub action_reason: JsonActionReason,
-    /// Whether any field was changed outside the manifests and is reverted.
+    /// Whether any field holds a live value the manifests do not declare, which is reset.
     pub drift: bool,
     /// The fields that change: every set field for a create, the identifying ones for a
     /// delete.
@@ -128,6 +129,9 @@ pub enum JsonActionReason {
     AdoptBecauseDeclared,
     /// The owned webhook's key is no longer in the manifests.
     DeleteBecauseNoLongerDeclared,
+    /// The owned webhook is an identical duplicate of another webhook of its key, which is
+    /// kept (the oldest).
+    DeleteBecauseDuplicate,
 }
 
 /// An Actor or task.
@@ -164,7 +168,7 @@ pub struct JsonField {
     pub before: Option<JsonValue>,
     /// The value after the change; null when unset (or for a delete).
     pub after: Option<JsonValue>,
-    /// Whether the live value was set outside the manifests and is reverted.
+    /// Whether the live value is one the manifests do not declare (reset to the default).
     pub drift: bool,
     /// Whether either side is a secret (shown only as a fingerprint).
     pub sensitive: bool,
@@ -204,6 +208,10 @@ pub enum JsonFieldName {
     /// The ownership marker written into `description` (on adoption).
     #[serde(rename = "owner")]
     Owner,
+    /// The ownership marker's record of which fields hold a value from `${NAME}`: a list of
+    /// field names, never values; `before` is null when the live marker has no record.
+    #[serde(rename = "secrets")]
+    Secrets,
 }
 
 /// A value as the plan shows it.
@@ -394,7 +402,11 @@ fn change(c: &Change) -> JsonChange {
         ),
         Action::Delete => (
             vec![JsonAction::Delete],
-            JsonActionReason::DeleteBecauseNoLongerDeclared,
+            if c.duplicate_of.is_some() {
+                JsonActionReason::DeleteBecauseDuplicate
+            } else {
+                JsonActionReason::DeleteBecauseNoLongerDeclared
+            },
         ),
     };
     JsonChange {
@@ -454,6 +466,7 @@ fn field_name(f: Field) -> JsonFieldName {
         Field::DoNotRetry => JsonFieldName::DoNotRetry,
         Field::ShouldInterpolateStrings => JsonFieldName::ShouldInterpolateStrings,
         Field::Owner => JsonFieldName::Owner,
+        Field::Secrets => JsonFieldName::Secrets,
     }
 }
 

@@ -211,8 +211,7 @@ fn drift_note(plan: &Plan) -> String {
         return String::new();
     }
     let mut out =
-        "> [!NOTE]\n> Values set outside the manifests were found and will be reverted:\n"
-            .to_owned();
+        "> [!NOTE]\n> These live values are not in the manifests and will be reset:\n".to_owned();
     for c in drifted {
         let fields = c.drift_fields();
         let _ = writeln!(
@@ -256,7 +255,7 @@ fn row(c: &Change) -> String {
         .iter()
         .map(|f| {
             if f.drift {
-                format!("{} (drift)", f.field.name())
+                format!("{} (not in the manifests)", f.field.name())
             } else {
                 f.field.name().to_owned()
             }
@@ -267,7 +266,10 @@ fn row(c: &Change) -> String {
         Action::Create => format!("create: {}", fields.join(", ")),
         Action::Update => format!("update: {}", fields.join(", ")),
         Action::Adopt => format!("adopt {}: {}", code(id), fields.join(", ")),
-        Action::Delete => format!("destroy {} (no longer declared)", code(id)),
+        Action::Delete => match &c.duplicate_of {
+            Some(kept) => format!("destroy {} (duplicate of {})", code(id), code(kept)),
+            None => format!("destroy {} (no longer declared)", code(id)),
+        },
     };
     format!(
         "| `{symbol}` | {} | {} {} | {} |\n",

@@ -7,7 +7,9 @@
 //! - [`markdown()`]: a pull-request comment that stays under GitHub's size limit.
 //!
 //! A plan carries secrets only as [`crate::plan::Shown::Sensitive`] fingerprints and never
-//! exposes [`crate::plan::Change::request`]; as a safety net every format also scrubs the values
+//! exposes [`crate::plan::Change::request`]; which values are secret is the plan's decision (for
+//! the live side, by the ownership marker's record: see [`crate::plan`]), and a field with a
+//! sensitive side never carries a text diff. As a safety net every format also scrubs the values
 //! read from `${ENV}` ([`PlanContext::secrets`]) from its final text. The functions return
 //! strings: printing is the [`crate::render::Console`]'s job.
 
@@ -28,9 +30,10 @@ pub use json::{
     JsonTarget, JsonTargetKind, JsonTotals, JsonValue,
 };
 
-/// The version of the JSON plan document. Minor versions only add properties (consumers must
-/// ignore unknown ones); a new major version breaks compatibility.
-pub const FORMAT_VERSION: &str = "1.0";
+/// The version of the JSON plan document. Minor versions only add properties and field names
+/// (consumers must ignore unknown ones); a new major version breaks compatibility. 1.1 added the
+/// field `secrets` (the marker's record of which fields hold a value from `${NAME}`).
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The committed schema of the JSON plan (`schemas/plan.schema.json`).
 pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");

@@ -145,7 +145,7 @@ fn rich_plan() -> Plan {
     orders_live.payload_template = Some(ORDERS_PAYLOAD_OLD.into());
     orders_live.headers_template = Some(r#"{"Authorization": "Bearer hdr-OLD-aa19"}"#.into());
     orders_live.description = Some(format!(
-        "Orders [apify-webhooks owner={OWNER} key=orders/done]"
+        "Orders [apify-webhooks owner={OWNER} key=orders/done secrets=headersTemplate]"
     ));
     orders_live.do_not_retry = Some(true);
 
@@ -163,7 +163,7 @@ fn rich_plan() -> Plan {
             .into(),
     );
     summary_live.description = Some(format!(
-        "Crawl summary [apify-webhooks owner={OWNER} key=crawl/summary]"
+        "Crawl summary [apify-webhooks owner={OWNER} key=crawl/summary secrets=none]"
     ));
     // Switched on in the Console; the manifest leaves it at the default: drift.
     summary_live.ignore_ssl_errors = Some(true);
@@ -183,6 +183,14 @@ fn rich_plan() -> Plan {
     removed.description = Some("Build failures".into());
     let removed_live = live("WremovedX", &removed, OWNER);
 
+    // What `${NAME}` held is now written literally: only the marker's record of secrets changes.
+    let mut recorded = spec("hooks/recorded", &scraper);
+    recorded.request_url = Secretish::plain("https://hooks.example.com/recorded");
+    let mut recorded_live = live("Wrec0rded", &recorded, OWNER);
+    recorded_live.description = Some(format!(
+        "[apify-webhooks owner={OWNER} key=hooks/recorded secrets=requestUrl]"
+    ));
+
     let foreign = live("Wf0reign", &spec("orders/done", &crawl), "acme-staging");
     let unmanaged_adopted = plain("WunmanagedA", "made in Console", &monitor);
     let unmanaged = plain("WunmanagedB", "Zapier", &crawl);
@@ -196,12 +204,13 @@ fn rich_plan() -> Plan {
     integration.is_apify_integration = Some(true);
 
     planning::plan(
-        &[create, orders, summary, adopt, steady],
+        &[create, orders, summary, adopt, steady, recorded],
         &state(vec![
             orders_live,
             summary_live,
             steady_live,
             removed_live,
+            recorded_live,
             foreign,
             unmanaged_adopted,
             unmanaged,
@@ -222,7 +231,7 @@ fn visible_escapes(text: &str) -> String {
 fn rich_scenario_has_every_kind_of_change_and_class() {
     let p = rich_plan();
     let s = p.summary();
-    assert_eq!((s.adopt, s.add, s.change, s.destroy), (1, 1, 2, 1));
+    assert_eq!((s.adopt, s.add, s.change, s.destroy), (1, 1, 3, 1));
     let u = p.untouched;
     assert_eq!(
         (u.unchanged, u.unmanaged, u.foreign, u.out_of_scope),
@@ -410,9 +419,12 @@ fn conflict_plan() -> Plan {
     let d = spec("dup", &t);
     let mut adopt = spec("grab", &t);
     adopt.adopt = Some("Wmissing".into());
+    // Two different webhooks under one key (identical ones would be deduplicated).
+    let mut other = live("W1", &d, OWNER);
+    other.request_url = Some("https://elsewhere.example.com".into());
     planning::plan(
         &[d.clone(), adopt],
-        &state(vec![live("W2", &d, OWNER), live("W1", &d, OWNER)]),
+        &state(vec![live("W2", &d, OWNER), other]),
         OWNER,
         PlanOptions::default(),
     )

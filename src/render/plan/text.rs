@@ -98,7 +98,7 @@ pub(super) fn head(plan: &Plan, st: &Styles) -> String {
             "{}",
             paint(
                 st.drift_head,
-                "Note: values set outside the manifests were found and will be reverted:"
+                "Note: these live values are not in the manifests and will be reset:"
             )
         );
         for c in drifted {
@@ -172,7 +172,15 @@ pub(super) fn block(c: &Change, st: &Styles, detail: Detail) -> String {
         c.target
     );
     if c.action == Action::Delete {
-        out.push_str("  # (because its key is no longer in the manifests)\n");
+        match &c.duplicate_of {
+            Some(kept) => {
+                let _ = writeln!(
+                    out,
+                    "  # (because it duplicates webhook {kept}, which is kept)"
+                );
+            }
+            None => out.push_str("  # (because its key is no longer in the manifests)\n"),
+        }
     }
     let sym = symbol(c.action);
     let _ = writeln!(
@@ -245,7 +253,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
     let drift = if f.drift {
         format!(
             "  {}",
-            paint(st.drift, "# drift: set outside the manifests")
+            paint(st.drift, "# not in the manifests: back to the default")
         )
     } else {
         String::new()
@@ -295,7 +303,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
             value(after, false),
             paint(
                 st.drift,
-                "# drift: text added after the ownership marker outside the manifests is removed"
+                "# not in the manifests: the text after the ownership marker is removed"
             )
         );
         return out;
@@ -557,6 +565,9 @@ fn closing(plan: &Plan, ctx: &PlanContext<'_>) -> String {
         return String::new();
     };
     match ctx.saved_to {
+        Some("-") => format!(
+            "\nSaved the plan to standard output.\n\nTo perform exactly these actions, save it to FILE and run: {apply} --plan FILE\n"
+        ),
         Some(path) => {
             let shown = shell_quote(path);
             format!(

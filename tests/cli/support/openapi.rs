@@ -1,5 +1,6 @@
 //! A small reader of the official API spec, split into many YAML files, at
-//! `<manifest dir>/../shared/apify-openapi/openapi/`: it loads YAML files on demand, inlines the
+//! `<manifest dir>/../shared/apify-openapi/openapi/` (or `$APIFY_OPENAPI_DIR/openapi/`); on CI
+//! its absence fails the tests rather than skipping them. It loads YAML files on demand, inlines the
 //! relative `$ref`s (`../x.yaml#/pointer`), finds the operation of a method and concrete path,
 //! and validates bodies against its request and response schemas with `jsonschema`.
 
@@ -9,19 +10,47 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-/// Where the spec lives, beside the project.
+/// Where the spec lives: `APIFY_OPENAPI_DIR` when set (a folder holding `openapi/`), else
+/// `../shared/apify-openapi/` beside the project. It is a copy of the folder
+/// `apify-api/openapi/` of Apify's public `apify/apify-docs` repository; it is never copied
+/// into the project.
 pub(crate) fn spec_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/apify-openapi/openapi")
+    std::env::var_os("APIFY_OPENAPI_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/apify-openapi"),
+            PathBuf::from,
+        )
+        .join("openapi")
 }
 
-/// The spec, or `None` (after saying so) when the folder is absent.
+/// Whether this run is on CI, where every test must run: `CI` set to anything but empty,
+/// `0` or `false` (GitHub Actions and most others set `CI=true`).
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// The spec, or `None` (after saying so) when the folder is absent. On CI an absent spec fails
+/// the test instead: a contract test that skips there would pass without checking anything.
 pub(crate) fn load(test: &str) -> Option<Spec> {
-    let dir = spec_dir();
+    load_from(test, spec_dir(), on_ci())
+}
+
+/// [`load`] with the folder and the CI flag given.
+pub(crate) fn load_from(test: &str, dir: PathBuf, ci: bool) -> Option<Spec> {
     if !dir.join("openapi.yaml").is_file() {
+        assert!(
+            !ci,
+            "{test}: the official API spec is not at {} and CI is set, so the contract tests \
+             cannot be skipped: place a copy of the folder `apify-api/openapi/` of \
+             github.com/apify/apify-docs at ../shared/apify-openapi/openapi beside the checkout \
+             (or point APIFY_OPENAPI_DIR at the folder that holds `openapi/`)",
+            dir.display()
+        );
         // Straight to stderr, past the test harness's capture, so a skip is never silent.
         let _ = writeln!(
             std::io::stderr(),
-            "{test}: SKIPPED: the API spec is not at {}",
+            "{test}: SKIPPED: the API spec is not at {} (see README, Development)",
             dir.display()
         );
         return None;

@@ -1,0 +1,584 @@
+//! The diff: [`plan`] compares the desired webhooks with the live ones and decides every
+//! change — creates, updates, adoptions, deletes, duplicates removed — and the safety rules.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{
+    Action, Change, Class, Conflict, DesiredSpec, Field, FieldChange, LiveState,
+    MAX_SAFE_DELETE_PERCENT, MIN_OWNED_FOR_DELETE_SHARE, Plan, PlanOptions, Refusal, Request,
+    SecretFields, Shown, Target, Untouched, classify, fingerprint, identity, live_secret_fields,
+    marker, normalize, secret_fields, show_record, show_template, show_url, text_diff,
+};
+use crate::platform::{Condition, Webhook, WebhookCreate, WebhookUpdate};
+use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
+
+/// Computes the plan. Pure: the same inputs always give the same plan.
+pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: PlanOptions) -> Plan {
+    let key = &options.key;
+    let mut untouched = Untouched::default();
+    let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    let mut damaged: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
+    for w in &live.webhooks {
+        match classify(w, owner) {
+            Class::Owned { key } => owned.entry(key).or_default().push(w),
+            Class::Foreign => untouched.foreign += 1,
+            Class::Damaged { key } => {
+                damaged.entry(key).or_default().push(w);
+                untouched.unmanaged += 1;
+            }
+            Class::Unmanaged | Class::Unknown => untouched.unmanaged += 1,
+            Class::OutOfScope => untouched.out_of_scope += 1,
+        }
+    }
+    let owned_count: usize = owned.values().map(Vec::len).sum();
+    let mut conflicts = Vec::new();
+    // Identical owned webhooks under one key (two overlapping applies, say): the oldest is
+    // kept, the others are deleted. Different ones cannot be told apart without guessing.
+    let mut extras: Vec<(&str, &Webhook, &str)> = Vec::new();
+    for (key, ws) in &mut owned {
+        if ws.len() < 2 {
+            continue;
+        }
+        if !options.no_delete && all_identical(ws) {
+            ws.sort_by(|a, b| oldest_first(a, b));
+            let kept = ws[0];
+            for extra in ws.drain(1..) {
+                extras.push((*key, extra, kept.id.as_str()));
+            }
+        } else {
+            let mut ids: Vec<String> = ws.iter().map(|w| w.id.clone()).collect();
+            ids.sort();
+            conflicts.push(Conflict::DuplicateKey {
+                key: (*key).to_owned(),
+                webhook_ids: ids,
+            });
+        }
+    }
+
+    let mut changes = Vec::new();
+    let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
+    for d in desired {
+        match owned.get(d.key.as_str()).map(Vec::as_slice) {
+            Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
+                Some(c) => changes.push(c),
+                None => untouched.unchanged += 1,
+            },
+            Some(_) => {} // a duplicate key: reported as a conflict
+            // A webhook with this key's marker followed by other text: creating another would
+            // duplicate it; taking it over without being told could take a human's webhook.
+            None if d.adopt.is_none() && damaged.contains_key(d.key.as_str()) => {
+                let mut ids: Vec<String> = damaged[d.key.as_str()]
+                    .iter()
+                    .map(|w| w.id.clone())
+                    .collect();
+                ids.sort();
+                conflicts.push(Conflict::DamagedMarker {
+                    key: d.key.clone(),
+                    webhook_ids: ids,
+                });
+            }
+            None => match d.adopt.as_deref() {
+                Some(id) => match by_id.get(id) {
+                    None => conflicts.push(Conflict::AdoptMissing {
+                        key: d.key.clone(),
+                        webhook_id: id.to_owned(),
+                    }),
+                    Some(w) => match classify(w, owner) {
+                        Class::Unmanaged | Class::Unknown | Class::Damaged { .. } => {
+                            untouched.unmanaged -= 1;
+                            changes.extend(diff(d, w, owner, true, &live.target_names, key));
+                        }
+                        Class::Owned { key } => conflicts.push(Conflict::AdoptNotAdoptable {
+                            key: d.key.clone(),
+                            webhook_id: id.to_owned(),
+                            reason: format!("it is already managed under the key `{key}`"),
+                        }),
+                        Class::Foreign => conflicts.push(Conflict::AdoptNotAdoptable {
+                            key: d.key.clone(),
+                            webhook_id: id.to_owned(),
+                            reason: "another owner manages it".to_owned(),
+                        }),
+                        Class::OutOfScope => conflicts.push(Conflict::AdoptNotAdoptable {
+                            key: d.key.clone(),
+                            webhook_id: id.to_owned(),
+                            reason: "it is an ad-hoc, integration or non-HTTP webhook".to_owned(),
+                        }),
+                    },
+                },
+                None => changes.push(create(d, owner, key)),
+            },
+        }
+    }
+    for (key, ws) in &owned {
+        if declared.contains(key) || ws.len() > 1 {
+            continue;
+        }
+        if options.no_delete {
+            untouched.kept += 1;
+            continue;
+        }
+        changes.push(delete(ws[0], key, &live.target_names, &options.key));
+    }
+    for (owned_key, extra, kept) in &extras {
+        let mut c = delete(extra, owned_key, &live.target_names, &options.key);
+        c.duplicate_of = Some((*kept).to_owned());
+        changes.push(c);
+    }
+    changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
+
+    let all_deletes = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .count();
+    // Removing a duplicate loses nothing: the safety rules count the other deletes, against
+    // the owned webhooks once duplicates are removed.
+    let deletes = all_deletes - extras.len();
+    let owned_count = owned_count - extras.len();
+    let creates = changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .count();
+    let total_before = live.webhooks.len();
+    let total_after = total_before + creates - all_deletes;
+    let rule = if total_after > MAX_WEBHOOKS_PER_USER && creates > 0 {
+        Some(Refusal::OverCap {
+            after: total_after,
+            limit: MAX_WEBHOOKS_PER_USER,
+        })
+    } else if desired.is_empty() && owned_count > 0 && deletes > 0 {
+        Some(Refusal::EmptyManifests { owned: owned_count })
+    } else if deletes > 0 && deletes == owned_count {
+        Some(Refusal::DeletesAll { owned: owned_count })
+    } else if owned_count >= MIN_OWNED_FOR_DELETE_SHARE
+        && deletes * 100 > owned_count * MAX_SAFE_DELETE_PERCENT
+    {
+        Some(Refusal::TooManyDeletes {
+            deletes,
+            owned: owned_count,
+        })
+    } else {
+        None
+    };
+    let (refusal, forced) = match rule {
+        Some(r) if options.force && r.forceable() => (None, Some(r)),
+        other => (other, None),
+    };
+    Plan {
+        owner: owner.to_owned(),
+        changes,
+        untouched,
+        owned: owned_count + extras.len(),
+        total_before,
+        total_after,
+        conflicts,
+        refusal,
+        forced,
+    }
+}
+
+/// Whether owned webhooks of one key are the same webhook in all but ID and timestamps.
+pub(super) fn all_identical(ws: &[&Webhook]) -> bool {
+    let first = identity::of_live(ws[0]);
+    ws[1..].iter().all(|w| identity::of_live(w) == first)
+}
+
+/// Oldest `createdAt` first (unknown last), then lowest ID.
+pub(super) fn oldest_first(a: &Webhook, b: &Webhook) -> std::cmp::Ordering {
+    let created = |w: &Webhook| {
+        (
+            w.created_at.is_none(),
+            w.created_at
+                .as_deref()
+                .and_then(|t| humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok()),
+        )
+    };
+    created(a).cmp(&created(b)).then_with(|| a.id.cmp(&b.id))
+}
+
+/// The create for a declared webhook that does not exist.
+pub(super) fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
+    let body = create_body(d, owner);
+    let mut fields = vec![
+        FieldChange {
+            field: Field::EventTypes,
+            before: None,
+            after: Some(Shown::List(d.event_types.clone())),
+            drift: false,
+            text_diff: None,
+        },
+        FieldChange {
+            field: Field::RequestUrl,
+            before: None,
+            after: Some(show_url(key, &d.request_url.value, d.request_url.from_env)),
+            drift: false,
+            text_diff: None,
+        },
+    ];
+    if let Some(p) = &d.payload_template {
+        let shown = show_template(key, &p.value, p.from_env);
+        let diff = (!p.from_env)
+            .then(|| text_diff(None, Some(&p.value)))
+            .flatten();
+        fields.push(FieldChange {
+            field: Field::PayloadTemplate,
+            before: None,
+            after: Some(shown),
+            drift: false,
+            text_diff: diff,
+        });
+    }
+    if let Some(h) = &d.headers_template {
+        fields.push(FieldChange {
+            field: Field::HeadersTemplate,
+            before: None,
+            after: Some(show_template(key, &h.value, true)),
+            drift: false,
+            text_diff: None,
+        });
+    }
+    if let Some(desc) = &d.description {
+        fields.push(FieldChange {
+            field: Field::Description,
+            before: None,
+            after: Some(Shown::Text(desc.clone())),
+            drift: false,
+            text_diff: None,
+        });
+    }
+    for (field, value) in [
+        (Field::IgnoreSslErrors, d.ignore_ssl_errors),
+        (Field::DoNotRetry, d.do_not_retry),
+        (
+            Field::ShouldInterpolateStrings,
+            d.should_interpolate_strings,
+        ),
+    ] {
+        if value {
+            fields.push(FieldChange {
+                field,
+                before: None,
+                after: Some(Shown::Bool(true)),
+                drift: false,
+                text_diff: None,
+            });
+        }
+    }
+    Change {
+        action: Action::Create,
+        key: d.key.clone(),
+        target: d.target.clone(),
+        webhook_id: None,
+        fields,
+        live: None,
+        request: Request::Create(body),
+        duplicate_of: None,
+    }
+}
+
+/// The body of the create for `d` (without idempotency key).
+pub fn create_body(d: &DesiredSpec, owner: &str) -> WebhookCreate {
+    WebhookCreate {
+        event_types: d.event_types.clone(),
+        condition: condition(&d.target),
+        request_url: d.request_url.value.clone(),
+        payload_template: d.payload_template.as_ref().map(|p| p.value.clone()),
+        headers_template: d.headers_template.as_ref().map(|h| h.value.clone()),
+        description: Some(marker::compose(
+            d.description.as_deref(),
+            owner,
+            &d.key,
+            secret_fields(d),
+        )),
+        ignore_ssl_errors: Some(d.ignore_ssl_errors),
+        do_not_retry: Some(d.do_not_retry),
+        should_interpolate_strings: Some(d.should_interpolate_strings),
+        idempotency_key: None,
+    }
+}
+
+pub(super) fn condition(target: &Target) -> Condition {
+    Condition::for_target(target.kind, &target.id)
+}
+
+pub(super) fn live_target(w: &Webhook, names: &HashMap<String, String>) -> Target {
+    let (kind, id) = w
+        .condition()
+        .target()
+        .map_or((TargetKind::Actor, String::new()), |(kind, id)| {
+            (kind, id.to_owned())
+        });
+    let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
+    Target { kind, id, name }
+}
+
+/// The delete of an owned webhook no longer declared.
+pub(super) fn delete(
+    w: &Webhook,
+    owned_key: &str,
+    names: &HashMap<String, String>,
+    key: &[u8; 16],
+) -> Change {
+    let human = w
+        .description
+        .as_deref()
+        .and_then(marker::parse)
+        .map(|m| m.human.to_owned());
+    let mut fields = vec![
+        FieldChange {
+            field: Field::EventTypes,
+            before: Some(Shown::List(normalize::event_set(
+                w.event_types.as_deref().unwrap_or_default(),
+            ))),
+            after: None,
+            drift: false,
+            text_diff: None,
+        },
+        FieldChange {
+            field: Field::RequestUrl,
+            before: Some(show_url(
+                key,
+                w.request_url.as_deref().unwrap_or(""),
+                live_secret_fields(w, owned_key).request_url,
+            )),
+            after: None,
+            drift: false,
+            text_diff: None,
+        },
+    ];
+    if let Some(h) = human.filter(|h| !h.is_empty()) {
+        fields.push(FieldChange {
+            field: Field::Description,
+            before: Some(Shown::Text(h)),
+            after: None,
+            drift: false,
+            text_diff: None,
+        });
+    }
+    Change {
+        action: Action::Delete,
+        key: owned_key.to_owned(),
+        target: live_target(w, names),
+        webhook_id: Some(w.id.clone()),
+        fields,
+        live: Some(fingerprint(w, key)),
+        request: Request::Delete,
+        duplicate_of: None,
+    }
+}
+
+/// The update (or adoption) that makes `w` match `d`; `None` when it already does.
+pub(super) fn diff(
+    d: &DesiredSpec,
+    w: &Webhook,
+    owner: &str,
+    adopt: bool,
+    names: &HashMap<String, String>,
+    key: &[u8; 16],
+) -> Option<Change> {
+    let mut fields = Vec::new();
+    let mut body = WebhookUpdate::default();
+    // What of the live side may hold a secret: nothing is known of a webhook being adopted.
+    let live_secret = if adopt {
+        SecretFields::UNKNOWN
+    } else {
+        live_secret_fields(w, &d.key)
+    };
+    let live_condition = w.condition();
+    let wanted = condition(&d.target);
+    if live_condition.actor_id != wanted.actor_id
+        || live_condition.actor_task_id != wanted.actor_task_id
+    {
+        let before = live_target(w, names);
+        fields.push(FieldChange {
+            field: Field::Target,
+            before: Some(Shown::Text(before.to_string())),
+            after: Some(Shown::Text(d.target.to_string())),
+            drift: false,
+            text_diff: None,
+        });
+        // Name the side that goes away as null too, in case the platform merges conditions.
+        let mut extra = serde_json::Map::new();
+        if wanted.actor_id.is_none() && live_condition.actor_id.is_some() {
+            extra.insert("actorId".to_owned(), serde_json::Value::Null);
+        }
+        if wanted.actor_task_id.is_none() && live_condition.actor_task_id.is_some() {
+            extra.insert("actorTaskId".to_owned(), serde_json::Value::Null);
+        }
+        body.condition = Some(Condition {
+            actor_id: wanted.actor_id.clone(),
+            actor_task_id: wanted.actor_task_id.clone(),
+            actor_run_id: None,
+            extra,
+        });
+    }
+
+    let live_events = normalize::event_set(w.event_types.as_deref().unwrap_or_default());
+    if live_events != normalize::event_set(&d.event_types) {
+        fields.push(FieldChange {
+            field: Field::EventTypes,
+            before: Some(Shown::List(live_events)),
+            after: Some(Shown::List(d.event_types.clone())),
+            drift: false,
+            text_diff: None,
+        });
+        body.event_types = Some(d.event_types.clone());
+    }
+
+    let live_url = w.request_url.as_deref().unwrap_or("");
+    if live_url != d.request_url.value {
+        fields.push(FieldChange {
+            field: Field::RequestUrl,
+            before: Some(show_url(
+                key,
+                live_url,
+                live_secret.request_url || d.request_url.from_env,
+            )),
+            after: Some(show_url(key, &d.request_url.value, d.request_url.from_env)),
+            drift: false,
+            text_diff: None,
+        });
+        body.request_url = Some(d.request_url.value.clone());
+    }
+
+    let want_payload = d.payload_template.as_ref().map(|p| p.value.as_str());
+    if !normalize::same_template(w.payload_template.as_deref(), want_payload) {
+        let secret = d.payload_template.as_ref().is_some_and(|p| p.from_env);
+        let before = normalize::text(w.payload_template.as_deref());
+        let before_secret = secret || live_secret.payload_template;
+        fields.push(FieldChange {
+            field: Field::PayloadTemplate,
+            before: before.map(|v| show_template(key, v, before_secret)),
+            after: want_payload.map(|v| show_template(key, v, secret)),
+            drift: want_payload.is_none(),
+            // A diff shows lines of both sides: none when either may hold a secret.
+            text_diff: if secret || (before_secret && before.is_some()) {
+                None
+            } else {
+                text_diff(before, want_payload)
+            },
+        });
+        body.payload_template = Some(want_payload.map(str::to_owned));
+    }
+
+    let want_headers = d.headers_template.as_ref().map(|h| h.value.as_str());
+    if !normalize::same_template(w.headers_template.as_deref(), want_headers) {
+        fields.push(FieldChange {
+            field: Field::HeadersTemplate,
+            before: normalize::text(w.headers_template.as_deref())
+                .map(|v| show_template(key, v, true)),
+            after: want_headers.map(|v| show_template(key, v, true)),
+            drift: want_headers.is_none(),
+            text_diff: None,
+        });
+        body.headers_template = Some(want_headers.map(str::to_owned));
+    }
+
+    let live_description = w.description.as_deref().unwrap_or("");
+    let parsed = marker::parse(live_description).filter(|m| m.owner == owner && m.key == d.key);
+    let live_human = match &parsed {
+        Some(m) => m.human,
+        None => live_description,
+    };
+    let trailing = parsed.as_ref().is_some_and(|m| !m.trailing.is_empty());
+    let want_human = d.description.as_deref().unwrap_or("");
+    if live_human != want_human || trailing {
+        fields.push(FieldChange {
+            field: Field::Description,
+            // The live description without the marker, text added after it included.
+            before: normalize::text(Some(&format!(
+                "{live_human}{}",
+                parsed.as_ref().map_or("", |m| m.trailing)
+            )))
+            .map(|h| Shown::Text(h.to_owned())),
+            after: normalize::text(Some(want_human)).map(|h| Shown::Text(h.to_owned())),
+            drift: trailing || (want_human.is_empty() && !live_human.is_empty()),
+            text_diff: None,
+        });
+    }
+    if parsed.is_none() {
+        fields.push(FieldChange {
+            field: Field::Owner,
+            before: None,
+            after: Some(Shown::Text(owner.to_owned())),
+            drift: false,
+            text_diff: None,
+        });
+    }
+
+    for (field, live, want, slot) in [
+        (
+            Field::IgnoreSslErrors,
+            w.ignore_ssl_errors,
+            d.ignore_ssl_errors,
+            &mut body.ignore_ssl_errors,
+        ),
+        (
+            Field::DoNotRetry,
+            w.do_not_retry,
+            d.do_not_retry,
+            &mut body.do_not_retry,
+        ),
+        (
+            Field::ShouldInterpolateStrings,
+            w.should_interpolate_strings,
+            d.should_interpolate_strings,
+            &mut body.should_interpolate_strings,
+        ),
+    ] {
+        let live = live.unwrap_or(false);
+        if live != want {
+            fields.push(FieldChange {
+                field,
+                before: Some(Shown::Bool(live)),
+                after: Some(Shown::Bool(want)),
+                drift: !want,
+                text_diff: None,
+            });
+            *slot = Some(want);
+        }
+    }
+
+    let record = secret_fields(d);
+    let composed = marker::compose(d.description.as_deref(), owner, &d.key, record);
+    if live_description != composed {
+        // An owned marker that lacks only the record is not a change by itself (upgrading must
+        // not turn every webhook into one); any other change writes the record too.
+        let record_only = parsed
+            .as_ref()
+            .is_some_and(|m| m.secrets.is_none() && m.human == want_human && m.trailing.is_empty());
+        if !record_only || !fields.is_empty() || !body.is_empty() {
+            let live_record = parsed.as_ref().and_then(|m| m.secrets);
+            if parsed.is_some() && live_record != Some(record) {
+                fields.push(FieldChange {
+                    field: Field::Secrets,
+                    before: live_record.map(show_record),
+                    after: Some(show_record(record)),
+                    drift: false,
+                    text_diff: None,
+                });
+            }
+            body.description = Some(Some(composed));
+        }
+    }
+
+    if fields.is_empty() && body.is_empty() {
+        return None;
+    }
+    if adopt {
+        // Taking a webhook over is not drift: its values were never ours.
+        for f in &mut fields {
+            f.drift = false;
+        }
+    }
+    Some(Change {
+        action: if adopt { Action::Adopt } else { Action::Update },
+        key: d.key.clone(),
+        target: d.target.clone(),
+        webhook_id: Some(w.id.clone()),
+        fields,
+        live: Some(fingerprint(w, key)),
+        request: Request::Update(body),
+        duplicate_of: None,
+    })
+}
