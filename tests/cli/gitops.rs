@@ -441,7 +441,11 @@ impl ConfigRepo {
             let path = entry.unwrap().path();
             if path.is_file() {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
-                assert!(!text.contains(SECRET), "{} holds the secret", path.display());
+                assert!(
+                    !text.contains(SECRET),
+                    "{} holds the secret",
+                    path.display()
+                );
             }
         }
         out
