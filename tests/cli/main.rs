@@ -20,6 +20,8 @@ mod examples;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
 mod files;
 mod fuzz;
+/// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
+mod gitops;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
