@@ -17,6 +17,8 @@ mod contract;
 mod emulator;
 mod everyday;
 mod examples;
+/// Every webhook field known everywhere it must be.
+mod fields;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
 mod files;
 mod fuzz;
