@@ -21,7 +21,7 @@ use crate::plan::saved::{SavedPlan, Staleness};
 use crate::render::Console;
 use crate::render::apply as render_apply;
 use crate::render::plan::{self as render_plan, PlanContext};
-use crate::session::{self, LOCAL_API, Workspace};
+use crate::session::{self, Workspace};
 
 /// Output formats of an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -102,14 +102,9 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
     };
     // What can be told from the file alone is told before connecting anywhere.
     if let Some(s) = &saved {
-        if let Some(owner) = owner
-            && s.plan.owner != owner
-        {
-            return Err(s.stale(vec![Staleness::Owner(s.plan.owner.clone())]));
-        }
-        let made_locally = s.plan.api == LOCAL_API;
-        if made_locally != args.connect.local {
-            return Err(s.stale(vec![Staleness::Local { made_locally }]));
+        let reasons = session::stale_before_connecting(&s.plan, owner, args.connect.local);
+        if !reasons.is_empty() {
+            return Err(s.stale(reasons));
         }
     }
     let workspace = Workspace::load(
@@ -146,11 +141,7 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
     // Stale, refused, empty or declined plans end here, before anything is written.
     let proceed = (|| {
         if let Some(s) = &saved {
-            let now = SavedPlan::new(
-                plan,
-                &session::provenance(&desired, &planned, options, &s.plan.paths, &s.plan.salt),
-            );
-            let reasons = s.plan.staleness(&now);
+            let reasons = session::staleness(&s.plan, &desired, &planned, options);
             if !reasons.is_empty() {
                 return Err(s.stale(reasons));
             }

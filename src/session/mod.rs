@@ -14,7 +14,7 @@ pub use connect::{Connect, Connection, LOCAL_API, LOCAL_DIR, find_local_dir};
 
 use crate::error::Error;
 use crate::manifest::{self, Manifests, ResolvedWebhook};
-use crate::plan::saved::{Provenance, SavedPlan};
+use crate::plan::saved::{Provenance, SavedPlan, Staleness};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::platform::Platform;
 use crate::refresh;
@@ -156,6 +156,42 @@ pub fn provenance<'a>(
         salt,
         tool_version: env!("CARGO_PKG_VERSION"),
     }
+}
+
+/// What makes a saved plan stale that the file alone tells, before connecting anywhere: it was
+/// made for another owner than `owner`, or against the local emulator when applied against an
+/// API (`local` false), or the other way round.
+pub fn stale_before_connecting(
+    saved: &SavedPlan,
+    owner: Option<&str>,
+    local: bool,
+) -> Vec<Staleness> {
+    if let Some(owner) = owner
+        && saved.owner != owner
+    {
+        return vec![Staleness::Owner(saved.owner.clone())];
+    }
+    let made_locally = saved.api == LOCAL_API;
+    if made_locally == local {
+        Vec::new()
+    } else {
+        vec![Staleness::Local { made_locally }]
+    }
+}
+
+/// Why `saved` no longer matches `planned`, the same plan computed again now (with the saved
+/// plan's options and salt): every reason that holds, none that does not.
+pub fn staleness(
+    saved: &SavedPlan,
+    desired: &Desired<'_>,
+    planned: &Planned,
+    options: PlanOptions,
+) -> Vec<Staleness> {
+    let now = SavedPlan::new(
+        &planned.plan,
+        &provenance(desired, planned, options, &saved.paths, &saved.salt),
+    );
+    saved.staleness(&now)
 }
 
 /// The text of a saved plan file: pretty JSON with a final newline.
