@@ -23,6 +23,8 @@ mod fuzz;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
+/// `preview`: the request a webhook sends, for every event type.
+mod preview;
 /// Secrets never shown, even once the manifests stop referencing them (issue 9 §1).
 mod secrets;
 mod validate;
