@@ -15,6 +15,8 @@ mod apply;
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
+/// The event model against the official schemas.
+mod event;
 mod everyday;
 mod examples;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
