@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::event::{self, EventType, RequestTemplate, SampleTarget};
 use crate::exit;
 use crate::manifest::{DesiredWebhook, Manifests, TargetRef};
-use crate::render::preview::{self as render_preview, Preview, PreviewedRequest};
+use crate::render::preview::{self as render_preview, MASK, Preview, PreviewedRequest};
 use crate::session::Workspace;
 use crate::webhook::TargetKind;
 
@@ -61,8 +61,6 @@ fn parse_event(s: &str) -> Result<EventType, String> {
     })
 }
 
-/// The value shown in place of a secret.
-pub(crate) const MASK: &str = "(sensitive)";
 /// The `X-Apify-Webhook` value of a preview: the live webhook's id is not known offline.
 const WEBHOOK_ID: &str = "<webhook id>";
 /// The `X-Apify-Webhook-Dispatch-Id` value of a preview.

@@ -89,7 +89,8 @@ pub fn text(p: &Preview<'_>) -> String {
     out
 }
 
-const MASK: &str = "(sensitive)";
+/// What a masked secret is shown as.
+pub const MASK: &str = "(sensitive)";
 
 /// A JSON body pretty-printed (key order kept); anything else as it is.
 fn pretty(body: &str) -> String {
