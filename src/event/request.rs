@@ -659,4 +659,31 @@ mod tests {
             r#"{"at":"2026-01-15T10:24:31.512Z","unix":1768472671,"build":"HG7ML7M8z78YcAPEB"}"#
         );
     }
+
+    proptest::proptest! {
+        /// Whatever the templates, rendering ends without panicking, and a rendered body is JSON.
+        #[test]
+        fn rendering_never_panics_and_bodies_are_json(
+            payload in proptest::collection::vec(proptest::sample::select(vec![
+                "{{resource.id}}", "{{resource}}", "{{eventData.x.y}}", "{{userId}}", "{{", "}}",
+                "{", "}", "[", "]", "\"", "\\", ":", ",", "1", "a", "null", "{{}}", "é",
+                "\"{{globals.dateUnix}}\"", "\"x{{resource.stats}}\"",
+            ]), 0..24),
+            interpolate: bool,
+        ) {
+            let payload = payload.concat();
+            let e = event();
+            for headers in [None, Some(payload.as_str())] {
+                let t = RequestTemplate {
+                    request_url: "http://127.0.0.1/",
+                    payload_template: Some(&payload),
+                    headers_template: headers,
+                    should_interpolate_strings: interpolate,
+                };
+                if let Ok(r) = render(&t, &e, "W", "D") {
+                    proptest::prop_assert!(serde_json::from_str::<Value>(&r.body).is_ok(), "{}", r.body);
+                }
+            }
+        }
+    }
 }
