@@ -8,6 +8,7 @@ mod connect;
 mod emulator;
 mod man;
 mod plan;
+mod preview;
 mod schema;
 mod validate;
 
@@ -74,6 +75,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show what `apply` would change on the platform to match the manifests.
     Plan(plan::PlanArgs),
+    /// Show the exact request a webhook sends for a sample event (offline).
+    Preview(preview::PreviewArgs),
     /// Make the platform match the manifests (after showing the plan and asking).
     Apply(apply::ApplyArgs),
     /// Print the manifest JSON schema (for editors and other tools).
@@ -151,6 +154,7 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Validate(args) => validate::run(&args, ctx),
         Command::Plan(args) => plan::run(&args, ctx),
         Command::Apply(args) => apply::run(&args, ctx),
+        Command::Preview(args) => preview::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),

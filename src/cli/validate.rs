@@ -58,6 +58,10 @@ pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     } else {
         loaded.manifests.missing_env(Context::env_var, false)
     };
+    // The checks' warnings (placeholders that never resolve) are shown like the others.
+    if console.is_quiet() {
+        diagnostics.retain(Diagnostic::is_error);
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(warnings);
         match args.format {
@@ -67,6 +71,8 @@ pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
         }
         return Err(Error::InvalidManifest(diagnostics));
     }
+    let mut warnings = warnings;
+    warnings.splice(0..0, diagnostics);
     console.diagnostics(&warnings);
     let summary = summary(&loaded.manifests, owner);
     match args.format {

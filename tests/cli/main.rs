@@ -15,6 +15,8 @@ mod apply;
 mod contract;
 /// The emulator as an API and as a process.
 mod emulator;
+/// The event model against the official schemas.
+mod event;
 mod everyday;
 mod examples;
 /// Every webhook field known everywhere it must be.
@@ -27,6 +29,8 @@ mod gitops;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
+/// `preview`: the request a webhook sends, for every event type.
+mod preview;
 /// Secrets never shown, even once the manifests stop referencing them (issue 9 §1).
 mod secrets;
 mod validate;
