@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
+pub mod delivery;
 pub mod diagnostic;
 pub mod error;
 pub mod plan;
