@@ -158,7 +158,7 @@ pub fn invalid_string_variables(s: &str) -> Vec<(usize, String)> {
 }
 
 /// Placeholders as the platform's interpolation regex `\{\{([a-zA-Z0-9.]+)\}\}` finds them.
-fn string_placeholders(s: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn string_placeholders(s: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut from = 0;
     std::iter::from_fn(move || {
         while let Some(rel) = s[from..].find("{{") {
@@ -232,7 +232,7 @@ fn next_placeholder(payload: &str, from: usize) -> Option<(usize, usize)> {
 }
 
 /// The platform's test: an odd number of `"` not preceded by `\` before `index`.
-fn inside_string(payload: &str, index: usize) -> bool {
+pub(crate) fn inside_string(payload: &str, index: usize) -> bool {
     let bytes = &payload.as_bytes()[..index];
     let quotes = bytes
         .iter()
