@@ -13,6 +13,7 @@ use crate::delivery::{
     WebhookStatus,
 };
 use crate::diagnostic::shown;
+use crate::emulator::FiredRun;
 
 /// The version of the JSON status and test reports.
 pub const REPORT_FORMAT_VERSION: &str = "1.0";
@@ -293,6 +294,69 @@ pub fn test_json(outcomes: &[TestOutcome]) -> String {
         "tests": outcomes,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// What `emulator fire` did, as text: the run, then one line per dispatch with the
+/// receiver's last answer.
+pub fn fire_text(run: &FiredRun) -> String {
+    let mut out = String::new();
+    let started = run
+        .actor_task_id
+        .as_deref()
+        .map(|t| format!(" (started by task {})", shown(t)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "Simulated {} {} of Actor {}{started}: {}; {}.",
+        shown(&run.kind),
+        shown(&run.id),
+        shown(&run.actor_id),
+        shown(&run.status),
+        plural(run.dispatches.len() as u64, "dispatch", "dispatches"),
+    );
+    for d in &run.dispatches {
+        let status = d.status.as_deref().unwrap_or("ACTIVE");
+        let style = match status {
+            "SUCCEEDED" => AnsiColor::Green.on_default(),
+            "FAILED" => AnsiColor::Red.on_default().bold(),
+            _ => Style::new(),
+        };
+        let last = d.calls.last();
+        let answer = last
+            .and_then(|c| c["responseStatus"].as_u64())
+            .map(|s| format!("HTTP {s}"))
+            .or_else(|| {
+                last.and_then(|c| c["errorMessage"].as_str())
+                    .map(|e| shown(e).into_owned())
+            });
+        let calls = if d.calls.is_empty() {
+            String::new()
+        } else {
+            let answer = answer.map(|a| format!(", last: {a}")).unwrap_or_default();
+            format!(
+                " ({}{answer})",
+                plural(d.calls.len() as u64, "call", "calls")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> webhook {}: {}{calls}",
+            shown(&d.event_type),
+            shown(&d.webhook_id),
+            paint(style, status),
+        );
+    }
+    if run.delivered == Some(false) {
+        out.push_str("Some deliveries were still running when the wait ended.\n");
+    }
+    out
+}
+
+/// What `emulator fire` did, as JSON.
+pub fn fire_json(run: &FiredRun) -> String {
+    let mut text = serde_json::to_string_pretty(run).unwrap_or_default();
     text.push('\n');
     text
 }
