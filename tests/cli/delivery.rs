@@ -321,6 +321,8 @@ fn a_failed_run_delivers_what_the_renderer_predicts_and_status_and_test_tell_the
 
     let healthy_only = run(cmd(&server, dir.path()).args(["test", "--key", "crawl/failed"]));
     assert_eq!(healthy_only.code, 0, "{}", healthy_only.stdout);
+    // Delivered and failed dispatches, their calls, lastDispatch and stats: as the spec says.
+    crate::contract::assert_log_matches_spec(server.handle());
 }
 
 #[test]
@@ -440,4 +442,5 @@ fn the_emulator_delivers_to_loopback_only_and_records_the_refusal() {
         "{message}"
     );
     assert!(message.contains("192.0.2.1"), "{message}");
+    crate::contract::assert_log_matches_spec(server.handle());
 }
