@@ -75,7 +75,7 @@ fn last_line(w: &WebhookStatus) -> String {
                     let _ = write!(line, ", HTTP {status}");
                 }
                 (None, Some(error)) => {
-                    let _ = write!(line, ", {}", shown(error));
+                    let _ = write!(line, ", {}", shown(error.trim_end_matches('.')));
                 }
                 (None, None) => {}
             }
