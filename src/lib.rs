@@ -7,7 +7,7 @@
 //! - [`webhook`]: the shared vocabulary (event types, platform constants). Imports nothing.
 //! - [`template`]: the platform's payload and headers template rules. Imports `webhook`.
 //! - [`event`]: the platform's events (event data, run and build objects) and the rendering of a
-//!   webhook's request for an event. Imports `webhook` and `template`.
+//!   webhook's request for an event. Imports `webhook`, `template` and `diagnostic`.
 //! - [`diagnostic`]: located, user-facing problems (`file:line:column`). Imports nothing.
 //! - [`exit`]: the documented exit codes. Imports nothing.
 //! - [`files`]: bounded reads of regular files and atomic, private writes. Imports nothing.

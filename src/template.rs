@@ -157,6 +157,29 @@ pub fn invalid_string_variables(s: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Every `{{name}}` the platform resolves in a template, `(byte offset of "{{", name)` in text
+/// order: those outside JSON strings, and with `interpolate_strings` those inside strings that
+/// the interpolation regex finds.
+pub fn placeholders(template: &str, interpolate_strings: bool) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some((open, close)) = next_placeholder(template, from) {
+        if inside_string(template, open) {
+            if interpolate_strings
+                && let Some((_, name)) = string_placeholders(&template[open..]).next()
+                && template[open..].starts_with(&format!("{{{{{name}}}}}"))
+            {
+                found.push((open, name.to_owned()));
+            }
+            from = open + 1;
+        } else {
+            found.push((open, template[open + 2..close].to_owned()));
+            from = close + 2;
+        }
+    }
+    found
+}
+
 /// Placeholders as the platform's interpolation regex `\{\{([a-zA-Z0-9.]+)\}\}` finds them.
 pub(crate) fn string_placeholders(s: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut from = 0;
@@ -486,6 +509,25 @@ mod tests {
         assert_eq!(suggest_variable("userid").as_deref(), Some("userId"));
         assert_eq!(suggest_variable(" resource ").as_deref(), Some("resource"));
         assert_eq!(suggest_variable("run.id"), None);
+    }
+
+    #[test]
+    fn placeholders_are_those_the_platform_resolves() {
+        let t = r#"{"a": {{resource.id}}, "b": "x {{eventData.actorRunId}} {{{userId}}}", "c": [{{ bad }}]}"#;
+        let names = |interpolate| -> Vec<(usize, String)> { placeholders(t, interpolate) };
+        assert_eq!(
+            names(false),
+            vec![(6, "resource.id".to_owned()), (77, " bad ".to_owned())]
+        );
+        assert_eq!(
+            names(true),
+            vec![
+                (6, "resource.id".to_owned()),
+                (31, "eventData.actorRunId".to_owned()),
+                (57, "userId".to_owned()),
+                (77, " bad ".to_owned())
+            ]
+        );
     }
 
     #[test]

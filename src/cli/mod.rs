@@ -6,6 +6,7 @@ mod apply;
 mod connect;
 mod emulator;
 mod plan;
+mod preview;
 mod schema;
 mod status;
 mod test;
@@ -74,6 +75,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show what `apply` would change on the platform to match the manifests.
     Plan(plan::PlanArgs),
+    /// Show the exact request a webhook sends for a sample event (offline).
+    Preview(preview::PreviewArgs),
     /// Make the platform match the manifests (after showing the plan and asking).
     Apply(apply::ApplyArgs),
     /// Fire the platform's test dispatch for a managed webhook and show the receiver's answer.
@@ -135,6 +138,7 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Validate(args) => validate::run(&args, ctx),
         Command::Plan(args) => plan::run(&args, ctx),
         Command::Apply(args) => apply::run(&args, ctx),
+        Command::Preview(args) => preview::run(&args, ctx),
         Command::Test(args) => test::run(&args, ctx),
         Command::Status(args) => status::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),

@@ -39,6 +39,10 @@ pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     } else {
         loaded.manifests.missing_env(Context::env_var, false)
     };
+    // The checks' warnings (placeholders that never resolve) are shown like the others.
+    if console.is_quiet() {
+        diagnostics.retain(crate::diagnostic::Diagnostic::is_error);
+    }
     if diagnostics
         .iter()
         .any(crate::diagnostic::Diagnostic::is_error)
@@ -46,7 +50,8 @@ pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
         diagnostics.extend(warnings);
         return Err(Error::InvalidManifest(diagnostics));
     }
-    console.diagnostics(&warnings);
+    diagnostics.extend(warnings);
+    console.diagnostics(&diagnostics);
     console.print(&summary(&loaded.manifests, owner));
     Ok(exit::SUCCESS)
 }

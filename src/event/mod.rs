@@ -8,10 +8,11 @@
 //! `actorTaskId` (only when a task started the run) and `actorRunId`; build events
 //! (`ACTOR.BUILD.*`) carry `actorId` and `actorBuildId`. The resource is the run object or the
 //! build object, shaped like the official schemas `Run` and `Build` ([`fields`] lists their
-//! properties). Imports `webhook` and `template` only.
+//! properties). Imports `webhook`, `template` and `diagnostic` only.
 
 pub mod fields;
 mod objects;
+pub mod placeholders;
 mod request;
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ use serde_json::{Map, Value, json};
 pub use crate::webhook::EventType;
 use crate::webhook::TargetKind;
 pub use objects::{BuildIds, RunIds, build_object, run_object};
+pub use placeholders::{Family, Unresolved, unresolved};
 pub use request::{
     DEFAULT_PAYLOAD_TEMPLATE, REQUEST_ORIGIN, RenderError, RequestTemplate, WebhookRequest, render,
 };

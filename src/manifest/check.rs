@@ -12,6 +12,7 @@ use super::interpolate;
 use super::model::{self, WebhookEntry};
 use super::yaml::{Node, NodeValue};
 use crate::diagnostic::{Diagnostic, Label, SourceFile, Span, shown};
+use crate::event::{self, Family, Unresolved};
 use crate::template::{self, TemplateError};
 use crate::webhook::{EventType, TargetKind};
 
@@ -133,7 +134,7 @@ impl FileChecker<'_> {
         if self.diagnostics.len() > errors_before || !broken.is_empty() {
             return None;
         }
-        Some(DesiredWebhook {
+        let webhook = DesiredWebhook {
             key: entry.key,
             key_label: self.label(key_span, ""),
             target,
@@ -150,7 +151,86 @@ impl FileChecker<'_> {
             do_not_retry: entry.do_not_retry.unwrap_or(false),
             should_interpolate_strings,
             env_refs,
-        })
+        };
+        self.event_warnings(&webhook, field("payloadTemplate"), field("headersTemplate"));
+        Some(webhook)
+    }
+
+    /// Warnings for placeholders that cannot resolve for any of the webhook's event types (the
+    /// platform accepts them and sends `null`). Run on valid entries only.
+    fn event_warnings(
+        &mut self,
+        webhook: &DesiredWebhook,
+        payload: Option<&Node>,
+        headers: Option<&Node>,
+    ) {
+        let mut found: Vec<(Span, String)> = Vec::new();
+        if let (Some(p), Some(node)) = (&webhook.payload_template, payload) {
+            match &p.value {
+                PayloadTemplate::Text(text) => {
+                    self.text_placeholders(
+                        node,
+                        text,
+                        webhook.should_interpolate_strings,
+                        &mut found,
+                    );
+                }
+                PayloadTemplate::Mapping(_) if webhook.should_interpolate_strings => {
+                    self.node_placeholders(node, &mut found);
+                }
+                PayloadTemplate::Mapping(_) => {}
+            }
+        }
+        if let (Some(h), Some(node)) = (&webhook.headers_template, headers) {
+            match &h.value {
+                // Header strings are always interpolated.
+                HeadersTemplate::Text(text) => self.text_placeholders(node, text, true, &mut found),
+                HeadersTemplate::Mapping(_) => self.node_placeholders(node, &mut found),
+            }
+        }
+        for (span, name) in found {
+            if let Some(why) = event::unresolved(&name, &webhook.event_types, webhook.target.kind) {
+                self.diagnostics
+                    .push(event_warning(&name, &why).at_span(self.source, span));
+            }
+        }
+    }
+
+    /// The placeholders of a template written as text, located in the file.
+    fn text_placeholders(
+        &self,
+        node: &Node,
+        text: &str,
+        interpolate_strings: bool,
+        found: &mut Vec<(Span, String)>,
+    ) {
+        let Some(placed) = interpolate::placed(text, "0") else {
+            return;
+        };
+        for (offset, name) in template::placeholders(&placed.text, interpolate_strings) {
+            let span = node.sub_span(self.source, placed.original(offset), name.len() + 4);
+            found.push((span, name));
+        }
+    }
+
+    /// The placeholders of every string of a mapping (whose strings are interpolated).
+    fn node_placeholders(&self, node: &Node, found: &mut Vec<(Span, String)>) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                NodeValue::String(s) => {
+                    for (offset, name) in template::string_placeholders(s) {
+                        found.push((
+                            n.sub_span(self.source, offset, name.len() + 4),
+                            name.to_owned(),
+                        ));
+                    }
+                }
+                NodeValue::Seq(items) => stack.extend(items.iter().rev()),
+                NodeValue::Map(entries) => stack.extend(entries.iter().rev().map(|e| &e.value)),
+                _ => {}
+            }
+        }
     }
 
     /// Repeats and build events on tasks. Reads the list as written, so that an unknown event
@@ -347,6 +427,88 @@ impl FileChecker<'_> {
         };
         let d = self.error(span, message, label);
         d.help.extend(help);
+    }
+}
+
+/// A warning for `{{name}}`, which cannot resolve for the webhook's events, without location.
+struct EventWarning {
+    message: String,
+    label: &'static str,
+    help: String,
+}
+
+impl EventWarning {
+    fn at_span(self, source: &Arc<SourceFile>, span: Span) -> Diagnostic {
+        Diagnostic::warning(self.message)
+            .at(source, span, self.label)
+            .help(self.help)
+    }
+}
+
+fn event_warning(name: &str, why: &Unresolved) -> EventWarning {
+    let shown_name = shown(name);
+    match why {
+        Unresolved::TaskOnly { .. } => EventWarning {
+            message: format!("`{{{{{shown_name}}}}}` is set only when a task started the run"),
+            label: "missing for runs started without a task",
+            help: "this webhook is on an Actor: it also fires for runs started directly, which have no task; \
+                   a webhook under `tasks:` always has it"
+                .to_owned(),
+        },
+        Unresolved::OtherFamily { variable, property, has_it } => {
+            let fires = match has_it {
+                Family::Run => "build",
+                Family::Build => "run",
+            };
+            let has = has_it.noun();
+            let what = if *variable == "eventData" {
+                format!("only {has} events have `{}` in their event data", shown(property))
+            } else {
+                format!("only a {has} has `{}`; the resource of {fires} events is a {fires}", shown(property))
+            };
+            EventWarning {
+                message: format!("`{{{{{shown_name}}}}}` never resolves for this webhook's events"),
+                label: "never set here",
+                help: format!("this webhook fires on {fires} events only, and {what}"),
+            }
+        }
+        Unresolved::Unknown { within, property, families, suggestion } => {
+            let nouns = families.iter().map(|f| f.noun()).collect::<Vec<_>>().join(" or ");
+            let owner = match within.as_str() {
+                "resource" => format!("a {nouns}"),
+                "eventData" => format!("the event data of {nouns} events"),
+                "globals" => "`globals`".to_owned(),
+                nested => format!(
+                    "the `{}` of a {nouns}",
+                    nested.trim_start_matches("resource.")
+                ),
+            };
+            let help = match suggestion {
+                Some(s) => {
+                    let fixed = format!("{within}.{s}{}", &name[within.len() + 1 + property.len()..]);
+                    format!("did you mean `{{{{{}}}}}`?", shown(&fixed))
+                }
+                None if within == "resource" || within.starts_with("resource.") => {
+                    format!("the properties of {owner} are those of the `{}` object of the Apify API", match nouns.as_str() {
+                        "build" => "Build",
+                        "run" => "Run",
+                        _ => "Run` or `Build",
+                    })
+                }
+                None if within == "globals" => "`globals` has dateISO and dateUnix".to_owned(),
+                None => "run events carry actorId, actorTaskId (when a task started the run) and actorRunId; \
+                         build events carry actorId and actorBuildId"
+                    .to_owned(),
+            };
+            EventWarning {
+                message: format!(
+                    "`{{{{{shown_name}}}}}` never resolves: {owner} has no property `{}`",
+                    shown(property)
+                ),
+                label: "unknown property",
+                help,
+            }
+        }
     }
 }
 

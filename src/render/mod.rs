@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod diagnostic;
 pub mod error;
 pub mod plan;
+pub mod preview;
 
 use std::io::{self, IsTerminal, Write};
 

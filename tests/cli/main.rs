@@ -17,6 +17,8 @@ mod contract;
 mod delivery;
 /// The emulator as an API and as a process.
 mod emulator;
+/// The event model against the official schemas.
+mod event;
 mod everyday;
 mod examples;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
@@ -25,6 +27,8 @@ mod fuzz;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
+/// `preview`: the request a webhook sends, for every event type.
+mod preview;
 /// Secrets never shown, even once the manifests stop referencing them (issue 9 §1).
 mod secrets;
 mod validate;

@@ -201,3 +201,29 @@ fn schema_prints_the_committed_schema() {
     assert_eq!(out.stdout, committed);
     assert!(Path::new(&root().join("schemas/manifest.schema.json")).exists());
 }
+
+/// Every entry of `tests/fixtures/warnings/` is valid but has placeholders that cannot resolve
+/// for its webhook's events: the exact warnings are snapshotted, the exit code stays 0, and
+/// `-q` leaves them out.
+#[test]
+fn event_aware_warnings_render_exact_diagnostics() {
+    let dir = root().join("tests/fixtures/warnings");
+    let mut count = 0;
+    insta::glob!("../fixtures/warnings", "*.yaml", |path| {
+        count += 1;
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let out = run_in(&dir, &["validate", name]);
+        assert_eq!(out.code, 0, "{name}: warnings keep exit 0\n{}", out.stderr);
+        assert!(out.stdout.starts_with("Valid: "), "{name}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("warning: `{{"),
+            "{name}: expected warnings\n{}",
+            out.stderr
+        );
+        insta::assert_snapshot!(out.stderr);
+        let quiet = run_in(&dir, &["-q", "validate", name]);
+        assert_eq!(quiet.code, 0);
+        assert!(quiet.stderr.is_empty(), "{name}: -q: {}", quiet.stderr);
+    });
+    assert_eq!(count, 4, "one case per kind of warning");
+}
