@@ -104,6 +104,8 @@ actors:
     - key: scraper/failed
       eventTypes: [ACTOR.RUN.FAILED, ACTOR.RUN.CREATED]
       requestUrl: {receiver}/fail
+      payloadTemplate: |
+        {{"event": {{{{eventType}}}}, "note": "Run {{{{resource.status}}}}", "n": 1}}
     - key: scraper/succeeded
       eventTypes: [ACTOR.RUN.SUCCEEDED]
       requestUrl: {receiver}/ok
@@ -239,6 +241,35 @@ fn a_failed_run_delivers_what_the_renderer_predicts_and_status_and_test_tell_the
     );
     let body: Value = serde_json::from_slice(&ok[0].body).unwrap();
     assert_eq!(body["task"], data["actorTaskId"]);
+
+    // `preview` predicted the failing webhook's bodies byte for byte (its template uses
+    // nothing that differs between the sample event and the simulated run).
+    for (event_type, sent) in [("ACTOR.RUN.CREATED", 3), ("ACTOR.RUN.FAILED", 3)] {
+        let preview = run(cmd(&server, dir.path()).args([
+            "preview",
+            "--key",
+            "scraper/failed",
+            "--event",
+            event_type,
+            "--format",
+            "json",
+        ]));
+        assert_eq!(preview.code, 0, "{}", preview.stderr);
+        let doc: Value = serde_json::from_str(&preview.stdout).unwrap();
+        let predicted = doc["requests"][0]["body"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        assert!(String::from_utf8_lossy(&predicted).contains(event_type));
+        let matching = fail.iter().filter(|r| r.body == predicted).count();
+        assert_eq!(
+            matching,
+            sent,
+            "{event_type}: {}",
+            String::from_utf8_lossy(&predicted)
+        );
+    }
 
     // The failing dispatch records every call; the webhook keeps lastDispatch and stats.
     let failing = webhook(&server, "scraper/failed");
