@@ -11,6 +11,9 @@ pub const CHANGES_PENDING: u8 = 2;
 pub const REFUSED: u8 = 3;
 /// `apply` finished partially: some operations failed, the rest were applied.
 pub const PARTIAL: u8 = 4;
+/// `status`: some managed webhooks are failing to deliver; `test`: the receiver did not
+/// accept the test dispatch (or it did not finish in time).
+pub const DELIVERY_FAILING: u8 = 5;
 /// The command line was not understood (sysexits `EX_USAGE`).
 pub const USAGE: u8 = 64;
 /// A manifest is invalid (sysexits `EX_DATAERR`).

@@ -19,6 +19,7 @@
 //! - [`refresh`]: reads the live state a plan needs through the `Platform` trait.
 //! - [`apply`]: carries out a plan through the `Platform` trait, concurrently.
 //! - [`error`]: the typed errors a command ends with, mapped to exit codes in one place.
+//! - [`delivery`]: will it deliver? `status` and `test` over the `Platform` trait.
 //! - [`session`]: the reconcile pipeline every command that reads the account shares: load,
 //!   resolve, connect, refresh, plan, save. Prints nothing.
 //! - [`render`]: the only module that writes to the terminal.
@@ -27,6 +28,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod delivery;
 pub mod diagnostic;
 pub mod emulator;
 pub mod error;

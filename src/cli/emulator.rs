@@ -1,20 +1,117 @@
 //! `apify-webhooks emulator`: serves the local Apify API emulator on loopback until SIGINT or
 //! SIGTERM, printing one line with its address (`Listening on http://127.0.0.1:PORT`) to
-//! stdout first, so a script or test can read where it is.
+//! stdout first, so a script or test can read where it is. `apify-webhooks emulator fire`
+//! starts a simulated run or build on a running emulator, which delivers the matching
+//! webhooks, and shows what they answered.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
-use crate::emulator::{DeletedKeys, Emulator, EmulatorConfig, EmulatorError, Faults, SeedSource};
+use crate::emulator::{
+    DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireError,
+    RunKind, RunRequest, SeedSource,
+};
 use crate::error::Error;
 use crate::exit;
+use crate::platform::parse_timeout;
+use crate::render::delivery as render;
 
 /// Arguments of `emulator`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct EmulatorArgs {
+    #[command(subcommand)]
+    action: Option<EmulatorAction>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// What `emulator` can do besides serving.
+#[derive(Debug, Subcommand)]
+enum EmulatorAction {
+    /// Start a simulated run or build on a running emulator: it fires every matching webhook
+    /// (event type and condition) to its URL, and this shows what the receivers answered.
+    Fire(FireArgs),
+}
+
+/// How a simulated run or build ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Outcome {
+    /// `ACTOR.RUN.SUCCEEDED` / `ACTOR.BUILD.SUCCEEDED`.
+    Succeeded,
+    /// `ACTOR.RUN.FAILED` / `ACTOR.BUILD.FAILED`.
+    Failed,
+    /// `ACTOR.RUN.ABORTED` / `ACTOR.BUILD.ABORTED`.
+    Aborted,
+    /// `ACTOR.RUN.TIMED_OUT` / `ACTOR.BUILD.TIMED_OUT`.
+    TimedOut,
+}
+
+impl Outcome {
+    fn status(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "SUCCEEDED",
+            Outcome::Failed => "FAILED",
+            Outcome::Aborted => "ABORTED",
+            Outcome::TimedOut => "TIMED-OUT",
+        }
+    }
+}
+
+/// Output formats of `emulator fire`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+enum FireFormat {
+    /// One line per dispatch.
+    #[default]
+    Text,
+    /// The emulator's answer as JSON.
+    Json,
+}
+
+/// Arguments of `emulator fire`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["actor", "task"])))]
+struct FireArgs {
+    /// The running emulator (`Listening on ...` of `apify-webhooks emulator`).
+    #[arg(long, value_name = "URL", env = "APIFY_WEBHOOKS_EMULATOR_URL")]
+    url: String,
+    /// The Actor that runs (ID or `username/name`).
+    #[arg(long, value_name = "ACTOR")]
+    actor: Option<String>,
+    /// The task that starts the run (ID or `username/name`); its Actor's webhooks fire too.
+    #[arg(long, value_name = "TASK", conflicts_with = "build")]
+    task: Option<String>,
+    /// Simulate a build of the Actor instead of a run.
+    #[arg(long)]
+    build: bool,
+    /// How the run or build ends (the `CREATED` event fires first).
+    #[arg(long, value_enum, default_value_t = Outcome::Succeeded)]
+    outcome: Outcome,
+    /// The user who runs it (username); the Actor's or task's owner by default.
+    #[arg(long, value_name = "USERNAME")]
+    user: Option<String>,
+    /// Do not wait for the deliveries; print the dispatches as created.
+    #[arg(long)]
+    no_wait: bool,
+    /// The longest wait for the deliveries (retries included).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    wait: Duration,
+    /// How to print what happened.
+    #[arg(long, value_enum, default_value_t = FireFormat::Text)]
+    format: FireFormat,
+}
+
+/// Arguments of serving the emulator.
+#[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
+struct ServeArgs {
     /// Port to listen on; 0 picks a free one (printed on start).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -71,9 +168,22 @@ pub(crate) struct EmulatorArgs {
     /// The real platform's behaviour is not documented.
     #[arg(long, value_name = "MODE", default_value_t = DeletedKeys::Forget)]
     deleted_webhook_keys: DeletedKeys,
+    /// Deliver webhooks to any host; by default only loopback receivers are called and any
+    /// other URL is recorded as a failed call.
+    #[arg(long)]
+    allow_external_delivery: bool,
+    /// Retries after a failed delivery (webhooks with `doNotRetry` get none).
+    #[arg(long, value_name = "N", default_value_t = DeliveryConfig::default().retries)]
+    delivery_retries: u32,
+    /// The pause before the first retry of a delivery, in milliseconds; it doubles each time.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    delivery_retry_delay_ms: u64,
+    /// How long one delivery call may take.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    delivery_timeout: Duration,
 }
 
-impl EmulatorArgs {
+impl ServeArgs {
     fn config(&self) -> EmulatorConfig {
         EmulatorConfig {
             listen: SocketAddr::new(self.host, self.port),
@@ -98,13 +208,56 @@ impl EmulatorArgs {
             list_descriptions: !self.no_list_descriptions,
             max_webhooks_per_user: self.max_webhooks,
             deleted_keys: self.deleted_webhook_keys,
+            delivery: DeliveryConfig {
+                allow_external: self.allow_external_delivery,
+                retries: self.delivery_retries,
+                retry_delay: Duration::from_millis(self.delivery_retry_delay_ms),
+                timeout: self.delivery_timeout,
+            },
             ..EmulatorConfig::default()
         }
     }
 }
 
-/// Serves until SIGINT or SIGTERM.
+/// Serves until SIGINT or SIGTERM, or fires a simulated run.
 pub(crate) fn run(args: &EmulatorArgs, ctx: &Context) -> Result<u8, Error> {
+    match &args.action {
+        Some(EmulatorAction::Fire(fire)) => run_fire(fire, ctx),
+        None => serve(&args.serve, ctx),
+    }
+}
+
+/// `emulator fire`.
+fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
+    let request = RunRequest {
+        actor: args.actor.clone(),
+        task: args.task.clone(),
+        kind: if args.build {
+            RunKind::Build
+        } else {
+            RunKind::Run
+        },
+        outcome: args.outcome.status().to_owned(),
+        user: args.user.clone(),
+    };
+    let wait = (!args.no_wait).then_some(args.wait);
+    let run = super::block_on(async {
+        crate::emulator::fire(&args.url, &request, wait)
+            .await
+            .map_err(|err| match err {
+                FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(err.to_string()),
+                other => Error::io("emulator fire", std::io::Error::other(other)),
+            })
+    })?;
+    ctx.console.print(&match args.format {
+        FireFormat::Text => render::fire_text(&run),
+        FireFormat::Json => render::fire_json(&run),
+    });
+    Ok(exit::SUCCESS)
+}
+
+/// Serves until SIGINT or SIGTERM.
+fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
     super::block_on(async {
         let handle = Emulator::start(args.config())
             .await

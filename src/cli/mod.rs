@@ -10,6 +10,8 @@ mod man;
 mod plan;
 mod preview;
 mod schema;
+mod status;
+mod test;
 mod validate;
 
 use std::path::PathBuf;
@@ -79,6 +81,10 @@ enum Command {
     Preview(preview::PreviewArgs),
     /// Make the platform match the manifests (after showing the plan and asking).
     Apply(apply::ApplyArgs),
+    /// Fire the platform's test dispatch for a managed webhook and show the receiver's answer.
+    Test(test::TestArgs),
+    /// Show whether the managed webhooks deliver: last dispatch, totals, recent failures.
+    Status(status::StatusArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
     /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
@@ -155,6 +161,8 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Plan(args) => plan::run(&args, ctx),
         Command::Apply(args) => apply::run(&args, ctx),
         Command::Preview(args) => preview::run(&args, ctx),
+        Command::Test(args) => test::run(&args, ctx),
+        Command::Status(args) => status::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),

@@ -17,7 +17,7 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::state::{DispatchRec, UserRec, WebhookRec};
+use super::state::{UserRec, WebhookRec};
 use super::validate::{self, Patch};
 
 /// The largest request body the platform accepts (9 MB).
@@ -397,14 +397,7 @@ async fn create_webhook(
             ),
         ));
     }
-    let id = loop {
-        let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(17)
-            .collect();
-        if !state.id_taken(&candidate) {
-            break candidate;
-        }
-    };
+    let id = state.fresh_id();
     let now = state.tick();
     let value = |patch: Patch<String>| match patch {
         Patch::Value(v) => Some(v),
@@ -591,36 +584,27 @@ async fn test_webhook(
     Caller(user): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut state = shared.lock_state();
-    let index = state
-        .webhook_index(&user, &id)
-        .ok_or_else(ApiError::webhook_not_found)?;
-    let dispatch_id = loop {
-        let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(17)
-            .collect();
-        if !state.id_taken(&candidate) {
-            break candidate;
-        }
+    let (body, job, saved) = {
+        let mut state = shared.lock_state();
+        let index = state
+            .webhook_index(&user, &id)
+            .ok_or_else(ApiError::webhook_not_found)?;
+        // A real request, like the platform's: one call, delivered in the background.
+        let event = super::deliver::test_event(&mut state, index);
+        let (body, job) = super::deliver::open_dispatch(
+            &shared,
+            &mut state,
+            index,
+            &event,
+            Some(event.event_data.clone()),
+            true,
+        );
+        let saved = shared.save(&state);
+        (body, job, saved)
     };
-    let now = state.tick();
-    // The emulator sends nothing anywhere: the dispatch stays ACTIVE with no calls.
-    let dispatch = DispatchRec {
-        id: dispatch_id,
-        user_id: user.id.clone(),
-        webhook_id: id,
-        created_at: now,
-        status: "ACTIVE".to_owned(),
-        event_type: "TEST".to_owned(),
-        event_data: None,
-        calls: Vec::new(),
-    };
-    let webhook = &mut state.webhooks[index];
-    webhook.last_dispatch = Some(json!({"status": "ACTIVE", "finishedAt": null}));
-    webhook.stats.total_dispatches = Some(webhook.stats.total_dispatches.unwrap_or(0) + 1);
-    let body = dispatch.to_json(Some(webhook));
-    state.dispatches.push(dispatch);
-    shared.save(&state)?;
+    // Counted as active already: it must run even when the state could not be saved.
+    super::deliver::spawn(&shared, job);
+    saved?;
     Ok(data(StatusCode::CREATED, body))
 }
 

@@ -7,11 +7,17 @@
 //! State comes from a seed ([`Seed`]) or a state file, which is rewritten atomically after
 //! every change. [`DeletedKeys`] picks what a create answers when its idempotency key belonged
 //! to a webhook deleted since, which the real platform leaves undocumented.
+//!
+//! It delivers webhooks for real (`deliver`): the test endpoint and simulated runs and builds
+//! (`POST /_emulator/runs`, or [`fire`] from another process) send the rendered requests to
+//! loopback receivers, with retries, and record the dispatches.
 
 mod api;
+mod deliver;
 mod envelope_io;
 mod faults;
 mod log;
+mod remote;
 mod seed;
 mod server;
 mod state;
@@ -29,8 +35,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use deliver::{DeliveryConfig, MAX_RECORDED_BODY, RunKind, RunRequest};
 pub use faults::{Faults, InjectedFault};
 pub use log::LogEntry;
+pub use remote::{FireError, FiredDispatch, FiredRun, fire};
 pub use seed::{
     DEFAULT_SEED_YAML, DEFAULT_TOKEN, Seed, SeedActor, SeedDispatch, SeedError, SeedTask, SeedUser,
     SeedWebhook,
@@ -110,6 +118,8 @@ pub struct EmulatorConfig {
     pub log_capacity: usize,
     /// What a create with the idempotency key of a deleted webhook answers.
     pub deleted_keys: DeletedKeys,
+    /// How webhooks are delivered (test dispatches and simulated runs).
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -123,6 +133,7 @@ impl Default for EmulatorConfig {
             max_webhooks_per_user: crate::webhook::MAX_WEBHOOKS_PER_USER,
             log_capacity: 100_000,
             deleted_keys: DeletedKeys::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -170,6 +181,8 @@ pub(crate) struct Shared {
     deleted_keys: Mutex<DeletedKeys>,
     /// `/v2` requests being handled now.
     in_flight: std::sync::atomic::AtomicUsize,
+    /// Delivers dispatches in the background.
+    deliverer: deliver::Deliverer,
 }
 
 /// Counts a request as in flight until dropped.
@@ -305,6 +318,7 @@ impl Emulator {
             max_webhooks_per_user: config.max_webhooks_per_user,
             deleted_keys: Mutex::new(config.deleted_keys),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
+            deliverer: deliver::Deliverer::new(config.delivery),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
@@ -404,6 +418,16 @@ impl EmulatorHandle {
     /// deleted from now on, and for those deleted in `replay` mode before).
     pub fn set_deleted_keys(&self, mode: DeletedKeys) {
         self.shared.set_deleted_keys(mode);
+    }
+
+    /// Deliveries still running (being sent, or waiting to be retried).
+    pub fn deliveries_in_progress(&self) -> usize {
+        self.shared.deliverer.active()
+    }
+
+    /// Waits until no delivery is running, at most `timeout`; whether none is.
+    pub async fn wait_for_deliveries(&self, timeout: std::time::Duration) -> bool {
+        deliver::wait_idle(&self.shared, timeout).await
     }
 
     /// The whole state as a seed document (what the state file holds).

@@ -347,6 +347,8 @@ fn admin_router() -> Router<Arc<Shared>> {
             get(admin_faults).put(admin_set_faults),
         )
         .route(&format!("{ADMIN_PREFIX}/faults/inject"), post(admin_inject))
+        .route(&format!("{ADMIN_PREFIX}/runs"), post(admin_run))
+        .route(&format!("{ADMIN_PREFIX}/deliveries"), get(admin_deliveries))
         .route(
             &format!("{ADMIN_PREFIX}/settings"),
             get(admin_settings).put(admin_set_settings),
@@ -446,5 +448,95 @@ async fn admin_inject(State(shared): State<Arc<Shared>>, body: axum::body::Bytes
             )
         }
         Err(err) => json_response(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()})),
+    }
+}
+
+/// `POST /_emulator/runs`: simulates a run or build ([`super::deliver::RunRequest`]) and fires
+/// the matching webhooks. `?wait=1` answers only once every delivery has finished (at most
+/// `timeoutMs`, 30 seconds by default).
+async fn admin_run(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = match serde_json::from_slice::<super::deliver::RunRequest>(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return json_response(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()}));
+        }
+    };
+    let (mut run, jobs) = match super::deliver::simulate(&shared, &request) {
+        Ok(done) => done,
+        Err(err) => return err.into_response(),
+    };
+    for job in jobs {
+        super::deliver::spawn(&shared, job);
+    }
+    let wait = WaitQuery::parse(query.as_deref());
+    if wait.wait {
+        let idle = super::deliver::wait_idle(&shared, wait.timeout).await;
+        run["delivered"] = json!(idle);
+        let state = shared.lock_state();
+        let ids: Vec<&str> = run["dispatches"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|d| d["id"].as_str()).collect())
+            .unwrap_or_default();
+        let finished: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| state.dispatches.iter().find(|d| d.id == *id))
+            .map(|d| d.to_json(state.webhooks.iter().find(|w| w.id == d.webhook_id)))
+            .collect();
+        run["dispatches"] = Value::Array(finished);
+    }
+    json_response(StatusCode::CREATED, &json!({ "data": run }))
+}
+
+/// `GET /_emulator/deliveries`: how many deliveries are running; `?wait=1` first waits (at
+/// most `timeoutMs`) until none is, and answers 408 when some still are.
+async fn admin_deliveries(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let wait = WaitQuery::parse(query.as_deref());
+    let idle = if wait.wait {
+        super::deliver::wait_idle(&shared, wait.timeout).await
+    } else {
+        shared.deliverer.active() == 0
+    };
+    let status = if wait.wait && !idle {
+        StatusCode::REQUEST_TIMEOUT
+    } else {
+        StatusCode::OK
+    };
+    json_response(
+        status,
+        &json!({"active": shared.deliverer.active(), "idle": idle}),
+    )
+}
+
+/// `wait` and `timeoutMs` of the delivery admin routes.
+struct WaitQuery {
+    wait: bool,
+    timeout: Duration,
+}
+
+impl WaitQuery {
+    fn parse(query: Option<&str>) -> Self {
+        let mut out = WaitQuery {
+            wait: false,
+            timeout: Duration::from_secs(30),
+        };
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match name.as_ref() {
+                "wait" => out.wait = matches!(value.as_ref(), "1" | "true" | ""),
+                "timeoutMs" => {
+                    if let Ok(ms) = value.parse() {
+                        out.timeout = Duration::from_millis(ms);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 }

@@ -243,6 +243,18 @@ impl State {
             .position(|w| w.id == id && w.user_id == caller.id)
     }
 
+    /// A new random 17-character ID that no webhook or dispatch has.
+    pub(crate) fn fresh_id(&self) -> String {
+        loop {
+            let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
+                .take(17)
+                .collect();
+            if !self.id_taken(&candidate) {
+                return candidate;
+            }
+        }
+    }
+
     /// Whether an ID is taken by any object.
     pub(crate) fn id_taken(&self, id: &str) -> bool {
         self.webhooks.iter().any(|w| w.id == id) || self.dispatches.iter().any(|d| d.id == id)

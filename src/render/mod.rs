@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod apply;
+pub mod delivery;
 pub mod diagnostic;
 pub mod error;
 pub mod plan;

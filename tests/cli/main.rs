@@ -13,6 +13,8 @@ mod support;
 mod apply;
 /// Bodies against the official OpenAPI schemas.
 mod contract;
+/// Will it deliver? The emulator's delivery, `status` and `test`.
+mod delivery;
 /// The emulator as an API and as a process.
 mod emulator;
 /// The event model against the official schemas.

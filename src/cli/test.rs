@@ -1,0 +1,92 @@
+//! `apify-webhooks test --key KEY`: fires the platform's test dispatch for managed webhooks,
+//! waits (bounded, with progress on stderr) for each outcome and shows the receiver's answer.
+//! Exits [`exit::DELIVERY_FAILING`] when a receiver did not accept it. One call into
+//! [`crate::delivery`], then rendering.
+
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::connect::ConnectArgs;
+use super::{Context, ManifestArgs};
+use crate::delivery::{self, WaitOptions};
+use crate::error::Error;
+use crate::exit;
+use crate::platform::parse_timeout;
+use crate::render::delivery as render;
+use crate::session::Workspace;
+
+/// Output formats of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum TestFormat {
+    /// Text.
+    #[default]
+    Text,
+    /// A versioned JSON document.
+    Json,
+}
+
+/// Arguments of `test`.
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    #[command(flatten)]
+    manifests: ManifestArgs,
+    /// The manifest key of the webhook to test (repeat for several).
+    #[arg(long, required = true, value_name = "KEY")]
+    key: Vec<String>,
+    /// The longest wait for each outcome (`10s`, `1m`).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    wait: Duration,
+    /// How to print the outcome.
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    format: TestFormat,
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+/// The `${NAME}` values of the manifests that are set, to scrub from receivers' answers. Unset
+/// variables cannot leak, so they count as empty (and empty values are never scrubbed).
+pub(crate) fn known_secrets(workspace: &Workspace) -> Vec<String> {
+    workspace
+        .resolve(|name| Some(Context::env_var(name).unwrap_or_default()))
+        .map(|desired| desired.secrets)
+        .unwrap_or_default()
+}
+
+/// Runs `test`.
+pub(crate) fn run(args: &TestArgs, ctx: &Context) -> Result<u8, Error> {
+    let console = &ctx.console;
+    let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
+    let secrets = known_secrets(&workspace);
+    let wait = WaitOptions {
+        timeout: args.wait,
+        ..WaitOptions::default()
+    };
+    let outcomes = super::block_on(async {
+        let connection = args.connect.connect(&workspace.paths).await?;
+        if connection.is_local() {
+            console.info(&format!("Using {}.", connection.description));
+        }
+        let progress = |p: delivery::TestProgress<'_>| console.info(&render::test_progress(&p));
+        let outcomes = delivery::test(
+            &connection.client,
+            &workspace.owner,
+            &args.key,
+            &secrets,
+            wait,
+            &progress,
+        )
+        .await;
+        connection.close().await;
+        outcomes
+    })?;
+    console.print(&match args.format {
+        TestFormat::Text => render::test_text(&outcomes),
+        TestFormat::Json => render::test_json(&outcomes),
+    });
+    Ok(if outcomes.iter().all(delivery::TestOutcome::delivered) {
+        exit::SUCCESS
+    } else {
+        exit::DELIVERY_FAILING
+    })
+}
