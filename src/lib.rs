@@ -29,6 +29,7 @@ pub mod diagnostic;
 pub mod emulator;
 pub mod error;
 pub mod exit;
+pub mod export;
 pub mod files;
 pub mod manifest;
 pub mod plan;

@@ -5,6 +5,7 @@
 mod apply;
 mod connect;
 mod emulator;
+mod export;
 mod plan;
 mod schema;
 mod validate;
@@ -74,6 +75,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the platform match the manifests (after showing the plan and asking).
     Apply(apply::ApplyArgs),
+    /// Write manifests for the account's existing webhooks (unmanaged ones to adopt).
+    Export(export::ExportArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
     /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
@@ -129,6 +132,7 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Validate(args) => validate::run(&args, ctx),
         Command::Plan(args) => plan::run(&args, ctx),
         Command::Apply(args) => apply::run(&args, ctx),
+        Command::Export(args) => export::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),
     }

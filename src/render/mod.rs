@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod diagnostic;
 pub mod error;
+pub mod export;
 pub mod plan;
 
 use std::io::{self, IsTerminal, Write};

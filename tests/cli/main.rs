@@ -17,6 +17,8 @@ mod contract;
 mod emulator;
 mod everyday;
 mod examples;
+/// `export`: from a live account to manifests that round-trip (issue 10).
+mod export;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
 mod files;
 mod fuzz;

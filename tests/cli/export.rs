@@ -1,0 +1,190 @@
+//! `export` end to end (issue 10): an account seeded with a dozen webhooks of every class is
+//! exported, the printed variables are set, `plan` shows only adoptions, `apply` makes them,
+//! and `plan` says `No changes.`; secrets never reach a file or the output unless asked for.
+
+use std::path::Path;
+
+use apify_webhooks::emulator::{EmulatorConfig, Seed, SeedSource};
+
+use crate::support::emulator::Background;
+use crate::support::{root, run};
+
+/// The secrets planted in the seed.
+const PLANTED: [&str; 4] = [
+    "hdr-5ecret-planted-1",
+    "url-5ecret-userinfo",
+    "url-5ecret-query",
+    "other-5ecret",
+];
+
+fn account() -> Background {
+    let seed = std::fs::read_to_string(root().join("tests/fixtures/export/seed.yaml")).unwrap();
+    Background::start(EmulatorConfig {
+        seed: SeedSource::Seed(Seed::from_yaml(&seed).unwrap()),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// Every file below `dir`, as (relative path, text), sorted.
+fn files_below(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `export NAME='value'` lines as pairs.
+fn parse_set_commands(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("export ")?;
+            let (name, value) = rest.split_once('=')?;
+            let value = value.strip_prefix('\'')?.strip_suffix('\'')?;
+            Some((name.to_owned(), value.replace("'\\''", "'")))
+        })
+        .collect()
+}
+
+#[test]
+fn export_round_trips_through_plan_and_apply() {
+    let server = account();
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--owner",
+        "team",
+        "--include-owned",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(dir.path());
+    let manifests: Vec<&(String, String)> =
+        files.iter().filter(|(p, _)| p.ends_with(".yaml")).collect();
+    assert_eq!(
+        manifests
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "actors/acme/price-monitor.yaml",
+            "actors/acme/web-scraper.yaml",
+            "tasks/acme/daily-crawl.yaml"
+        ]
+    );
+    for (path, text) in &manifests {
+        insta::assert_snapshot!(format!("export_{}", path.replace('/', "_")), text);
+    }
+    let all = format!("{}{}", out.stdout, out.stderr);
+    for (_, text) in &files {
+        for secret in PLANTED {
+            assert!(!text.contains(secret), "{secret} written: {text}");
+        }
+    }
+    for secret in PLANTED {
+        assert!(!all.contains(secret), "{secret} printed: {all}");
+    }
+    // The variables to set are named on stderr.
+    for name in [
+        "WEB_SCRAPER_FAILED_TIMED_OUT_AUTHORIZATION",
+        "WEB_SCRAPER_FAILED_TIMED_OUT_2_URL_USERINFO",
+        "WEB_SCRAPER_FAILED_TIMED_OUT_2_TOKEN",
+    ] {
+        assert!(out.stderr.contains(name), "{name}: {}", out.stderr);
+    }
+
+    // --print-secrets prints the commands, with a warning.
+    let printed = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--owner",
+        "team",
+        "--include-owned",
+        "--print-secrets",
+        "--out",
+        "elsewhere",
+    ]));
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert!(
+        printed.stderr.contains("warning: --print-secrets"),
+        "{}",
+        printed.stderr
+    );
+    let vars = parse_set_commands(&printed.stdout);
+    assert_eq!(vars.len(), 5, "{}", printed.stdout);
+    assert!(vars.iter().any(|(_, v)| v == "Bearer hdr-5ecret-planted-1"));
+
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "actors", "tasks"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 4 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    for secret in PLANTED {
+        assert!(!plan.stdout.contains(secret), "{}", plan.stdout);
+    }
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "actors", "tasks"]));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "actors", "tasks"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // Nothing out of scope, foreign or skipped was touched; the adopted kept their IDs.
+    let after = server.webhooks_of("acme");
+    assert_eq!(before.len(), after.len());
+    for w in &before {
+        let id = w["id"].as_str().unwrap();
+        let now = after.iter().find(|a| a["id"] == w["id"]).expect(id);
+        if [
+            "ScraperFailed0001",
+            "ScraperFailed0002",
+            "ScraperBuild00001",
+            "CrawlDone00000001",
+            "OwnedPrices000001",
+        ]
+        .contains(&id)
+        {
+            continue;
+        }
+        assert_eq!(w, now, "{id} was touched");
+    }
+    for id in [
+        "ScraperFailed0001",
+        "ScraperFailed0002",
+        "ScraperBuild00001",
+        "CrawlDone00000001",
+    ] {
+        let now = after.iter().find(|a| a["id"] == id).unwrap();
+        assert!(
+            now["description"]
+                .as_str()
+                .unwrap()
+                .contains("[apify-webhooks owner=team key="),
+            "{now}"
+        );
+    }
+}
