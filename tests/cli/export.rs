@@ -188,3 +188,123 @@ fn export_round_trips_through_plan_and_apply() {
         );
     }
 }
+
+#[test]
+fn planted_secrets_reach_no_file_and_no_output_unless_asked_for() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["export", "--include-owned"][..],
+        &["export", "--stdout"][..],
+        &["export", "--stdout", "-v"][..],
+    ] {
+        let out = run(server.bin().current_dir(dir.path()).args(args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        for secret in PLANTED {
+            assert!(!all.contains(secret), "{args:?} printed {secret}: {all}");
+        }
+    }
+    for (path, text) in files_below(dir.path()) {
+        for secret in PLANTED {
+            assert!(!text.contains(secret), "{path} holds {secret}");
+        }
+    }
+    // Asked for: in the files with --include-secrets (and a warning), on stdout with
+    // --print-secrets (and a warning); never another user's.
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--include-secrets",
+        "--out",
+        "verbatim",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("--include-secrets"), "{}", out.stderr);
+    let written: String = files_below(&dir.path().join("verbatim"))
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    for secret in &PLANTED[..3] {
+        assert!(written.contains(secret), "{secret} not written verbatim");
+    }
+    assert!(
+        !written.contains(PLANTED[3]),
+        "another user's webhook exported"
+    );
+    let out =
+        run(server
+            .bin()
+            .current_dir(dir.path())
+            .args(["export", "--stdout", "--print-secrets"]));
+    assert_eq!(
+        out.code, 64,
+        "--print-secrets goes to stdout, so not with --stdout"
+    );
+}
+
+#[test]
+fn export_refuses_to_overwrite_unless_forced_and_stdout_writes_no_file() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m"]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let path = dir.path().join("m/actors/acme/web-scraper.yaml");
+    std::fs::write(&path, "# edited by hand\n").unwrap();
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m"]));
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("refusing to overwrite"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# edited by hand\n"
+    );
+    let forced = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m", "--force"]));
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../manifest.schema.json\n"),
+        "{text}"
+    );
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["web-scraper.yaml"]);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(server
+        .bin()
+        .current_dir(empty.path())
+        .args(["export", "--stdout"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        std::fs::read_dir(empty.path()).unwrap().next().is_none(),
+        "--stdout wrote a file"
+    );
+    assert!(
+        out.stdout
+            .contains("# file: actors/acme/web-scraper.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("#   - AdHoc000000000001: ad-hoc (made for one run)"),
+        "{}",
+        out.stdout
+    );
+}
