@@ -273,8 +273,9 @@ pub async fn read_webhooks<P: Platform>(
         .collect())
 }
 
-/// Names by ID of every target of an owned webhook: the declared ones from `known`, the rest
-/// looked up (one lookup each), so that deletes on undeclared targets show a name.
+/// Names by ID of every target of an owned or unmanaged webhook: the declared ones from `known`,
+/// the rest looked up (one lookup each), so that deletes and unmanaged webhooks on undeclared
+/// targets show a name.
 pub async fn name_targets<P: Platform>(
     platform: &P,
     owner: &str,
@@ -284,7 +285,11 @@ pub async fn name_targets<P: Platform>(
     let known_ids: HashSet<&str> = known.values().map(|t| t.id.as_str()).collect();
     let mut to_name: Vec<(TargetKind, String)> = Vec::new();
     for w in webhooks {
-        if !matches!(plan::classify(w, owner), Class::Owned { .. }) {
+        // Owned ones may be deleted; unmanaged ones are listed for `adopt:`. Both are named.
+        if !matches!(
+            plan::classify(w, owner),
+            Class::Owned { .. } | Class::Unmanaged | Class::Damaged { .. }
+        ) {
             continue;
         }
         let Some((kind, id)) = w.condition().target() else {

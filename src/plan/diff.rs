@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{
     Action, Change, Class, Conflict, DesiredSpec, Field, FieldChange, LiveState,
     MAX_SAFE_DELETE_PERCENT, MIN_OWNED_FOR_DELETE_SHARE, Plan, PlanOptions, Refusal, Request,
-    SecretFields, Shown, Target, Untouched, classify, fingerprint, identity, live_secret_fields,
-    marker, normalize, secret_fields, show_record, show_template, show_url, text_diff,
+    SecretFields, Shown, Target, UnmanagedWebhook, Untouched, classify, fingerprint, identity,
+    live_secret_fields, marker, normalize, secret_fields, show_origin, show_record, show_template,
+    show_url, text_diff,
 };
 use crate::platform::{Condition, Webhook, WebhookCreate, WebhookUpdate};
 use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
@@ -19,15 +20,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
     let mut damaged: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
+    let mut unmanaged: Vec<&Webhook> = Vec::new();
     for w in &live.webhooks {
         match classify(w, owner) {
             Class::Owned { key } => owned.entry(key).or_default().push(w),
             Class::Foreign => untouched.foreign += 1,
             Class::Damaged { key } => {
                 damaged.entry(key).or_default().push(w);
-                untouched.unmanaged += 1;
+                unmanaged.push(w);
             }
-            Class::Unmanaged | Class::Unknown => untouched.unmanaged += 1,
+            Class::Unmanaged | Class::Unknown => unmanaged.push(w),
             Class::OutOfScope => untouched.out_of_scope += 1,
         }
     }
@@ -86,7 +88,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                     }),
                     Some(w) => match classify(w, owner) {
                         Class::Unmanaged | Class::Unknown | Class::Damaged { .. } => {
-                            untouched.unmanaged -= 1;
+                            unmanaged.retain(|u| u.id != w.id);
                             changes.extend(diff(d, w, owner, true, &live.target_names, key));
                         }
                         Class::Owned { key } => conflicts.push(Conflict::AdoptNotAdoptable {
@@ -164,10 +166,24 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         Some(r) if options.force && r.forceable() => (None, Some(r)),
         other => (other, None),
     };
+    untouched.unmanaged = unmanaged.len();
+    let mut unmanaged: Vec<UnmanagedWebhook> = unmanaged
+        .into_iter()
+        .map(|w| UnmanagedWebhook {
+            id: w.id.clone(),
+            target: live_target(w, &live.target_names),
+            url: show_origin(w.request_url.as_deref().unwrap_or_default()),
+            event_types: normalize::event_set(w.event_types.as_deref().unwrap_or_default())
+                .into_iter()
+                .collect(),
+        })
+        .collect();
+    unmanaged.sort_by(|a, b| a.id.cmp(&b.id));
     Plan {
         owner: owner.to_owned(),
         changes,
         untouched,
+        unmanaged,
         owned: owned_count + extras.len(),
         total_before,
         total_after,

@@ -203,8 +203,10 @@ pub struct FieldChange {
     pub before: Option<Shown>,
     /// The desired value (`None`: unset).
     pub after: Option<Shown>,
-    /// Whether the live value was provably changed outside the tool (set on the platform
-    /// although the manifest leaves the field at its default, or text added after the marker).
+    /// Whether the live value is one the manifests do not declare and the change resets it: the
+    /// manifest leaves the field at the platform's default (whether someone set it on the
+    /// platform or a line was removed from the manifest cannot be told), or text follows the
+    /// ownership marker.
     pub drift: bool,
     /// Full text of both sides for a diff, when neither is secret and both are multi-line or
     /// long.
@@ -419,6 +421,20 @@ pub struct Untouched {
     pub out_of_scope: usize,
 }
 
+/// An unmanaged webhook, as the plan names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmanagedWebhook {
+    /// Its ID (what `adopt:` takes).
+    pub id: String,
+    /// The Actor or task it belongs to.
+    pub target: Target,
+    /// Where it sends: the URL's scheme and host, with `/…` when there is more. The tool knows
+    /// nothing of an unmanaged webhook's secrets, and a path, query or userinfo may hold one.
+    pub url: String,
+    /// Its event types, sorted.
+    pub event_types: Vec<String>,
+}
+
 /// The plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -428,6 +444,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// What is left alone.
     pub untouched: Untouched,
+    /// The unmanaged webhooks left alone, by ID: named so that one can be taken over with
+    /// `adopt: <id>` without looking it up.
+    pub unmanaged: Vec<UnmanagedWebhook>,
     /// Owned webhooks on the platform before the plan.
     pub owned: usize,
     /// Every webhook of the account before the plan, and after it.

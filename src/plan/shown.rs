@@ -35,6 +35,26 @@ pub(super) fn keyed_hex(key: &[u8; 16], bytes: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The scheme and host of `url` (with the port when it is not the default), and `/…` when the
+/// URL has anything after them; `(invalid URL)` when it does not parse. Nothing that may hold a
+/// secret: no userinfo, path, query or fragment.
+pub fn show_origin(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return "(invalid URL)".to_owned();
+    };
+    let origin = parsed.origin().ascii_serialization();
+    let more = parsed.path() != "/"
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some();
+    if more {
+        format!("{origin}/…")
+    } else {
+        origin
+    }
+}
+
 /// A short fingerprint of a secret under the run's key: enough to see that it changed, too
 /// short (and keyed) to recover it.
 pub fn secret_fingerprint(key: &[u8; 16], value: &str) -> String {

@@ -83,7 +83,7 @@ fn apply_shows_the_plan_once_then_a_line_per_operation_then_the_summary() {
     );
     // The whole text output of an apply of five operations stays short.
     let lines = all.lines().count();
-    assert!(lines < 70, "{lines} lines:\n{all}");
+    assert!(lines < 75, "{lines} lines:\n{all}");
 }
 
 fn local_manifests(dir: &std::path::Path) -> std::path::PathBuf {
@@ -239,5 +239,32 @@ fn a_saved_plan_is_applied_without_showing_it_again() {
             .contains("p.json`: 1 to adopt, 1 to add, 2 to change, 1 to destroy.\nwebhook."),
         "{}",
         apply.stderr
+    );
+}
+
+#[test]
+fn a_value_the_manifests_leave_unset_is_called_what_it_is_not_a_guess_at_who_set_it() {
+    let server = scenario();
+    for format in ["text", "markdown"] {
+        let out = run(scenario_cmd(&server).args(["plan", "manifests", "--format", format]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("outside the manifests"),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("set outside"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("not in the manifests"),
+            "{}",
+            out.stdout
+        );
+    }
+    let text = run(scenario_cmd(&server).args(["plan", "manifests"])).stdout;
+    assert!(
+        text.contains(
+            "doNotRetry      = true -> false  # not in the manifests: back to the default"
+        ),
+        "{text}"
     );
 }

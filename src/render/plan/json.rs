@@ -48,6 +48,23 @@ pub struct JsonPlan {
     pub forced: Option<JsonRule>,
     /// Webhooks of the account before and after the plan, and the platform's per-user limit.
     pub totals: JsonTotals,
+    /// The unmanaged webhooks left alone, by ID, for `adopt: <id>` (since format 1.2).
+    pub unmanaged: Vec<JsonUnmanaged>,
+}
+
+/// An unmanaged webhook the plan leaves alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "Unmanaged")]
+pub struct JsonUnmanaged {
+    /// The webhook ID, what `adopt:` takes.
+    pub id: String,
+    /// The Actor or task it belongs to.
+    pub target: JsonTarget,
+    /// The scheme and host it sends to, with `/…` when the URL has more (which may hold a
+    /// secret, so it is never shown).
+    pub url: String,
+    /// Its event types, sorted.
+    pub event_types: Vec<String>,
 }
 
 /// Counts of changes by action, and of live webhooks left alone by class.
@@ -92,7 +109,7 @@ pub struct JsonChange {
     pub actions: Vec<JsonAction>,
     /// Why.
     pub action_reason: JsonActionReason,
-    /// Whether any field was changed outside the manifests and is reverted.
+    /// Whether any field holds a live value the manifests do not declare, which is reset.
     pub drift: bool,
     /// The fields that change: every set field for a create, the identifying ones for a
     /// delete.
@@ -168,7 +185,7 @@ pub struct JsonField {
     pub before: Option<JsonValue>,
     /// The value after the change; null when unset (or for a delete).
     pub after: Option<JsonValue>,
-    /// Whether the live value was set outside the manifests and is reverted.
+    /// Whether the live value is one the manifests do not declare (reset to the default).
     pub drift: bool,
     /// Whether either side is a secret (shown only as a fingerprint).
     pub sensitive: bool,
@@ -366,6 +383,16 @@ impl JsonPlan {
                 after: plan.total_after,
                 limit: MAX_WEBHOOKS_PER_USER,
             },
+            unmanaged: plan
+                .unmanaged
+                .iter()
+                .map(|u| JsonUnmanaged {
+                    id: u.id.clone(),
+                    target: target(&u.target),
+                    url: u.url.clone(),
+                    event_types: u.event_types.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -136,6 +136,26 @@ fn assemble(
     {
         let _ = writeln!(out, "{line}\n");
     }
+    let (unmanaged, more) = super::unmanaged_lines(plan);
+    if !unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Unmanaged webhooks (take one over with <code>adopt: ID</code>)</summary>\n\n| ID | Target | URL | Events |\n|---|---|---|---|"
+        );
+        for [id, target, url, events] in &unmanaged {
+            let _ = writeln!(
+                out,
+                "| `{id}` | {} | {} | {} |",
+                escape_cell(target),
+                escape_cell(url),
+                escape_cell(events)
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "\n... and {more} more.");
+        }
+        out.push_str("\n</details>\n\n");
+    }
     out.push_str(&warnings(plan));
     out.push_str(&drift_note(plan));
     out.push_str(&shortened_note(shortened));
@@ -211,8 +231,7 @@ fn drift_note(plan: &Plan) -> String {
         return String::new();
     }
     let mut out =
-        "> [!NOTE]\n> Values set outside the manifests were found and will be reverted:\n"
-            .to_owned();
+        "> [!NOTE]\n> These live values are not in the manifests and will be reset:\n".to_owned();
     for c in drifted {
         let fields = c.drift_fields();
         let _ = writeln!(
@@ -256,7 +275,7 @@ fn row(c: &Change) -> String {
         .iter()
         .map(|f| {
             if f.drift {
-                format!("{} (drift)", f.field.name())
+                format!("{} (not in the manifests)", f.field.name())
             } else {
                 f.field.name().to_owned()
             }

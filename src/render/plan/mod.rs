@@ -27,13 +27,13 @@ use crate::plan::Plan;
 pub use json::{
     JsonAction, JsonActionReason, JsonChange, JsonConflict, JsonConflictKind, JsonField,
     JsonFieldName, JsonFingerprint, JsonPlan, JsonRule, JsonRuleKind, JsonSensitive, JsonSummary,
-    JsonTarget, JsonTargetKind, JsonTotals, JsonValue,
+    JsonTarget, JsonTargetKind, JsonTotals, JsonUnmanaged, JsonValue,
 };
 
 /// The version of the JSON plan document. Minor versions only add properties and field names
 /// (consumers must ignore unknown ones); a new major version breaks compatibility. 1.1 added the
 /// field `secrets` (the marker's record of which fields hold a value from `${NAME}`).
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// The committed schema of the JSON plan (`schemas/plan.schema.json`).
 pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");
@@ -232,6 +232,28 @@ fn untouched_line(plan: &Plan) -> Option<String> {
     };
     let noun = if total == 1 { "webhook" } else { "webhooks" };
     Some(format!("{list} {noun} left untouched."))
+}
+
+/// How many unmanaged webhooks text and Markdown name; JSON names them all.
+const UNMANAGED_SHOWN: usize = 20;
+
+/// The unmanaged webhooks, one a line (`id  actor acme/x  https://host/…  EVENT, EVENT`), at
+/// most [`UNMANAGED_SHOWN`], and how many more there are.
+fn unmanaged_lines(plan: &Plan) -> (Vec<[String; 4]>, usize) {
+    let rows = plan
+        .unmanaged
+        .iter()
+        .take(UNMANAGED_SHOWN)
+        .map(|u| {
+            [
+                u.id.clone(),
+                u.target.to_string(),
+                u.url.clone(),
+                u.event_types.join(", "),
+            ]
+        })
+        .collect();
+    (rows, plan.unmanaged.len().saturating_sub(UNMANAGED_SHOWN))
 }
 
 /// `2 owned webhooks not in the manifests kept (--no-delete).`, when any.

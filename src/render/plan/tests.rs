@@ -318,6 +318,8 @@ fn no_changes() {
     insta::assert_snapshot!(text(&p, &ctx(&[])), @r"
     No changes. Your webhooks match the configuration.
     1 unmanaged and 1 foreign webhooks left untouched.
+    Unmanaged (take one over with `adopt: <id>` on a manifest entry):
+      Wu1  actor A1  https://other.example.com/…  ACTOR.RUN.SUCCEEDED
     ");
     insta::assert_snapshot!(markdown(&p, &ctx(&[])), @r"
     <!-- apify-webhooks plan owner=acme-prod -->
@@ -326,6 +328,14 @@ fn no_changes() {
     **No changes.** Your webhooks match the configuration.
 
     1 unmanaged and 1 foreign webhooks left untouched.
+
+    <details><summary>Unmanaged webhooks (take one over with <code>adopt: ID</code>)</summary>
+
+    | ID | Target | URL | Events |
+    |---|---|---|---|
+    | `Wu1` | actor A1 | https://other.example.com/… | ACTOR.RUN.SUCCEEDED |
+
+    </details>
 
     <sub>apify-webhooks 0.0.0-test · manifests `9c1e5f0a7b3d`</sub>
     ");

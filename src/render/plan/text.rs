@@ -98,7 +98,7 @@ pub(super) fn head(plan: &Plan, st: &Styles) -> String {
             "{}",
             paint(
                 st.drift_head,
-                "Note: values set outside the manifests were found and will be reverted:"
+                "Note: these live values are not in the manifests and will be reset:"
             )
         );
         for c in drifted {
@@ -253,7 +253,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
     let drift = if f.drift {
         format!(
             "  {}",
-            paint(st.drift, "# drift: set outside the manifests")
+            paint(st.drift, "# not in the manifests: back to the default")
         )
     } else {
         String::new()
@@ -303,7 +303,7 @@ fn field(action: Action, f: &FieldChange, width: usize, st: &Styles) -> String {
             value(after, false),
             paint(
                 st.drift,
-                "# drift: text added after the ownership marker outside the manifests is removed"
+                "# not in the manifests: the text after the ownership marker is removed"
             )
         );
         return out;
@@ -518,6 +518,24 @@ pub(super) fn summary(plan: &Plan, st: &Styles) -> String {
     }
     if let Some(line) = super::untouched_line(plan) {
         let _ = writeln!(out, "{line}");
+    }
+    let (rows, more) = super::unmanaged_lines(plan);
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "Unmanaged (take one over with `adopt: <id>` on a manifest entry):"
+        );
+        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for [id, target, url, events] in &rows {
+            let _ = writeln!(out, "  {id:<w0$}  {target:<w1$}  {url:<w2$}  {events}");
+        }
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "  ... and {more} more (all of them in `--format json`)"
+            );
+        }
     }
     if let Some(line) = super::kept_line(plan) {
         let _ = writeln!(out, "{line}");
