@@ -61,6 +61,8 @@ pub struct DesiredSpec {
     pub target: Target,
     /// An unmanaged webhook to take over.
     pub adopt: Option<String>,
+    /// Keys it had before (`previousKeys`): an owned webhook under one of them moves here.
+    pub previous_keys: Vec<String>,
     /// Event type names, sorted, no repeats.
     pub event_types: Vec<String>,
     /// The URL.
@@ -140,6 +142,8 @@ pub enum Field {
     ShouldInterpolateStrings,
     /// The ownership marker.
     Owner,
+    /// The key in the ownership marker (a move to a new key).
+    Key,
     /// The marker's record of which fields hold a value from `${NAME}` (field names only).
     Secrets,
 }
@@ -158,6 +162,7 @@ impl Field {
             Field::DoNotRetry => "doNotRetry",
             Field::ShouldInterpolateStrings => "shouldInterpolateStrings",
             Field::Owner => "owner",
+            Field::Key => "key",
             Field::Secrets => "secrets",
         }
     }
@@ -253,6 +258,8 @@ pub struct Change {
     /// For a delete that removes an identical duplicate of an owned key: the ID of the
     /// webhook kept for that key.
     pub duplicate_of: Option<String>,
+    /// For an update of a webhook renamed through `previousKeys`: the key it had.
+    pub moved_from: Option<String>,
 }
 
 impl Change {

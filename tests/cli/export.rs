@@ -308,3 +308,173 @@ fn export_refuses_to_overwrite_unless_forced_and_stdout_writes_no_file() {
         out.stdout
     );
 }
+
+/// A manifest that renames `prices/succeeded` (owned by `team` in the seed) to
+/// `prices/refreshed`, and changes its URL too when `url` says so.
+fn renamed(url: &str) -> String {
+    format!(
+        "version: 1\nowner: team\nactors:\n  acme/price-monitor:\n    - key: prices/refreshed\n      previousKeys: [prices/old-name, prices/succeeded]\n      description: Prices\n      eventTypes: [ACTOR.RUN.SUCCEEDED]\n      requestUrl: {url}\n"
+    )
+}
+
+#[test]
+fn a_rename_remarks_the_webhook_in_place_and_keeps_its_id() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        renamed("https://hooks.example.com/prices"),
+    )
+    .unwrap();
+    let id_of = |key: &str| -> Vec<String> {
+        server
+            .webhooks_of("acme")
+            .iter()
+            .filter(|w| {
+                w["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&format!("owner=team key={key} ")))
+            })
+            .map(|w| w["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(id_of("prices/succeeded"), ["OwnedPrices000001"]);
+    let count = server.webhooks_of("acme").len();
+
+    let plan = server.run_in(dir.path(), &["plan", "m.yaml"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains(
+            "  # webhook.prices/succeeded has moved to webhook.prices/refreshed\n  # webhook.prices/refreshed (actor acme/price-monitor) will be updated in-place\n"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("will be destroyed"),
+        "{}",
+        plan.stdout
+    );
+    let json = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let change = &doc["changes"][0];
+    assert_eq!(
+        change["previous_address"], "webhook.prices/succeeded",
+        "{change}"
+    );
+    assert_eq!(change["action_reason"], "update_because_moved", "{change}");
+    assert_eq!(change["webhook_id"], "OwnedPrices000001");
+    let fields: Vec<&str> = change["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["key"], "only the marker changes: {change}");
+    let md = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "markdown"]);
+    assert!(
+        md.stdout.contains("moved from `webhook.prices/succeeded`"),
+        "{}",
+        md.stdout
+    );
+
+    let apply = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(
+        id_of("prices/refreshed"),
+        ["OwnedPrices000001"],
+        "same ID after the move"
+    );
+    assert!(id_of("prices/succeeded").is_empty());
+    assert_eq!(
+        server.webhooks_of("acme").len(),
+        count,
+        "nothing created or deleted"
+    );
+    let again = server.run_in(dir.path(), &["plan", "m.yaml"]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // A move with another change is one update: the marker and the field, still in place.
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        renamed("https://hooks.example.com/p2"),
+    )
+    .unwrap();
+    let moved_back = std::fs::read_to_string(dir.path().join("m.yaml"))
+        .unwrap()
+        .replace("key: prices/refreshed", "key: prices/final")
+        .replace("prices/old-name, prices/succeeded", "prices/refreshed");
+    std::fs::write(dir.path().join("m.yaml"), moved_back).unwrap();
+    let both = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(
+        both.stdout
+            .contains("# webhook.prices/refreshed has moved to webhook.prices/final"),
+        "{}",
+        both.stdout
+    );
+    assert!(both.stdout.contains("requestUrl"), "{}", both.stdout);
+    assert_eq!(id_of("prices/final"), ["OwnedPrices000001"]);
+}
+
+#[test]
+fn a_previous_key_declared_elsewhere_or_claimed_twice_is_an_error_at_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = |key: &str, previous: &str| {
+        format!(
+            "    - key: {key}\n      previousKeys: [{previous}]\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://h.example/x\n"
+        )
+    };
+    let head = "version: 1\nactors:\n  acme/a:\n";
+    std::fs::write(
+        dir.path().join("declared.yaml"),
+        format!("{head}{}{}", entry("new", "old"), entry("old", "other")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "declared.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: previous key `old` is also declared as a key\n --> declared.yaml:5:22"
+        ),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("twice.yaml"),
+        format!("{head}{}{}", entry("a", "old"), entry("b", "old")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "twice.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: previous key `old` is claimed twice (by `a` and `b`)\n --> twice.yaml:9:22"
+        ),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("own.yaml"),
+        format!("{head}{}", entry("a", "a")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "own.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`a` is this entry's own key"),
+        "{}",
+        out.stderr
+    );
+}
