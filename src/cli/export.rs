@@ -2,6 +2,7 @@
 //! Actor or task under `--out`, or all of them to stdout). One call into [`crate::export`],
 //! then rendering and writing.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -19,6 +20,10 @@ const SCHEMA_FILE: &str = "manifest.schema.json";
 
 /// Arguments of `export`.
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is an independent command-line flag"
+)]
 pub(crate) struct ExportArgs {
     /// The folder to write to: `actors/<username>/<name>.yaml`, `tasks/<username>/<name>.yaml`
     /// and the manifest schema.
@@ -86,7 +91,7 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
             if i > 0 || !all.is_empty() {
                 text.push_str("---\n");
             }
-            text.push_str(&format!("# file: {}\n", file.path.display()));
+            let _ = writeln!(text, "# file: {}", file.path.display());
             text.push_str(&render::manifest(file, &owner, &[], SCHEMA_FILE));
         }
         console.print(&text);

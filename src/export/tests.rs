@@ -40,12 +40,12 @@ fn options() -> ExportOptions {
     }
 }
 
+/// What a webhook reads back as: URL, payload, headers and description, resolved.
+type Back = (String, Option<String>, Option<String>, Option<String>);
+
 /// Renders every file, loads it back (no diagnostics allowed), resolves it with the exported
 /// variables and returns the resolved (url, payload, headers, description) by adopted ID.
-fn round_trip(
-    export: &Export,
-    owner: &str,
-) -> HashMap<String, (String, Option<String>, Option<String>, Option<String>)> {
+fn round_trip(export: &Export, owner: &str) -> HashMap<String, Back> {
     let vars: HashMap<String, String> = export
         .variables
         .iter()

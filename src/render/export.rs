@@ -164,7 +164,9 @@ fn is_plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
-    if !first.is_ascii_alphabetic() && !(first.is_ascii_digit() && !looks_numeric(text)) {
+    let starts_well =
+        first.is_ascii_alphabetic() || (first.is_ascii_digit() && !looks_numeric(text));
+    if !starts_well {
         return false;
     }
     if text.ends_with([' ', ':']) || text.contains(": ") || text.contains(" #") {

@@ -70,8 +70,10 @@ fn export_round_trips_through_plan_and_apply() {
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let files = files_below(dir.path());
-    let manifests: Vec<&(String, String)> =
-        files.iter().filter(|(p, _)| p.ends_with(".yaml")).collect();
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
     assert_eq!(
         manifests
             .iter()
@@ -474,6 +476,22 @@ fn a_previous_key_declared_elsewhere_or_claimed_twice_is_an_error_at_its_locatio
     assert_eq!(out.code, 65, "{}", out.stderr);
     assert!(
         out.stderr.contains("`a` is this entry's own key"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        format!("{head}{}", entry("a", "\"bad key\"")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "bad.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: invalid previous key `bad key`: ` ` is not allowed\n --> bad.yaml:5:22"
+        ),
         "{}",
         out.stderr
     );
