@@ -79,7 +79,7 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
     };
     let exported = export::build(&account, &options);
     if args.include_secrets {
-        console.error(render::secrets_warning(true).trim_start_matches("warning: "));
+        render::warn(console, render::secrets_warning(true));
     }
     if args.stdout {
         let all: Vec<&export::Skipped> = exported.skipped.iter().collect();
@@ -115,7 +115,7 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
     }
     console.info(render::variables_to_set(&exported.variables).trim_end());
     if args.print_secrets && !exported.variables.is_empty() {
-        console.info(render::secrets_warning(false));
+        render::warn(console, render::secrets_warning(false));
         console.print(&render::set_commands(&exported.variables));
     }
     Ok(exit::SUCCESS)

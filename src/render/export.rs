@@ -240,12 +240,18 @@ pub fn set_commands(variables: &[Variable]) -> String {
     out
 }
 
+/// Writes `warning: message` to stderr, even with `-q` (it is about secrets).
+pub fn warn(console: &super::Console, message: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(console.stderr(), "warning: {message}");
+}
+
 /// The warning that goes with secret values on the terminal or in files.
 pub fn secrets_warning(in_files: bool) -> &'static str {
     if in_files {
-        "warning: --include-secrets: the exported files hold secret values verbatim; do not commit them"
+        "--include-secrets: the exported files hold secret values verbatim; do not commit them"
     } else {
-        "warning: --print-secrets: standard output holds secret values; do not log or share it"
+        "--print-secrets: standard output holds secret values; do not log or share it"
     }
 }
 

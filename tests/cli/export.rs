@@ -221,7 +221,11 @@ fn planted_secrets_reach_no_file_and_no_output_unless_asked_for() {
         "verbatim",
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("--include-secrets"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning: --include-secrets"),
+        "{}",
+        out.stderr
+    );
     let written: String = files_below(&dir.path().join("verbatim"))
         .into_iter()
         .map(|(_, t)| t)
@@ -385,7 +389,10 @@ fn a_rename_remarks_the_webhook_in_place_and_keeps_its_id() {
         md.stdout
     );
 
-    let apply = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    // Through a saved plan, as a pipeline applies it.
+    let saved = server.run_in(dir.path(), &["plan", "m.yaml", "--out", "p.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let apply = server.run_in(dir.path(), &["apply", "--plan", "p.json"]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);
     assert_eq!(
         id_of("prices/refreshed"),
