@@ -124,34 +124,12 @@ impl VisibleNames {
     async fn read<P: Platform>(platform: &P, missing: &[&TargetRef]) -> Self {
         let wants = |kind| missing.iter().any(|t| t.kind == kind);
         let (actors, tasks) = futures_util::join!(
-            async {
-                if wants(TargetKind::Actor) {
-                    platform.list_actors().await.map_or_else(
-                        |_| Vec::new(),
-                        |all| {
-                            all.iter()
-                                .filter_map(|a| full_name(a.username.as_deref(), a.name.as_deref()))
-                                .collect()
-                        },
-                    )
-                } else {
-                    Vec::new()
-                }
-            },
-            async {
-                if wants(TargetKind::Task) {
-                    platform.list_tasks().await.map_or_else(
-                        |_| Vec::new(),
-                        |all| {
-                            all.iter()
-                                .filter_map(|t| full_name(t.username.as_deref(), t.name.as_deref()))
-                                .collect()
-                        },
-                    )
-                } else {
-                    Vec::new()
-                }
-            }
+            names(wants(TargetKind::Actor), platform.list_actors(), |a| {
+                full_name(a.username.as_deref(), a.name.as_deref())
+            }),
+            names(wants(TargetKind::Task), platform.list_tasks(), |t| {
+                full_name(t.username.as_deref(), t.name.as_deref())
+            }),
         );
         VisibleNames { actors, tasks }
     }
@@ -168,6 +146,20 @@ impl VisibleNames {
             .filter(|name| *name != wanted)
             .map(str::to_owned)
     }
+}
+
+/// The names of what `list` returns, when `wanted`; none when not, or when listing fails.
+async fn names<T>(
+    wanted: bool,
+    list: impl Future<Output = Result<Vec<T>, PlatformError>>,
+    name: impl Fn(&T) -> Option<String>,
+) -> Vec<String> {
+    if !wanted {
+        return Vec::new();
+    }
+    list.await
+        .map(|all| all.iter().filter_map(name).collect())
+        .unwrap_or_default()
 }
 
 fn full_name(username: Option<&str>, name: Option<&str>) -> Option<String> {

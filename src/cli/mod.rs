@@ -3,9 +3,11 @@
 //! module that reads the process environment and picks concrete implementations.
 
 mod apply;
+mod completions;
 mod connect;
 mod emulator;
 mod export;
+mod man;
 mod plan;
 mod schema;
 mod validate;
@@ -81,6 +83,11 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
     Emulator(emulator::EmulatorArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print a manual page in roff (`apify-webhooks man | man -l -`).
+    #[command(hide = true)]
+    Man(man::ManArgs),
 }
 
 /// What every command runs with besides its own arguments (nextest's `BaseApp`, small).
@@ -94,6 +101,21 @@ impl Context {
     /// A variable of the process environment, for `${NAME}`.
     pub(crate) fn env_var(name: &str) -> Option<String> {
         std::env::var(name).ok()
+    }
+}
+
+/// Whether `args` (the program name first) is a command line this tool accepts: for checking
+/// the invocations written in pipelines and docs against the real definition. `--help` and
+/// `--version` count as accepted.
+pub fn parses<I, T>(args: I) -> Result<(), String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(_) => Ok(()),
+        Err(err) if !err.use_stderr() => Ok(()),
+        Err(err) => Err(err.render().to_string()),
     }
 }
 
@@ -135,6 +157,8 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Export(args) => export::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),
+        Command::Completions(args) => completions::run(&args, ctx),
+        Command::Man(args) => man::run(&args, ctx),
     }
 }
 

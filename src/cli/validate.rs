@@ -1,17 +1,36 @@
-//! `apify-webhooks validate`: checks manifests offline, with no token and no network.
+//! `apify-webhooks validate`: checks manifests offline, with no token and no network; reports
+//! for people (text), for programs (JSON) or as GitHub annotations on a pull request's diff.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::{Context, ManifestArgs};
+use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::exit;
 use crate::manifest::{self, Manifests};
+use crate::render::annotations::{self, ValidSummary};
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ValidateFormat {
+    /// Diagnostics with source excerpts on stderr, the summary on stdout.
+    #[default]
+    Text,
+    /// A JSON document of every diagnostic and the summary on stdout (text on stderr too).
+    Json,
+    /// GitHub Actions workflow commands on stdout, shown as annotations on the diff (text on
+    /// stderr too). Run from the repository root so the paths match the diff.
+    Github,
+}
 
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     manifests: ManifestArgs,
+    /// How to report.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    format: ValidateFormat,
 }
 
 /// Loads and checks the manifests; unset `${NAME}` variables are warnings here, reported
@@ -39,27 +58,45 @@ pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     } else {
         loaded.manifests.missing_env(Context::env_var, false)
     };
-    if diagnostics
-        .iter()
-        .any(crate::diagnostic::Diagnostic::is_error)
-    {
+    if diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(warnings);
+        match args.format {
+            ValidateFormat::Text => {}
+            ValidateFormat::Json => console.print(&annotations::json(&diagnostics, None)),
+            ValidateFormat::Github => console.print(&annotations::github(&diagnostics)),
+        }
         return Err(Error::InvalidManifest(diagnostics));
     }
     console.diagnostics(&warnings);
-    console.print(&summary(&loaded.manifests, owner));
+    let summary = summary(&loaded.manifests, owner);
+    match args.format {
+        ValidateFormat::Text => console.print(&summary_line(&summary)),
+        ValidateFormat::Json => console.print(&annotations::json(&warnings, Some(&summary))),
+        ValidateFormat::Github => {
+            console.print(&annotations::github(&warnings));
+            console.print(&summary_line(&summary));
+        }
+    }
     Ok(exit::SUCCESS)
 }
 
-fn summary(m: &Manifests, owner: Option<&str>) -> String {
-    let files = m.files.len();
-    let webhooks = m.webhooks.len();
-    let owner = m
-        .owner(owner)
-        .unwrap_or_else(|_| manifest::DEFAULT_OWNER.to_owned());
+fn summary(m: &Manifests, owner: Option<&str>) -> ValidSummary {
+    ValidSummary {
+        owner: m
+            .owner(owner)
+            .unwrap_or_else(|_| manifest::DEFAULT_OWNER.to_owned()),
+        files: m.files.len(),
+        webhooks: m.webhooks.len(),
+    }
+}
+
+fn summary_line(s: &ValidSummary) -> String {
     format!(
-        "Valid: {webhooks} webhook{} in {files} file{} (owner `{owner}`).\n",
-        if webhooks == 1 { "" } else { "s" },
-        if files == 1 { "" } else { "s" },
+        "Valid: {} webhook{} in {} file{} (owner `{}`).\n",
+        s.webhooks,
+        if s.webhooks == 1 { "" } else { "s" },
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.owner,
     )
 }

@@ -149,6 +149,22 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in the order plans show them.
+    pub const ALL: [Field; 12] = [
+        Field::Key,
+        Field::Target,
+        Field::EventTypes,
+        Field::RequestUrl,
+        Field::PayloadTemplate,
+        Field::HeadersTemplate,
+        Field::Description,
+        Field::IgnoreSslErrors,
+        Field::DoNotRetry,
+        Field::ShouldInterpolateStrings,
+        Field::Owner,
+        Field::Secrets,
+    ];
+
     /// The API's name of the field.
     pub fn name(self) -> &'static str {
         match self {

@@ -3,27 +3,15 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{DesiredSpec, LiveFingerprint, SecretFields, SensitiveTag, Shown, marker, normalize};
+use super::{DesiredSpec, LiveFingerprint, SecretFields, SensitiveTag, Shown, marker};
 use crate::platform::Webhook;
 
-/// The fingerprint of a live webhook: `modifiedAt` and a keyed hash of its content.
+/// The fingerprint of a live webhook: `modifiedAt` and a keyed hash of its content (the same
+/// normalized content that keys creates, [`super::identity::of_live`]).
 pub fn fingerprint(w: &Webhook, key: &[u8; 16]) -> LiveFingerprint {
-    let c = w.condition();
-    let content = serde_json::json!({
-        "eventTypes": normalize::event_set(w.event_types.as_deref().unwrap_or_default()),
-        "actorId": c.actor_id,
-        "actorTaskId": c.actor_task_id,
-        "requestUrl": w.request_url,
-        "payloadTemplate": normalize::text(w.payload_template.as_deref()),
-        "headersTemplate": normalize::text(w.headers_template.as_deref()),
-        "description": normalize::text(w.description.as_deref()),
-        "ignoreSslErrors": w.ignore_ssl_errors.unwrap_or(false),
-        "doNotRetry": w.do_not_retry.unwrap_or(false),
-        "shouldInterpolateStrings": w.should_interpolate_strings.unwrap_or(false),
-    });
     LiveFingerprint {
         modified_at: w.modified_at.clone(),
-        content_hash: keyed_hex(key, content.to_string().as_bytes()),
+        content_hash: keyed_hex(key, super::identity::of_live(w).to_string().as_bytes()),
     }
 }
 

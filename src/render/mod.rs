@@ -3,6 +3,7 @@
 //! colour once, from `--color`, `NO_COLOR` and whether the stream is a terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod annotations;
 pub mod apply;
 pub mod diagnostic;
 pub mod error;

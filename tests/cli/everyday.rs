@@ -268,3 +268,51 @@ fn a_value_the_manifests_leave_unset_is_called_what_it_is_not_a_guess_at_who_set
         "{text}"
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_saved_plan_is_one_usage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("binary.json", &b"\xff\xfe\x00garbage"[..]),
+        ("text.json", b"this is not json"),
+        ("other.json", b"{\"format_version\": 1}"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let out = run_in(dir.path(), &["apply", "--local", "--plan", name]);
+        assert_eq!(out.code, 64, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("`{name}` is not a saved plan of apify-webhooks")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_saved_plan_for_another_owner_is_refused_naming_the_file() {
+    let server = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    let plan = run(scenario_cmd(&server)
+        .args(["plan", "manifests", "--out"])
+        .arg(&file));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let requests = server.handle().request_log().len();
+    let out = run(scenario_cmd(&server)
+        .args(["apply", "--owner", "someone-else", "--plan"])
+        .arg(&file));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("p.json` is stale"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the plan was saved for owner `team`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        server.handle().request_log().len(),
+        requests,
+        "refused before any request"
+    );
+}

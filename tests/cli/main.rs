@@ -19,9 +19,13 @@ mod everyday;
 mod examples;
 /// `export`: from a live account to manifests that round-trip (issue 10).
 mod export;
+/// Every webhook field known everywhere it must be.
+mod fields;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
 mod files;
 mod fuzz;
+/// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
+mod gitops;
 mod plan;
 /// The platform client against the emulator.
 mod platform;

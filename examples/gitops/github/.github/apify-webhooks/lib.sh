@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# Shared by the apify-webhooks pipeline scripts (sourced, not run). They are plain shell so a
+# pipeline and a laptop run the same steps; GitHub-only parts (outputs, the job summary)
+# happen only when GitHub's variables are set.
+MANIFESTS="${MANIFESTS:-webhooks}"
+PLAN_FILE="${PLAN_FILE:-plan.json}"
+COMMENT_FILE="${COMMENT_FILE:-plan.md}"
+
+# output NAME VALUE: a step output on GitHub, a line on stderr elsewhere.
+output() {
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+  else
+    printf '%s=%s\n' "$1" "$2" >&2
+  fi
+}
+
+# summary < TEXT: appended to the job summary on GitHub, to stderr elsewhere.
+summary() {
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    cat >>"$GITHUB_STEP_SUMMARY"
+  else
+    cat >&2
+  fi
+}
+
+# The hidden first line that finds this pipeline's comment or issue again.
+marker() {
+  printf '<!-- apify-webhooks %s: %s -->' "$1" "$MANIFESTS"
+}
