@@ -34,6 +34,7 @@ pub mod emulator;
 pub mod error;
 pub mod event;
 pub mod exit;
+pub mod export;
 pub mod files;
 pub mod manifest;
 pub mod plan;

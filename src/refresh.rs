@@ -186,6 +186,7 @@ pub fn desired_specs(
                 key: d.key.clone(),
                 target,
                 adopt: d.adopt.clone(),
+                previous_keys: d.previous_keys.iter().map(|p| p.value.clone()).collect(),
                 event_types: plan::normalize::event_set(
                     &d.event_types.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
                 ),

@@ -6,6 +6,7 @@ mod apply;
 mod completions;
 mod connect;
 mod emulator;
+mod export;
 mod man;
 mod plan;
 mod preview;
@@ -85,6 +86,8 @@ enum Command {
     Test(test::TestArgs),
     /// Show whether the managed webhooks deliver: last dispatch, totals, recent failures.
     Status(status::StatusArgs),
+    /// Write manifests for the account's existing webhooks (unmanaged ones to adopt).
+    Export(export::ExportArgs),
     /// Print the manifest JSON schema (for editors and other tools).
     Schema(schema::SchemaArgs),
     /// Serve the local Apify API emulator on loopback (for tests, demos and offline use).
@@ -163,6 +166,7 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Preview(args) => preview::run(&args, ctx),
         Command::Test(args) => test::run(&args, ctx),
         Command::Status(args) => status::run(&args, ctx),
+        Command::Export(args) => export::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),

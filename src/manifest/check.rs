@@ -139,6 +139,9 @@ impl FileChecker<'_> {
             key_label: self.label(key_span, ""),
             target,
             adopt: entry.adopt,
+            previous_keys: previous_keys(field("previousKeys"), entry.previous_keys, |span| {
+                self.label(span, "")
+            }),
             event_types,
             request_url: Located {
                 value: entry.request_url,
@@ -575,6 +578,26 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The previous keys as written, each with where it is.
+fn previous_keys(
+    node: Option<&Node>,
+    keys: Option<Vec<String>>,
+    label: impl Fn(Span) -> Label,
+) -> Vec<Located<String>> {
+    let items: &[Node] = match node.map(|n| &n.value) {
+        Some(NodeValue::Seq(items)) => items,
+        _ => &[],
+    };
+    keys.unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Located {
+            value,
+            label: label(items.get(i).or(node).map_or(Span::new(0, 0), |n| n.span)),
+        })
+        .collect()
+}
+
 /// Keys unique across all files (both places named), and `adopt` IDs used once.
 pub(super) fn check_across_files(
     keys: &[(String, Label)],
@@ -594,6 +617,43 @@ pub(super) fn check_across_files(
             );
         } else {
             first_use.insert(key, label);
+        }
+    }
+    // A previous key names a webhook that is to move: it cannot be declared as well, nor move
+    // to two places, nor be the entry's own key.
+    let mut claimed: HashMap<&str, (&str, &Label)> = HashMap::new();
+    for w in webhooks {
+        for p in &w.previous_keys {
+            let l = &p.label;
+            if p.value == w.key {
+                out.push(
+                    Diagnostic::error(format!("`{}` is this entry's own key", p.value))
+                        .at(&l.source, l.span, "listed as a previous key")
+                        .help("`previousKeys` lists the keys the webhook had before a rename"),
+                );
+            } else if let Some(declared) = first_use.get(p.value.as_str()) {
+                out.push(
+                    Diagnostic::error(format!(
+                        "previous key `{}` is also declared as a key",
+                        p.value
+                    ))
+                    .at(&l.source, l.span, "previous key here")
+                    .related(&declared.source, declared.span, "declared here")
+                    .help("a webhook moves from a previous key to a new one: drop one of the two"),
+                );
+            } else if let Some((other, first)) = claimed.get(p.value.as_str()) {
+                out.push(
+                    Diagnostic::error(format!(
+                        "previous key `{}` is claimed twice (by `{other}` and `{}`)",
+                        p.value, w.key
+                    ))
+                    .at(&l.source, l.span, "claimed again here")
+                    .related(&first.source, first.span, "first claimed here")
+                    .help("a webhook can move to one key only"),
+                );
+            } else {
+                claimed.insert(&p.value, (&w.key, l));
+            }
         }
     }
     let mut adopted: HashMap<&str, &Label> = HashMap::new();

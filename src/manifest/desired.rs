@@ -41,6 +41,8 @@ pub struct DesiredWebhook {
     pub target: TargetRef,
     /// An unmanaged webhook to take over.
     pub adopt: Option<String>,
+    /// Keys it had before (`previousKeys`), where each is written.
+    pub previous_keys: Vec<Located<String>>,
     /// Event types, sorted and without repeats.
     pub event_types: Vec<EventType>,
     /// The target URL, `${NAME}` unresolved.

@@ -52,7 +52,8 @@ pub(super) struct ManifestFile {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct WebhookEntry {
     /// The webhook's identity: unique per owner across all manifests, 1 to 100 characters of
-    /// `A-Z a-z 0-9 . _ / -`. Changing it deletes the old webhook and creates a new one.
+    /// `A-Z a-z 0-9 . _ / -`. Changing it deletes the old webhook and creates a new one, unless
+    /// the old key is listed in `previousKeys`.
     #[schemars(regex(pattern = r"^[A-Za-z0-9._/-]{1,100}$"))]
     pub(super) key: String,
 
@@ -62,6 +63,14 @@ pub(super) struct WebhookEntry {
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,64}$"))]
     pub(super) adopt: Option<String>,
+
+    /// Keys this webhook was declared under before (a rename). A live webhook of this owner
+    /// under one of them is re-marked with `key` in place, keeping its ID and dispatch history,
+    /// instead of being deleted and created again. A previous key may not be declared as a key
+    /// too, nor listed by two entries. It may stay once applied.
+    #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z0-9._/-]{1,100}$")))]
+    pub(super) previous_keys: Option<Vec<String>>,
 
     /// The events that fire the webhook: `ACTOR.RUN.*`, and for Actors also `ACTOR.BUILD.*`.
     /// Order and repetition do not matter.

@@ -272,7 +272,18 @@ fn word(
         | ValidationErrorKind::MaxLength { .. } => {
             let raw = instance.as_str().unwrap_or_default();
             let text = shown(raw);
+            let in_previous_keys = pointer
+                .rsplit('/')
+                .nth(1)
+                .is_some_and(|parent| parent == "previousKeys");
             let (message, help) = match field.as_str() {
+                _ if in_previous_keys => (
+                    format!(
+                        "invalid previous key `{text}`: {}",
+                        charset_problem(raw, 100, "/")
+                    ),
+                    "keys are 1 to 100 characters of A-Z a-z 0-9 . _ / -",
+                ),
                 "key" => (
                     format!("invalid key `{text}`: {}", charset_problem(raw, 100, "/")),
                     "keys are 1 to 100 characters of A-Z a-z 0-9 . _ / -",
@@ -464,7 +475,7 @@ mod tests {
         };
         assert_eq!(*ENTRY_FIELDS, names("/$defs/WebhookEntry/properties"));
         assert_eq!(*FILE_FIELDS, names("/properties"));
-        assert_eq!(ENTRY_FIELDS.len(), 10);
+        assert_eq!(ENTRY_FIELDS.len(), 11);
     }
 
     #[test]

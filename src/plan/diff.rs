@@ -60,7 +60,22 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
 
     let mut changes = Vec::new();
     let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
+    // Owned keys a declared webhook moves away from (`previousKeys`): not deleted.
+    let mut moved: HashSet<&str> = HashSet::new();
     for d in desired {
+        if !owned.contains_key(d.key.as_str())
+            && let Some((from, ws)) = d
+                .previous_keys
+                .iter()
+                .find_map(|p| owned.get_key_value(p.as_str()))
+        {
+            moved.insert(from);
+            // Two webhooks under the previous key are a conflict already: nothing moves.
+            if let [w] = ws.as_slice() {
+                changes.push(moved_change(d, w, from, owner, &live.target_names, key));
+            }
+            continue;
+        }
         match owned.get(d.key.as_str()).map(Vec::as_slice) {
             Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
                 Some(c) => changes.push(c),
@@ -113,7 +128,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         }
     }
     for (key, ws) in &owned {
-        if declared.contains(key) || ws.len() > 1 {
+        if declared.contains(key) || moved.contains(key) || ws.len() > 1 {
             continue;
         }
         if options.no_delete {
@@ -289,6 +304,7 @@ pub(super) fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
         live: None,
         request: Request::Create(body),
         duplicate_of: None,
+        moved_from: None,
     }
 }
 
@@ -380,7 +396,69 @@ pub(super) fn delete(
         live: Some(fingerprint(w, key)),
         request: Request::Delete,
         duplicate_of: None,
+        moved_from: None,
     }
+}
+
+/// The update that moves the owned webhook `w` from the key `from` to `d`'s key, in place:
+/// its marker is rewritten with the new key, and any other field brought to match `d`.
+fn moved_change(
+    d: &DesiredSpec,
+    w: &Webhook,
+    from: &str,
+    owner: &str,
+    names: &HashMap<String, String>,
+    key: &[u8; 16],
+) -> Change {
+    // Compare as if the marker already named the new key, so that only real differences show.
+    let mut renamed = w.clone();
+    if let Some(desc) = w.description.as_deref()
+        && let Some(m) = marker::parse(desc)
+    {
+        let start = m.key.as_ptr() as usize - desc.as_ptr() as usize;
+        renamed.description = Some(format!(
+            "{}{}{}",
+            &desc[..start],
+            d.key,
+            &desc[start + m.key.len()..]
+        ));
+    }
+    let mut change = diff(d, &renamed, owner, false, names, key).unwrap_or_else(|| Change {
+        action: Action::Update,
+        key: d.key.clone(),
+        target: d.target.clone(),
+        webhook_id: Some(w.id.clone()),
+        fields: Vec::new(),
+        live: None,
+        request: Request::Update(WebhookUpdate::default()),
+        duplicate_of: None,
+        moved_from: None,
+    });
+    change.fields.insert(
+        0,
+        FieldChange {
+            field: Field::Key,
+            before: Some(Shown::Text(from.to_owned())),
+            after: Some(Shown::Text(d.key.clone())),
+            drift: false,
+            text_diff: None,
+        },
+    );
+    if let Request::Update(body) = &mut change.request
+        && body.description.is_none()
+    {
+        let record = secret_fields(d);
+        body.description = Some(Some(marker::compose(
+            d.description.as_deref(),
+            owner,
+            &d.key,
+            record,
+        )));
+    }
+    // The fingerprint is of the webhook as it is, so a saved plan sees it change.
+    change.live = Some(fingerprint(w, key));
+    change.moved_from = Some(from.to_owned());
+    change
 }
 
 /// The update (or adoption) that makes `w` match `d`; `None` when it already does.
@@ -596,5 +674,6 @@ pub(super) fn diff(
         live: Some(fingerprint(w, key)),
         request: Request::Update(body),
         duplicate_of: None,
+        moved_from: None,
     })
 }

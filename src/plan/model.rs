@@ -61,6 +61,8 @@ pub struct DesiredSpec {
     pub target: Target,
     /// An unmanaged webhook to take over.
     pub adopt: Option<String>,
+    /// Keys it had before (`previousKeys`): an owned webhook under one of them moves here.
+    pub previous_keys: Vec<String>,
     /// Event type names, sorted, no repeats.
     pub event_types: Vec<String>,
     /// The URL.
@@ -140,13 +142,16 @@ pub enum Field {
     ShouldInterpolateStrings,
     /// The ownership marker.
     Owner,
+    /// The key in the ownership marker (a move to a new key).
+    Key,
     /// The marker's record of which fields hold a value from `${NAME}` (field names only).
     Secrets,
 }
 
 impl Field {
     /// Every field, in the order plans show them.
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
+        Field::Key,
         Field::Target,
         Field::EventTypes,
         Field::RequestUrl,
@@ -173,6 +178,7 @@ impl Field {
             Field::DoNotRetry => "doNotRetry",
             Field::ShouldInterpolateStrings => "shouldInterpolateStrings",
             Field::Owner => "owner",
+            Field::Key => "key",
             Field::Secrets => "secrets",
         }
     }
@@ -268,6 +274,8 @@ pub struct Change {
     /// For a delete that removes an identical duplicate of an owned key: the ID of the
     /// webhook kept for that key.
     pub duplicate_of: Option<String>,
+    /// For an update of a webhook renamed through `previousKeys`: the key it had.
+    pub moved_from: Option<String>,
 }
 
 impl Change {

@@ -29,6 +29,7 @@ pub(crate) fn desired(key: &str, target: Target) -> DesiredSpec {
         key: key.to_owned(),
         target,
         adopt: None,
+        previous_keys: Vec::new(),
         event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
         request_url: Secretish::plain("https://hooks.example.com/x"),
         payload_template: None,
@@ -1045,6 +1046,7 @@ prop_compose! {
             key: key.to_owned(),
             target,
             adopt: None,
+            previous_keys: Vec::new(),
             event_types,
             request_url: Secretish { value: url.to_owned(), from_env: url_secret },
             payload_template: payload.map(Secretish::plain),
@@ -1258,4 +1260,75 @@ proptest! {
         let p = plan(&desired, &state(vec![w]), "me", PlanOptions { force: true, ..PlanOptions::default() });
         prop_assert!(!shown(&p).contains("PLANTED"), "{}", shown(&p));
     }
+}
+
+#[test]
+fn a_previous_key_moves_the_owned_webhook_in_place_and_only_when_unambiguous() {
+    let old = desired("old", actor("A1"));
+    let mut new = desired("new", actor("A1"));
+    new.previous_keys = vec!["gone".into(), "old".into()];
+    // Moved: an update of the marker only, same ID, nothing deleted or created.
+    let mut live = vec![live_of("W1", &old, "me")];
+    let p = plan(
+        &[new.clone()],
+        &state(live.clone()),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.changes.len(), 1, "{:?}", p.changes);
+    let c = &p.changes[0];
+    assert_eq!(
+        (
+            c.action,
+            c.key.as_str(),
+            c.webhook_id.as_deref(),
+            c.moved_from.as_deref()
+        ),
+        (Action::Update, "new", Some("W1"), Some("old"))
+    );
+    assert_eq!(
+        c.fields.iter().map(|f| f.field).collect::<Vec<_>>(),
+        [Field::Key]
+    );
+    let Request::Update(body) = &c.request else {
+        panic!("an update")
+    };
+    assert_eq!(
+        *body,
+        WebhookUpdate {
+            description: Some(Some(marker::compose(
+                None,
+                "me",
+                "new",
+                SecretFields::default()
+            ))),
+            ..WebhookUpdate::default()
+        }
+    );
+    apply_model(&p, &mut live);
+    assert!(plan(&[new.clone()], &state(live), "me", PlanOptions::default()).is_empty());
+    // Both keys live: the new one is matched, the old one is not declared and goes.
+    let both = vec![live_of("W1", &old, "me"), live_of("W2", &new, "me")];
+    let p = plan(&[new.clone()], &state(both), "me", PlanOptions::default());
+    let actions: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.webhook_id.as_deref().unwrap()))
+        .collect();
+    assert_eq!(actions, [(Action::Delete, "W1")]);
+    // Two different webhooks under the previous key: a conflict, and nothing moves or is created.
+    let mut other = old.clone();
+    other.request_url = Secretish::plain("https://elsewhere.example.com/");
+    let dup = vec![live_of("W1", &old, "me"), live_of("W3", &other, "me")];
+    let p = plan(&[new.clone()], &state(dup), "me", PlanOptions::default());
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.conflicts.len(), 1);
+    // Another owner's webhook under the previous key is not ours to move.
+    let p = plan(
+        &[new],
+        &state(vec![live_of("W1", &old, "them")]),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.changes[0].action, Action::Create);
 }

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod delivery;
 pub mod diagnostic;
 pub mod error;
+pub mod export;
 pub mod plan;
 pub mod preview;
 

@@ -51,7 +51,7 @@ fn every_webhook_field_is_known_to_the_manifest_the_wire_the_plan_and_the_identi
     );
 
     // Every variant is in `Field::ALL` (the match is exhaustive), and the plan's fields are the
-    // wire's, plus the marker's two.
+    // wire's, plus the marker's three.
     for f in Field::ALL {
         match f {
             Field::Target
@@ -64,12 +64,13 @@ fn every_webhook_field_is_known_to_the_manifest_the_wire_the_plan_and_the_identi
             | Field::DoNotRetry
             | Field::ShouldInterpolateStrings
             | Field::Owner
+            | Field::Key
             | Field::Secrets => {}
         }
     }
     let mut planned: BTreeSet<String> = Field::ALL.iter().map(|f| f.name().to_owned()).collect();
     assert_eq!(planned.len(), Field::ALL.len());
-    planned.retain(|f| f != "owner" && f != "secrets");
+    planned.retain(|f| f != "owner" && f != "secrets" && f != "key");
     assert_eq!(planned, wire, "plan::Field against the wire bodies");
 
     // The identity that keys creates covers every field (the condition as its two IDs).

@@ -21,6 +21,8 @@ mod emulator;
 mod event;
 mod everyday;
 mod examples;
+/// `export`: from a live account to manifests that round-trip (issue 10).
+mod export;
 /// Every webhook field known everywhere it must be.
 mod fields;
 /// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.

@@ -103,6 +103,10 @@ pub struct JsonChange {
     pub target: JsonTarget,
     /// The live webhook's ID; null for a create.
     pub webhook_id: Option<String>,
+    /// For a webhook renamed through `previousKeys`: `webhook.<old key>`, the address it moves
+    /// from (in place: same ID). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<String>,
     /// What happens, as a list to scan: `["create"]`, `["update"]`, `["delete"]` or
     /// `["adopt", "update"]`.
     #[schemars(extend("enum" = [["create"], ["update"], ["delete"], ["adopt", "update"]]))]
@@ -144,6 +148,9 @@ pub enum JsonActionReason {
     UpdateBecauseDiffers,
     /// A manifest entry names the unmanaged webhook with `adopt:`.
     AdoptBecauseDeclared,
+    /// A manifest entry lists the webhook's key in `previousKeys`: its marker is rewritten with
+    /// the new key in place (and any other field brought to match).
+    UpdateBecauseMoved,
     /// The owned webhook's key is no longer in the manifests.
     DeleteBecauseNoLongerDeclared,
     /// The owned webhook is an identical duplicate of another webhook of its key, which is
@@ -229,6 +236,9 @@ pub enum JsonFieldName {
     /// field names, never values; `before` is null when the live marker has no record.
     #[serde(rename = "secrets")]
     Secrets,
+    /// The key in the ownership marker (a move through `previousKeys`).
+    #[serde(rename = "key")]
+    Key,
 }
 
 /// A value as the plan shows it.
@@ -421,7 +431,11 @@ fn change(c: &Change) -> JsonChange {
         ),
         Action::Update => (
             vec![JsonAction::Update],
-            JsonActionReason::UpdateBecauseDiffers,
+            if c.moved_from.is_some() {
+                JsonActionReason::UpdateBecauseMoved
+            } else {
+                JsonActionReason::UpdateBecauseDiffers
+            },
         ),
         Action::Adopt => (
             vec![JsonAction::Adopt, JsonAction::Update],
@@ -441,6 +455,7 @@ fn change(c: &Change) -> JsonChange {
         address: format!("webhook.{}", c.key),
         target: target(&c.target),
         webhook_id: c.webhook_id.clone(),
+        previous_address: c.moved_from.as_ref().map(|k| format!("webhook.{k}")),
         actions,
         action_reason,
         drift: c.has_drift(),
@@ -494,6 +509,7 @@ fn field_name(f: Field) -> JsonFieldName {
         Field::ShouldInterpolateStrings => JsonFieldName::ShouldInterpolateStrings,
         Field::Owner => JsonFieldName::Owner,
         Field::Secrets => JsonFieldName::Secrets,
+        Field::Key => JsonFieldName::Key,
     }
 }
 

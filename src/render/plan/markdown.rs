@@ -284,7 +284,15 @@ fn row(c: &Change) -> String {
     let id = c.webhook_id.as_deref().unwrap_or("?");
     let what = match c.action {
         Action::Create => format!("create: {}", fields.join(", ")),
-        Action::Update => format!("update: {}", fields.join(", ")),
+        Action::Update => match &c.moved_from {
+            Some(from) => format!(
+                "moved from {} (webhook {}, in place): {}",
+                code(&format!("webhook.{from}")),
+                code(id),
+                fields.join(", ")
+            ),
+            None => format!("update: {}", fields.join(", ")),
+        },
         Action::Adopt => format!("adopt {}: {}", code(id), fields.join(", ")),
         Action::Delete => match &c.duplicate_of {
             Some(kept) => format!("destroy {} (duplicate of {})", code(id), code(kept)),

@@ -165,6 +165,16 @@ pub(super) fn block(c: &Change, st: &Styles, detail: Detail) -> String {
             c.webhook_id.as_deref().unwrap_or("?")
         ),
     };
+    if let Some(from) = &c.moved_from {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                st.bold,
+                &format!("  # webhook.{from} has moved to webhook.{}", c.key)
+            )
+        );
+    }
     let _ = writeln!(
         out,
         "{} ({}) {verb}",

@@ -1,0 +1,773 @@
+//! `export`: from the live webhooks of an account to manifest documents that round-trip. Pure
+//! except for [`read`], which fetches what [`build`] needs through the [`Platform`] trait.
+//!
+//! Unmanaged plain HTTP webhooks become entries with a generated key and `adopt: <id>`; with
+//! `include_owned`, this owner's webhooks come out under their own keys. Everything else is
+//! [`Skipped`] with a reason. Secrets never reach a document unless asked for: every header
+//! value, every query value and the userinfo of a URL become `${NAME}` references, with the live
+//! values kept in [`Variable`]s (whose `Debug` hides them). Fields that hold a recorded secret
+//! anywhere else (the `secrets=` record of an owned webhook's marker) become a reference as a
+//! whole, or the webhook is skipped when that cannot make a valid manifest.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use crate::plan::marker::{self, SecretFields};
+use crate::plan::normalize;
+use crate::plan::{Class, classify};
+use crate::platform::{Platform, PlatformError, Webhook};
+use crate::refresh::READ_CONCURRENCY;
+use crate::webhook::{EventType, TargetKind};
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The owner the documents are written for.
+    pub owner: String,
+    /// Also export this owner's webhooks, under their keys.
+    pub include_owned: bool,
+    /// Write secret values verbatim instead of `${NAME}` references.
+    pub include_secrets: bool,
+}
+
+/// The result of an export.
+#[derive(Debug, Clone, Default)]
+pub struct Export {
+    /// One document per Actor or task, sorted by path.
+    pub files: Vec<ExportFile>,
+    /// Webhooks that were not exported, and why, sorted by target and ID.
+    pub skipped: Vec<Skipped>,
+    /// The variables the documents reference, sorted by name.
+    pub variables: Vec<Variable>,
+}
+
+/// One manifest document: the webhooks of one Actor or task.
+#[derive(Debug, Clone)]
+pub struct ExportFile {
+    /// Actor or task.
+    pub kind: TargetKind,
+    /// `username/name`.
+    pub target: String,
+    /// Where to write it, relative to the output folder: `actors/<username>/<name>.yaml` or
+    /// `tasks/<username>/<name>.yaml`.
+    pub path: PathBuf,
+    /// The entries, sorted by key.
+    pub entries: Vec<Entry>,
+}
+
+/// One exported webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key.
+    pub key: String,
+    /// The ID to adopt (unmanaged webhooks only).
+    pub adopt: Option<String>,
+    /// Event types, in the platform's documented order.
+    pub event_types: Vec<EventType>,
+    /// `requestUrl`, `${NAME}` escaped and secrets referenced.
+    pub request_url: String,
+    /// `payloadTemplate` as text (formatted when it is JSON), `${` escaped.
+    pub payload_template: Option<String>,
+    /// `headersTemplate`.
+    pub headers_template: Option<Headers>,
+    /// The human description.
+    pub description: Option<String>,
+    /// `ignoreSslErrors`.
+    pub ignore_ssl_errors: bool,
+    /// `doNotRetry`.
+    pub do_not_retry: bool,
+    /// `shouldInterpolateStrings`.
+    pub should_interpolate_strings: bool,
+}
+
+/// A headers template as exported.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Headers {
+    /// Header name to value, in the live order.
+    Mapping(Vec<(String, String)>),
+    /// Text (only with secrets included, when it is not a JSON object of strings).
+    Text(String),
+}
+
+/// A webhook left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The webhook ID.
+    pub id: String,
+    /// `username/name` of its Actor or task, when it has one that could be named.
+    pub target: Option<String>,
+    /// Why it was not exported.
+    pub why: String,
+}
+
+/// A `${NAME}` the documents use and the live value it stands for (a secret: never printed
+/// unless the user asks).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// The name.
+    pub name: String,
+    /// The live value.
+    pub value: String,
+}
+
+impl fmt::Debug for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Variable")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// An Actor or task a live webhook belongs to, named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetName {
+    /// Actor or task.
+    pub kind: TargetKind,
+    /// `username/name`.
+    pub name: String,
+}
+
+/// The live state an export reads.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    /// Every webhook, in full where it may be exported.
+    pub webhooks: Vec<Webhook>,
+    /// Names of the Actors and tasks of those webhooks, by ID (missing: not found).
+    pub names: HashMap<String, TargetName>,
+}
+
+/// Reads every webhook of the account (in full, unless out of scope) and names their targets.
+pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
+    let listed = platform.list_webhooks().await?;
+    let ids: Vec<String> = listed
+        .iter()
+        .filter(|w| !crate::plan::is_out_of_scope(w))
+        .map(|w| w.id.clone())
+        .collect();
+    let full: HashMap<String, Option<Webhook>> =
+        stream::iter(ids)
+            .map(|id| async move {
+                Ok::<_, PlatformError>((id.clone(), platform.get_webhook(&id).await?))
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+    let webhooks: Vec<Webhook> = listed
+        .into_iter()
+        .filter_map(|w| match full.get(&w.id) {
+            Some(Some(full)) => Some(full.clone()),
+            Some(None) => None,
+            None => Some(w),
+        })
+        .collect();
+    let mut targets: Vec<(TargetKind, String)> = Vec::new();
+    for w in &webhooks {
+        if crate::plan::is_out_of_scope(w) {
+            continue;
+        }
+        if let Some((kind, id)) = w.condition().target() {
+            let t = (kind, id.to_owned());
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+        }
+    }
+    let named: Vec<(String, Option<TargetName>)> = stream::iter(targets)
+        .map(|(kind, id)| async move {
+            let name = match kind {
+                TargetKind::Actor => platform
+                    .get_actor(&id)
+                    .await?
+                    .and_then(|a| Some(format!("{}/{}", a.username?, a.name?))),
+                TargetKind::Task => platform
+                    .get_task(&id)
+                    .await?
+                    .and_then(|t| Some(format!("{}/{}", t.username?, t.name?))),
+            };
+            Ok::<_, PlatformError>((id, name.map(|name| TargetName { kind, name })))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(Account {
+        webhooks,
+        names: named
+            .into_iter()
+            .filter_map(|(id, n)| Some((id, n?)))
+            .collect(),
+    })
+}
+
+/// A webhook that will be exported, before its key is settled.
+struct Candidate<'w> {
+    webhook: &'w Webhook,
+    target: &'w TargetName,
+    owned_key: Option<&'w str>,
+    human: Option<String>,
+    events: Vec<EventType>,
+    recorded: SecretFields,
+}
+
+/// Builds the documents for `account`.
+pub fn build(account: &Account, options: &ExportOptions) -> Export {
+    let mut skipped = Vec::new();
+    let mut candidates = Vec::new();
+    // Keys this owner already uses: generated keys must not take them.
+    let mut taken: HashSet<String> = HashSet::new();
+    for w in &account.webhooks {
+        if let Class::Owned { key } | Class::Damaged { key } = classify(w, &options.owner) {
+            taken.insert(key.to_owned());
+        }
+    }
+    let mut webhooks: Vec<&Webhook> = account.webhooks.iter().collect();
+    webhooks.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    for w in webhooks {
+        let target = w
+            .condition()
+            .target()
+            .and_then(|(_, id)| account.names.get(id));
+        let skip = |why: String| Skipped {
+            id: w.id.clone(),
+            target: target.map(|t| t.name.clone()),
+            why,
+        };
+        let (owned_key, human, recorded) = match classify(w, &options.owner) {
+            Class::OutOfScope => {
+                skipped.push(skip(out_of_scope_reason(w)));
+                continue;
+            }
+            Class::Foreign => {
+                let owner = w
+                    .description
+                    .as_deref()
+                    .and_then(marker::parse)
+                    .map_or("", |m| m.owner);
+                skipped.push(skip(format!("belongs to owner `{owner}`")));
+                continue;
+            }
+            Class::Damaged { key } => {
+                skipped.push(skip(format!(
+                    "its description has text after this owner's marker (key `{key}`): `plan` reports it"
+                )));
+                continue;
+            }
+            Class::Owned { key } if !options.include_owned => {
+                let _ = key;
+                continue;
+            }
+            Class::Owned { key } => {
+                let m = w.description.as_deref().and_then(marker::parse);
+                let human = m.as_ref().map(|m| m.human.to_owned());
+                let recorded = m.and_then(|m| m.secrets).unwrap_or(SecretFields::UNKNOWN);
+                (Some(key), human, recorded)
+            }
+            Class::Unmanaged | Class::Unknown => {
+                (None, w.description.clone(), SecretFields::default())
+            }
+        };
+        let Some(target) = target else {
+            skipped.push(skip("its Actor or task was not found".to_owned()));
+            continue;
+        };
+        let events = match event_types(w, target.kind) {
+            Ok(events) => events,
+            Err(why) => {
+                skipped.push(skip(why));
+                continue;
+            }
+        };
+        candidates.push(Candidate {
+            webhook: w,
+            target,
+            owned_key,
+            human: human.filter(|h| !h.is_empty()),
+            events,
+            recorded,
+        });
+    }
+    for c in &candidates {
+        if let Some(key) = c.owned_key {
+            taken.insert(key.to_owned());
+        }
+    }
+    let mut variables = Variables::default();
+    let mut by_file: BTreeMap<PathBuf, ExportFile> = BTreeMap::new();
+    for c in candidates {
+        let key = match c.owned_key {
+            Some(key) => key.to_owned(),
+            None => unique_key(&generated_key(&c.target.name, &c.events), &mut taken),
+        };
+        match entry(&c, key, options.include_secrets, &mut variables) {
+            Ok(entry) => {
+                let path = file_path(c.target);
+                by_file
+                    .entry(path.clone())
+                    .or_insert_with(|| ExportFile {
+                        kind: c.target.kind,
+                        target: c.target.name.clone(),
+                        path,
+                        entries: Vec::new(),
+                    })
+                    .entries
+                    .push(entry);
+            }
+            Err(why) => skipped.push(Skipped {
+                id: c.webhook.id.clone(),
+                target: Some(c.target.name.clone()),
+                why,
+            }),
+        }
+    }
+    let mut files: Vec<ExportFile> = by_file.into_values().collect();
+    for f in &mut files {
+        f.entries.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    skipped.sort_by(|a, b| (&a.target, &a.id).cmp(&(&b.target, &b.id)));
+    let mut variables = variables.all;
+    variables.sort_by(|a, b| a.name.cmp(&b.name));
+    Export {
+        files,
+        skipped,
+        variables,
+    }
+}
+
+/// Why an out-of-scope webhook cannot be managed.
+fn out_of_scope_reason(w: &Webhook) -> String {
+    let c = w.condition();
+    if w.is_ad_hoc == Some(true) {
+        "ad-hoc (made for one run)".to_owned()
+    } else if c.actor_run_id.as_deref().is_some_and(|r| !r.is_empty()) {
+        "run-scoped (fires for one run only)".to_owned()
+    } else if w.is_apify_integration == Some(true) {
+        "an Apify integration (managed by the integration)".to_owned()
+    } else if let Some(a) = w.action_type.as_deref().filter(|a| *a != "HTTP_REQUEST") {
+        format!("not an HTTP webhook (action `{a}`)")
+    } else if w.request_url.as_deref().is_none_or(str::is_empty) {
+        "it has no request URL".to_owned()
+    } else {
+        "it is attached to no Actor or task".to_owned()
+    }
+}
+
+/// The declarable event types of `w`, or why they cannot be declared on `kind`.
+fn event_types(w: &Webhook, kind: TargetKind) -> Result<Vec<EventType>, String> {
+    let mut out = Vec::new();
+    for name in w.event_types.as_deref().unwrap_or_default() {
+        let Ok(event) = name.parse::<EventType>() else {
+            return Err(format!("event type `{name}` cannot be declared"));
+        };
+        if kind == TargetKind::Task && event.is_build() {
+            return Err(format!("build event `{name}` on a task cannot be declared"));
+        }
+        if !out.contains(&event) {
+            out.push(event);
+        }
+    }
+    if out.is_empty() {
+        return Err("it has no event types".to_owned());
+    }
+    out.sort_by_key(|e| EventType::ALL.iter().position(|a| a == e));
+    Ok(out)
+}
+
+/// `actors/<username>/<name>.yaml` or `tasks/<username>/<name>.yaml`.
+fn file_path(target: &TargetName) -> PathBuf {
+    let folder = match target.kind {
+        TargetKind::Actor => "actors",
+        TargetKind::Task => "tasks",
+    };
+    let mut path = PathBuf::from(folder);
+    for part in target.name.split('/') {
+        path.push(safe_file_part(part));
+    }
+    path.set_extension("yaml");
+    path
+}
+
+/// A name part as a file name: characters other than `A-Z a-z 0-9 . _ -` become `_`, and it
+/// never starts with `.`.
+fn safe_file_part(part: &str) -> String {
+    let mut s: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        s.insert(0, '_');
+    }
+    s
+}
+
+/// The readable key of a webhook: the target's name and the events, e.g. `web-scraper-failed`
+/// or `daily-crawl-succeeded-failed`.
+pub fn generated_key(target: &str, events: &[EventType]) -> String {
+    let name = target.rsplit('/').next().unwrap_or(target);
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect();
+    let what = if events.len() > 3 {
+        format!("{}-events", events.len())
+    } else {
+        events
+            .iter()
+            .map(|e| {
+                let short = e
+                    .as_str()
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let short = short.replace('_', "-");
+                if e.is_build() {
+                    format!("build-{short}")
+                } else {
+                    short
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    format!("{name}-{what}")
+}
+
+/// `base`, or `base-2`, `base-3`, ... whichever is not taken yet; marks it taken.
+fn unique_key(base: &str, taken: &mut HashSet<String>) -> String {
+    let mut key = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&key) {
+        key = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(key.clone());
+    key
+}
+
+/// The variables handed out so far, unique by name.
+#[derive(Default)]
+struct Variables {
+    all: Vec<Variable>,
+    names: HashSet<String>,
+}
+
+impl Variables {
+    /// A reference `${NAME}` to a new variable named after `key` and `part`, holding `value`.
+    fn reference(&mut self, key: &str, part: &str, value: &str) -> String {
+        let base = env_name(&format!("{key}_{part}"));
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.names.insert(name.clone());
+        self.all.push(Variable {
+            name: name.clone(),
+            value: value.to_owned(),
+        });
+        format!("${{{name}}}")
+    }
+}
+
+/// `text` as an environment variable name: upper case, other characters as `_`, runs of `_`
+/// collapsed, never starting with a digit.
+fn env_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        };
+        if c == '_' && (out.is_empty() || out.ends_with('_')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("W_{out}")
+    } else {
+        out
+    }
+}
+
+/// Text that is not interpolated: every `${` written as `$${`.
+fn escape(text: &str) -> String {
+    text.replace("${", "$${")
+}
+
+/// The entry for a candidate; or why it cannot be exported without writing a secret.
+fn entry(
+    c: &Candidate<'_>,
+    key: String,
+    include_secrets: bool,
+    vars: &mut Variables,
+) -> Result<Entry, String> {
+    let w = c.webhook;
+    let url = w.request_url.clone().unwrap_or_default();
+    let request_url = if include_secrets {
+        escape(&url)
+    } else if c.recorded.request_url {
+        // A recorded secret may sit anywhere in the URL: the URL is the secret.
+        vars.reference(&key, "REQUEST_URL", &url)
+    } else {
+        url_with_references(&url, &key, vars)
+    };
+    let payload = normalize::text(w.payload_template.as_deref());
+    if payload.is_some() && c.recorded.payload_template && !include_secrets {
+        return Err(
+            "its payloadTemplate holds a secret the tool cannot locate: write it by hand, or export with --include-secrets"
+                .to_owned(),
+        );
+    }
+    if let Some(p) = payload
+        && let Err(e) =
+            crate::template::check_payload(p, c.webhook.should_interpolate_strings == Some(true))
+    {
+        return Err(format!(
+            "its payloadTemplate cannot be declared in a manifest: {e}"
+        ));
+    }
+    if let Some(h) = normalize::text(w.headers_template.as_deref())
+        && let Err(e) = crate::template::check_headers(h)
+    {
+        return Err(format!(
+            "its headersTemplate cannot be declared in a manifest: {e}"
+        ));
+    }
+    if let Err(why) = check_url(&url) {
+        return Err(format!(
+            "its requestUrl cannot be declared in a manifest: {why}"
+        ));
+    }
+    let payload_template = payload.map(|p| escape(&format_json_template(p)));
+    let headers_template = match normalize::text(w.headers_template.as_deref()) {
+        None => None,
+        Some(text) => match header_pairs(text) {
+            Some(pairs) => Some(Headers::Mapping(
+                pairs
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let value = if include_secrets {
+                            escape(&value)
+                        } else {
+                            vars.reference(&key, &name, &value)
+                        };
+                        (name, value)
+                    })
+                    .collect(),
+            )),
+            None if include_secrets => Some(Headers::Text(escape(text))),
+            None => {
+                return Err(
+                    "its headersTemplate is not a JSON object of strings, so its values cannot become variables: write it by hand, or export with --include-secrets"
+                        .to_owned(),
+                );
+            }
+        },
+    };
+    Ok(Entry {
+        key,
+        adopt: c.owned_key.is_none().then(|| w.id.clone()),
+        event_types: c.events.clone(),
+        request_url,
+        payload_template,
+        headers_template,
+        description: c.human.clone(),
+        ignore_ssl_errors: w.ignore_ssl_errors == Some(true),
+        do_not_retry: w.do_not_retry == Some(true),
+        should_interpolate_strings: w.should_interpolate_strings == Some(true),
+    })
+}
+
+/// Why `url` is not an absolute http(s) URL with a host (what manifests accept).
+fn check_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is `{}`, not http or https",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_owned());
+    }
+    Ok(())
+}
+
+/// The header names and values of a headers template that is a JSON object of strings.
+fn header_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return None;
+    };
+    map.into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Some((k, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `url` with the userinfo and every query value replaced by references, and `${` escaped
+/// elsewhere.
+fn url_with_references(url: &str, key: &str, vars: &mut Variables) -> String {
+    let (before_fragment, fragment) = match url.find('#') {
+        Some(i) => (&url[..i], Some(&url[i..])),
+        None => (url, None),
+    };
+    let (before_query, query) = match before_fragment.find('?') {
+        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
+        None => (before_fragment, None),
+    };
+    let mut out = String::new();
+    // The userinfo: between `://` and the last `@` of the authority.
+    match before_query.find("://") {
+        Some(s) => {
+            let authority_start = s + 3;
+            let rest = &before_query[authority_start..];
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let authority = &rest[..authority_end];
+            out.push_str(&escape(&before_query[..authority_start]));
+            match authority.rfind('@') {
+                Some(at) if at > 0 => {
+                    out.push_str(&vars.reference(key, "URL_USERINFO", &authority[..at]));
+                    out.push_str(&escape(&authority[at..]));
+                }
+                _ => out.push_str(&escape(authority)),
+            }
+            out.push_str(&escape(&rest[authority_end..]));
+        }
+        None => out.push_str(&escape(before_query)),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) if !value.is_empty() => {
+                    format!("{}={}", escape(name), vars.reference(key, name, value))
+                }
+                _ => escape(pair),
+            })
+            .collect();
+        out.push_str(&parts.join("&"));
+    }
+    if let Some(fragment) = fragment {
+        out.push_str(&escape(fragment));
+    }
+    out
+}
+
+/// A payload template as people write it: JSON (placeholders allowed outside strings) laid
+/// out with two-space indentation and a final newline; any other text as it is.
+pub fn format_json_template(template: &str) -> String {
+    let Some(before) = normalize::as_json(template) else {
+        return template.to_owned();
+    };
+    let formatted = layout(template);
+    if normalize::as_json(&formatted).as_ref() == Some(&before) {
+        formatted
+    } else {
+        template.to_owned()
+    }
+}
+
+/// Lays out JSON text token by token: strings and `{{placeholders}}` copied as they are,
+/// whitespace outside them replaced by a canonical layout.
+fn layout(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth: usize = 0;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' => {
+                out.push(c);
+                i += 1;
+                while i < chars.len() {
+                    out.push(chars[i]);
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        out.push(chars[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    if chars[i - 1] == '"' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            '{' if chars.get(i + 1) == Some(&'{') => {
+                while i < chars.len() {
+                    out.push(chars[i]);
+                    if chars[i] == '}' && chars.get(i + 1) == Some(&'}') {
+                        out.push('}');
+                        i += 2;
+                        break;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            '{' | '[' => {
+                let close = if c == '{' { '}' } else { ']' };
+                let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+                out.push(c);
+                if next == Some(&close) {
+                    // An empty object or array stays on one line.
+                    let skip = chars[i + 1..].iter().position(|x| *x == close).unwrap_or(0);
+                    out.push(close);
+                    i += skip + 2;
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,505 @@
+//! `export` end to end (issue 10): an account seeded with a dozen webhooks of every class is
+//! exported, the printed variables are set, `plan` shows only adoptions, `apply` makes them,
+//! and `plan` says `No changes.`; secrets never reach a file or the output unless asked for.
+
+use std::path::Path;
+
+use apify_webhooks::emulator::{EmulatorConfig, Seed, SeedSource};
+
+use crate::support::emulator::Background;
+use crate::support::{root, run};
+
+/// The secrets planted in the seed.
+const PLANTED: [&str; 4] = [
+    "hdr-5ecret-planted-1",
+    "url-5ecret-userinfo",
+    "url-5ecret-query",
+    "other-5ecret",
+];
+
+fn account() -> Background {
+    let seed = std::fs::read_to_string(root().join("tests/fixtures/export/seed.yaml")).unwrap();
+    Background::start(EmulatorConfig {
+        seed: SeedSource::Seed(Seed::from_yaml(&seed).unwrap()),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// Every file below `dir`, as (relative path, text), sorted.
+fn files_below(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `export NAME='value'` lines as pairs.
+fn parse_set_commands(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("export ")?;
+            let (name, value) = rest.split_once('=')?;
+            let value = value.strip_prefix('\'')?.strip_suffix('\'')?;
+            Some((name.to_owned(), value.replace("'\\''", "'")))
+        })
+        .collect()
+}
+
+#[test]
+fn export_round_trips_through_plan_and_apply() {
+    let server = account();
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--owner",
+        "team",
+        "--include-owned",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(dir.path());
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert_eq!(
+        manifests
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "actors/acme/price-monitor.yaml",
+            "actors/acme/web-scraper.yaml",
+            "tasks/acme/daily-crawl.yaml"
+        ]
+    );
+    for (path, text) in &manifests {
+        insta::assert_snapshot!(format!("export_{}", path.replace('/', "_")), text);
+    }
+    let all = format!("{}{}", out.stdout, out.stderr);
+    for (_, text) in &files {
+        for secret in PLANTED {
+            assert!(!text.contains(secret), "{secret} written: {text}");
+        }
+    }
+    for secret in PLANTED {
+        assert!(!all.contains(secret), "{secret} printed: {all}");
+    }
+    // The variables to set are named on stderr.
+    for name in [
+        "WEB_SCRAPER_FAILED_TIMED_OUT_AUTHORIZATION",
+        "WEB_SCRAPER_FAILED_TIMED_OUT_2_URL_USERINFO",
+        "WEB_SCRAPER_FAILED_TIMED_OUT_2_TOKEN",
+    ] {
+        assert!(out.stderr.contains(name), "{name}: {}", out.stderr);
+    }
+
+    // --print-secrets prints the commands, with a warning.
+    let printed = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--owner",
+        "team",
+        "--include-owned",
+        "--print-secrets",
+        "--out",
+        "elsewhere",
+    ]));
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert!(
+        printed.stderr.contains("warning: --print-secrets"),
+        "{}",
+        printed.stderr
+    );
+    let vars = parse_set_commands(&printed.stdout);
+    assert_eq!(vars.len(), 5, "{}", printed.stdout);
+    assert!(vars.iter().any(|(_, v)| v == "Bearer hdr-5ecret-planted-1"));
+
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "actors", "tasks"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 4 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    for secret in PLANTED {
+        assert!(!plan.stdout.contains(secret), "{}", plan.stdout);
+    }
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "actors", "tasks"]));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "actors", "tasks"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // Nothing out of scope, foreign or skipped was touched; the adopted kept their IDs.
+    let after = server.webhooks_of("acme");
+    assert_eq!(before.len(), after.len());
+    for w in &before {
+        let id = w["id"].as_str().unwrap();
+        let now = after.iter().find(|a| a["id"] == w["id"]).expect(id);
+        if [
+            "ScraperFailed0001",
+            "ScraperFailed0002",
+            "ScraperBuild00001",
+            "CrawlDone00000001",
+            "OwnedPrices000001",
+        ]
+        .contains(&id)
+        {
+            continue;
+        }
+        assert_eq!(w, now, "{id} was touched");
+    }
+    for id in [
+        "ScraperFailed0001",
+        "ScraperFailed0002",
+        "ScraperBuild00001",
+        "CrawlDone00000001",
+    ] {
+        let now = after.iter().find(|a| a["id"] == id).unwrap();
+        assert!(
+            now["description"]
+                .as_str()
+                .unwrap()
+                .contains("[apify-webhooks owner=team key="),
+            "{now}"
+        );
+    }
+}
+
+#[test]
+fn planted_secrets_reach_no_file_and_no_output_unless_asked_for() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["export", "--include-owned"][..],
+        &["export", "--stdout"][..],
+        &["export", "--stdout", "-v"][..],
+    ] {
+        let out = run(server.bin().current_dir(dir.path()).args(args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        for secret in PLANTED {
+            assert!(!all.contains(secret), "{args:?} printed {secret}: {all}");
+        }
+    }
+    for (path, text) in files_below(dir.path()) {
+        for secret in PLANTED {
+            assert!(!text.contains(secret), "{path} holds {secret}");
+        }
+    }
+    // Asked for: in the files with --include-secrets (and a warning), on stdout with
+    // --print-secrets (and a warning); never another user's.
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--include-secrets",
+        "--out",
+        "verbatim",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning: --include-secrets"),
+        "{}",
+        out.stderr
+    );
+    let written: String = files_below(&dir.path().join("verbatim"))
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    for secret in &PLANTED[..3] {
+        assert!(written.contains(secret), "{secret} not written verbatim");
+    }
+    assert!(
+        !written.contains(PLANTED[3]),
+        "another user's webhook exported"
+    );
+    let out =
+        run(server
+            .bin()
+            .current_dir(dir.path())
+            .args(["export", "--stdout", "--print-secrets"]));
+    assert_eq!(
+        out.code, 64,
+        "--print-secrets goes to stdout, so not with --stdout"
+    );
+}
+
+#[test]
+fn export_refuses_to_overwrite_unless_forced_and_stdout_writes_no_file() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m"]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let path = dir.path().join("m/actors/acme/web-scraper.yaml");
+    std::fs::write(&path, "# edited by hand\n").unwrap();
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m"]));
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("refusing to overwrite"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# edited by hand\n"
+    );
+    let forced = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "m", "--force"]));
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../manifest.schema.json\n"),
+        "{text}"
+    );
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["web-scraper.yaml"]);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(server
+        .bin()
+        .current_dir(empty.path())
+        .args(["export", "--stdout"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        std::fs::read_dir(empty.path()).unwrap().next().is_none(),
+        "--stdout wrote a file"
+    );
+    assert!(
+        out.stdout
+            .contains("# file: actors/acme/web-scraper.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("#   - AdHoc000000000001: ad-hoc (made for one run)"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A manifest that renames `prices/succeeded` (owned by `team` in the seed) to
+/// `prices/refreshed`, and changes its URL too when `url` says so.
+fn renamed(url: &str) -> String {
+    format!(
+        "version: 1\nowner: team\nactors:\n  acme/price-monitor:\n    - key: prices/refreshed\n      previousKeys: [prices/old-name, prices/succeeded]\n      description: Prices\n      eventTypes: [ACTOR.RUN.SUCCEEDED]\n      requestUrl: {url}\n"
+    )
+}
+
+#[test]
+fn a_rename_remarks_the_webhook_in_place_and_keeps_its_id() {
+    let server = account();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        renamed("https://hooks.example.com/prices"),
+    )
+    .unwrap();
+    let id_of = |key: &str| -> Vec<String> {
+        server
+            .webhooks_of("acme")
+            .iter()
+            .filter(|w| {
+                w["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&format!("owner=team key={key} ")))
+            })
+            .map(|w| w["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(id_of("prices/succeeded"), ["OwnedPrices000001"]);
+    let count = server.webhooks_of("acme").len();
+
+    let plan = server.run_in(dir.path(), &["plan", "m.yaml"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains(
+            "  # webhook.prices/succeeded has moved to webhook.prices/refreshed\n  # webhook.prices/refreshed (actor acme/price-monitor) will be updated in-place\n"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("will be destroyed"),
+        "{}",
+        plan.stdout
+    );
+    let json = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let change = &doc["changes"][0];
+    assert_eq!(
+        change["previous_address"], "webhook.prices/succeeded",
+        "{change}"
+    );
+    assert_eq!(change["action_reason"], "update_because_moved", "{change}");
+    assert_eq!(change["webhook_id"], "OwnedPrices000001");
+    let fields: Vec<&str> = change["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["key"], "only the marker changes: {change}");
+    let md = server.run_in(dir.path(), &["plan", "m.yaml", "--format", "markdown"]);
+    assert!(
+        md.stdout.contains("moved from `webhook.prices/succeeded`"),
+        "{}",
+        md.stdout
+    );
+
+    // Through a saved plan, as a pipeline applies it.
+    let saved = server.run_in(dir.path(), &["plan", "m.yaml", "--out", "p.json"]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let apply = server.run_in(dir.path(), &["apply", "--plan", "p.json"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(
+        id_of("prices/refreshed"),
+        ["OwnedPrices000001"],
+        "same ID after the move"
+    );
+    assert!(id_of("prices/succeeded").is_empty());
+    assert_eq!(
+        server.webhooks_of("acme").len(),
+        count,
+        "nothing created or deleted"
+    );
+    let again = server.run_in(dir.path(), &["plan", "m.yaml"]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+
+    // A move with another change is one update: the marker and the field, still in place.
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        renamed("https://hooks.example.com/p2"),
+    )
+    .unwrap();
+    let moved_back = std::fs::read_to_string(dir.path().join("m.yaml"))
+        .unwrap()
+        .replace("key: prices/refreshed", "key: prices/final")
+        .replace("prices/old-name, prices/succeeded", "prices/refreshed");
+    std::fs::write(dir.path().join("m.yaml"), moved_back).unwrap();
+    let both = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(
+        both.stdout
+            .contains("# webhook.prices/refreshed has moved to webhook.prices/final"),
+        "{}",
+        both.stdout
+    );
+    assert!(both.stdout.contains("requestUrl"), "{}", both.stdout);
+    assert_eq!(id_of("prices/final"), ["OwnedPrices000001"]);
+}
+
+#[test]
+fn a_previous_key_declared_elsewhere_or_claimed_twice_is_an_error_at_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = |key: &str, previous: &str| {
+        format!(
+            "    - key: {key}\n      previousKeys: [{previous}]\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://h.example/x\n"
+        )
+    };
+    let head = "version: 1\nactors:\n  acme/a:\n";
+    std::fs::write(
+        dir.path().join("declared.yaml"),
+        format!("{head}{}{}", entry("new", "old"), entry("old", "other")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "declared.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: previous key `old` is also declared as a key\n --> declared.yaml:5:22"
+        ),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("twice.yaml"),
+        format!("{head}{}{}", entry("a", "old"), entry("b", "old")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "twice.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: previous key `old` is claimed twice (by `a` and `b`)\n --> twice.yaml:9:22"
+        ),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("own.yaml"),
+        format!("{head}{}", entry("a", "a")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "own.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`a` is this entry's own key"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        format!("{head}{}", entry("a", "\"bad key\"")),
+    )
+    .unwrap();
+    let out = run(crate::support::bin()
+        .current_dir(dir.path())
+        .args(["validate", "bad.yaml"]));
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: invalid previous key `bad key`: ` ` is not allowed\n --> bad.yaml:5:22"
+        ),
+        "{}",
+        out.stderr
+    );
+}
