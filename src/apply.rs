@@ -303,7 +303,8 @@ async fn run_one<P: Platform>(
         Ok(new_id) => outcome(change, new_id, Status::Applied),
         Err(status) => {
             if let Status::Failed { message, .. } = &status {
-                tracing::warn!(
+                // The progress line shows the failure; this is for -v logs only.
+                tracing::info!(
                     "{} of `{}` failed: {message}",
                     action_word(change.action),
                     change.key

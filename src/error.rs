@@ -66,6 +66,9 @@ pub enum Refused {
         plan_file: PathBuf,
         /// Every reason that holds, none that does not.
         reasons: Vec<Staleness>,
+        /// The command that makes a fresh plan from the same manifests, where the saved one was
+        /// made.
+        replan: String,
     },
 }
 

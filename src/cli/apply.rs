@@ -36,8 +36,6 @@ pub(crate) enum ApplyFormat {
 /// Arguments of `apply`.
 #[derive(Debug, Args)]
 pub(crate) struct ApplyArgs {
-    /// Manifest files or directories [default: .; with --plan: the paths the plan was made
-    /// from]
     #[command(flatten)]
     manifests: ManifestArgs,
     /// Apply without asking (for pipelines).
@@ -45,7 +43,7 @@ pub(crate) struct ApplyArgs {
     auto_approve: bool,
     /// Apply exactly this saved plan (from `plan --out`); refused if anything it depends on
     /// moved since.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["force", "no_delete"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["force", "no_delete", "paths"])]
     plan: Option<PathBuf>,
     /// Operations in flight at once (creates are also held to 50 per second, under the
     /// platform's 60 requests per second per resource).
@@ -76,9 +74,20 @@ struct Saved {
 
 impl Saved {
     fn stale(&self, reasons: Vec<Staleness>) -> Error {
+        let local = if self.plan.api == session::LOCAL_API {
+            " --local"
+        } else {
+            ""
+        };
+        let replan = format!(
+            "apify-webhooks plan{local} {} --out {}",
+            super::shell_words(&self.plan.paths),
+            super::shell_words(&[self.file.display().to_string()])
+        );
         Error::Refused(Refused::Stale {
             plan_file: self.file.clone(),
             reasons,
+            replan,
         })
     }
 }
@@ -188,8 +197,14 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
     };
     runtime.block_on(connection.close());
     match args.format {
-        ApplyFormat::Text if !plan.is_empty() => console.print(&render_apply::report(&report)),
-        ApplyFormat::Text => {}
+        ApplyFormat::Text if plan.is_empty() && console.is_quiet() => {
+            console.print(&render_plan::summary_line(plan));
+        }
+        ApplyFormat::Text if plan.is_empty() => {}
+        ApplyFormat::Text if console.is_quiet() => {
+            console.print(render_apply::report(&report).trim_start());
+        }
+        ApplyFormat::Text => console.print(&render_apply::report(&report)),
         ApplyFormat::Json => console.print(&render_apply::json(&report, &plan.owner)),
     }
     let counts = report.counts();
@@ -241,11 +256,19 @@ async fn execute(
     let bar = progress_bar(console, plan.changes.len());
     let report = apply::apply(client, plan, options, &stop, |outcome| {
         let line = render_apply::progress_line(outcome);
+        let failed = matches!(outcome.status, crate::apply::Status::Failed { .. });
         match &bar {
             Some(bar) => {
                 bar.inc(1);
-                bar.println(line);
+                // The bar writes to the terminal itself, past the console's colour choice.
+                if console.stderr_has_color() {
+                    bar.println(line);
+                } else {
+                    bar.println(anstream::adapter::strip_str(&line).to_string());
+                }
             }
+            // A failure is an error: shown even with -q.
+            None if failed => console.problem(&line),
             None => console.info(&line),
         }
     })

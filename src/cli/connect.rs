@@ -20,13 +20,9 @@ use crate::session::{self, Connect, Connection};
     reason = "doc comments here are clap's help text"
 )]
 pub(crate) struct ConnectArgs {
-    /// Apify API base URL (plain http only on loopback) [default: https://api.apify.com]
-    #[arg(
-        long,
-        env = "APIFY_API_BASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
+    /// Apify API base URL (plain http only on loopback) [env: APIFY_API_BASE_URL] [default:
+    /// https://api.apify.com]
+    #[arg(long, value_name = "URL")]
     api_url: Option<String>,
     /// Read the API token from FILE (instead of `APIFY_TOKEN`).
     #[arg(long, value_name = "FILE")]
@@ -34,7 +30,7 @@ pub(crate) struct ConnectArgs {
     /// Use the embedded Apify API emulator instead of the API: no account needed. Its state
     /// lives in the nearest `.apify-webhooks/` folder at or above the manifests' folder (made
     /// beside the manifests when there is none).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["api_url", "token_file"])]
     pub(crate) local: bool,
     /// With --local: start again from the emulator's seed (the local state is deleted first).
     #[arg(long, requires = "local")]
@@ -64,9 +60,8 @@ impl ConnectArgs {
     pub(crate) async fn connect(&self, paths: &[PathBuf]) -> Result<Connection, Error> {
         let retry_base = std::env::var(RETRY_BASE_ENV).ok();
         if self.local {
-            if self.api_url.is_some() || self.token_file.is_some() {
-                tracing::info!("--local: ignoring the API URL and token settings");
-            }
+            // `--api-url` and `--token-file` with `--local` are refused by clap; the variables
+            // of the environment are meant for other runs and ignored.
             return Connection::open(Connect::Local {
                 dir: session::find_local_dir(paths),
                 reset: self.reset,
@@ -76,9 +71,10 @@ impl ConnectArgs {
             .await;
         }
         let env_token = std::env::var("APIFY_TOKEN").ok();
+        let env_url = std::env::var("APIFY_API_BASE_URL").ok();
         let home = std::env::var_os("HOME").map(PathBuf::from);
         Connection::open(Connect::Api(ClientInputs {
-            api_url: self.api_url.as_deref(),
+            api_url: self.api_url.as_deref().or(env_url.as_deref()),
             env_token: env_token.as_deref(),
             token_file: self.token_file.as_deref(),
             home: home.as_deref(),

@@ -174,6 +174,16 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
     }
 }
 
+/// `words` as one shell command line (each quoted when it needs it), for the commands the tool
+/// suggests.
+fn shell_words(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| crate::render::plan::text::shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs `future` to completion on a current-thread runtime (the tool is I/O-bound; the
 /// embedded emulator shares the thread).
 fn block_on<T>(future: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {

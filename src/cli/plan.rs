@@ -108,13 +108,23 @@ pub(crate) fn run(args: &PlanArgs, ctx: &Context) -> Result<u8, Error> {
         }
         _ => None,
     };
+    // The command that applies this plan: exactly it when saved, else planning again from the
+    // same manifests.
+    let apply_command = match &saved_to {
+        Some(_) => args.connect.apply_command().to_owned(),
+        None => format!(
+            "{} {}",
+            args.connect.apply_command(),
+            super::shell_words(&workspace.path_strings())
+        ),
+    };
     let rctx = PlanContext {
         color: true,
         secrets: &desired.secrets,
         manifest_digest: &desired.digest,
         tool_version: env!("CARGO_PKG_VERSION"),
         saved_to: saved_to.as_deref(),
-        apply_command: Some(args.connect.apply_command()),
+        apply_command: Some(&apply_command),
     };
     let rendered = match args.format {
         PlanFormat::Text if console.is_quiet() => render_plan::summary_line(plan),

@@ -111,7 +111,10 @@ impl fmt::Display for Staleness {
                 "the file has format version {v}; this apify-webhooks reads {FORMAT_VERSION}"
             ),
             Staleness::Manifests => f.write_str("the manifests changed since the plan was saved"),
-            Staleness::Owner(o) => write!(f, "the plan was saved for owner `{o}`"),
+            Staleness::Owner(o) => write!(
+                f,
+                "the plan was saved for owner `{o}`: apply it with `--owner {o}`, or plan again for this owner"
+            ),
             Staleness::Target { saved, now } => {
                 write!(f, "the plan was made against {saved}, not {now}")
             }

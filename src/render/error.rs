@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{Error, Refused};
+use crate::plan::saved::Staleness;
 
 /// The message for `err`, without the leading `error: ` (the console adds it). May span lines.
 pub fn message(err: &Error) -> String {
@@ -16,17 +17,28 @@ pub fn message(err: &Error) -> String {
 fn refused_message(refused: &Refused) -> String {
     match refused {
         Refused::Plan { conflicts, rule } => super::plan::text::refusal(conflicts, rule.as_ref()),
-        Refused::Stale { plan_file, reasons } => {
+        Refused::Stale {
+            plan_file,
+            reasons,
+            replan,
+        } => {
             let file = plan_file.display();
             let mut out = format!("Saved plan `{file}` is stale; nothing was changed:\n");
             for reason in reasons {
                 let _ = writeln!(out, "  - {reason}");
             }
-            let _ = write!(
-                out,
-                "Plan again (`apify-webhooks plan --out {file}`), review the new plan, and apply that."
-            );
-            out
+            // A plan for another owner or place needs a flag, which its reason names; anything
+            // else needs a new plan.
+            let flag_will_do = reasons
+                .iter()
+                .all(|r| matches!(r, Staleness::Owner(_) | Staleness::Local { .. }));
+            if !flag_will_do {
+                let _ = write!(
+                    out,
+                    "Plan again (`{replan}`), review the new plan, and apply that."
+                );
+            }
+            out.trim_end().to_owned()
         }
     }
 }

@@ -107,6 +107,12 @@ impl Console {
         }
     }
 
+    /// Writes a line about something that went wrong to stderr, even with `-q`, without colour
+    /// when stderr has none.
+    pub fn problem(&self, text: &str) {
+        let _ = writeln!(self.stderr(), "{text}");
+    }
+
     /// Writes `error: message` to stderr.
     pub fn error(&self, message: &str) {
         let style = diagnostic::Styles::default();

@@ -2,6 +2,8 @@
 //! operation once, `--local`'s state found from the manifests and reset on demand, and options
 //! only where they mean something.
 
+use apify_webhooks::emulator::Faults;
+
 use crate::plan::{scenario, scenario_cmd};
 use crate::support::{bin, run, run_in};
 
@@ -39,9 +41,16 @@ fn quiet_prints_only_the_summary_line() {
     assert_eq!(apply.code, 0, "{}", apply.stderr);
     assert_eq!(
         apply.stdout,
-        "\nApply complete! Resources: 1 added, 3 changed, 1 destroyed.\n"
+        "Apply complete! Resources: 1 added, 3 changed, 1 destroyed.\n"
     );
     assert_eq!(apply.stderr, "");
+    // Nothing left to do: -q still says so, in one line.
+    let again = run(scenario_cmd(&server).args(["apply", "-q", "--auto-approve", "manifests"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        again.stdout,
+        "No changes. Your webhooks match the configuration.\n"
+    );
 }
 
 #[test]
@@ -152,10 +161,17 @@ fn options_are_taken_only_where_they_mean_something() {
         &["validate", "--api-url", "http://127.0.0.1:1"],
         &["validate", "--token-file", "t"],
         &["emulator", "--local"],
+        &["plan", "--local", "--api-url", "https://api.apify.com"],
+        &["apply", "--local", "--token-file", "t"],
     ] {
         let out = run(bin().args(args));
         assert_eq!(out.code, 64, "{args:?} is refused: {}", out.stderr);
-        assert!(out.stderr.contains("unexpected argument"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("unexpected argument")
+                || out.stderr.contains("cannot be used with"),
+            "{}",
+            out.stderr
+        );
     }
     let help = run(bin().args(["plan", "--help"])).stdout;
     let (options, connection) = help
@@ -314,5 +330,85 @@ fn a_saved_plan_for_another_owner_is_refused_naming_the_file() {
         server.handle().request_log().len(),
         requests,
         "refused before any request"
+    );
+}
+
+#[test]
+fn quiet_still_says_why_an_operation_failed() {
+    let server = scenario();
+    server
+        .handle()
+        .set_faults(Faults {
+            error_rate: 1.0,
+            writes_only: true,
+            ..Faults::default()
+        })
+        .unwrap();
+    let out = run(scenario_cmd(&server)
+        .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1")
+        .args(["apply", "-q", "--auto-approve", "manifests"]));
+    assert_eq!(out.code, 1, "nothing was applied: {}", out.stderr);
+    assert!(
+        out.stdout.starts_with("Apply incomplete!"),
+        "{}",
+        out.stdout
+    );
+    let failed: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("webhook.") && l.contains(": Failed"))
+        .collect();
+    assert_eq!(failed.len(), 5, "every failure, once: {}", out.stderr);
+    assert!(!out.stderr.contains("WARN"), "said once: {}", out.stderr);
+}
+
+#[test]
+fn a_stale_plan_says_how_to_plan_again_where_it_was_made_and_a_mismatch_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = local_manifests(dir.path());
+    let repo = dir.path().join("repo");
+    let out = run_in(&repo, &["plan", "--local", "webhooks", "--out", "p.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Edited since: stale, and the way out plans again with --local and the same paths.
+    let text = std::fs::read_to_string(manifests.join("m.yaml")).unwrap();
+    std::fs::write(
+        manifests.join("m.yaml"),
+        text.replace("e.example.com", "f.example.com"),
+    )
+    .unwrap();
+    let out = run_in(&repo, &["apply", "--local", "--plan", "p.json"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Plan again (`apify-webhooks plan --local webhooks --out p.json`)"),
+        "{}",
+        out.stderr
+    );
+    // Made with --local, applied without: the reason names the flag, and planning again is
+    // not the way out.
+    let out = run_in(&repo, &["apply", "--plan", "p.json"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("apply it with `--local`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Plan again"), "{}", out.stderr);
+    // Paths beside --plan would plan other manifests than the saved plan's: refused.
+    let out = run_in(&repo, &["apply", "--local", "--plan", "p.json", "webhooks"]);
+    assert_eq!(out.code, 64, "{}", out.stderr);
+}
+
+#[test]
+fn the_note_on_an_unsaved_plan_names_the_command_with_its_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    local_manifests(dir.path());
+    let out = run_in(&dir.path().join("repo"), &["plan", "--local", "webhooks"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("\"apify-webhooks apply --local webhooks\" plans again"),
+        "{}",
+        out.stdout
     );
 }

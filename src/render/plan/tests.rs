@@ -414,7 +414,7 @@ fn forced_warning() {
 
     Warning: --force lifted a safety rule: Too many deletes: 40.00% is over 30.00% (4 of 10 owned webhooks); --force required
 
-    Note: You didn't use the --out option to save this plan, so apify-webhooks can't guarantee to take exactly these actions if you run "apify-webhooks apply" now.
+    Note: this plan is not saved (--out FILE saves it); "apify-webhooks apply" plans again, so it may differ if the account changes.
     "#);
     let md = markdown(&p, &ctx(&[]));
     assert!(
@@ -521,8 +521,8 @@ fn the_closing_note_uses_the_apply_command_and_can_be_left_out() {
         apply_command: None,
         ..ctx(&[])
     };
-    assert!(!text(&p, &none).contains("Note: You didn't use"));
-    assert!(text(&p, &ctx(&[])).contains("Note: You didn't use"));
+    assert!(!text(&p, &none).contains("Note: this plan is not saved"));
+    assert!(text(&p, &ctx(&[])).contains("Note: this plan is not saved"));
 }
 
 #[test]

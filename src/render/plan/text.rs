@@ -603,14 +603,14 @@ fn closing(plan: &Plan, ctx: &PlanContext<'_>) -> String {
             )
         }
         None if !plan.is_empty() && plan.is_applicable() => format!(
-            "\nNote: You didn't use the --out option to save this plan, so apify-webhooks can't guarantee to take exactly these actions if you run \"{apply}\" now.\n"
+            "\nNote: this plan is not saved (--out FILE saves it); \"{apply}\" plans again, so it may differ if the account changes.\n"
         ),
         None => String::new(),
     }
 }
 
 /// `path` as one shell word: as it is when it needs no quoting, else in single quotes.
-fn shell_quote(path: &str) -> String {
+pub(crate) fn shell_quote(path: &str) -> String {
     let safe = !path.is_empty()
         && path
             .chars()
