@@ -9,6 +9,9 @@ bin="$repo/target/debug/apify-webhooks"
 if [ ! -x "$bin" ]; then
   echo "Building apify-webhooks first; on a fresh machine with two cores this takes a few minutes..." >&2
 fi
+# The debug profile: on two cores it builds about as fast as release (577 s against 594 s from
+# scratch, measured side by side) and the demo's three commands take half a second either way,
+# and it is the build `cargo test` makes too.
 cargo build --quiet --manifest-path "$repo/Cargo.toml"
 
 work="$(mktemp -d)"

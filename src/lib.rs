@@ -20,6 +20,7 @@
 //! - [`apply`]: carries out a plan through the `Platform` trait, concurrently.
 //! - [`error`]: the typed errors a command ends with, mapped to exit codes in one place.
 //! - [`delivery`]: will it deliver? `status` and `test` over the `Platform` trait.
+//! - [`export`]: turns the live account into manifests (`export`), keys and secrets included.
 //! - [`session`]: the reconcile pipeline every command that reads the account shares: load,
 //!   resolve, connect, refresh, plan, save. Prints nothing.
 //! - [`render`]: the only module that writes to the terminal.

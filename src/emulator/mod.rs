@@ -64,8 +64,8 @@ pub enum SeedSource {
 }
 
 /// What a create answers when its `idempotencyKey` belonged to a webhook that has been deleted
-/// since. Whether the platform releases such a key is not documented (`docs/apify-api.md`
-/// §3.4, point 6), so the emulator can do either, and the tool must converge with both.
+/// since. Whether the platform releases such a key is not documented (the API reference says
+/// nothing of it), so the emulator can do either, and the tool must converge with both.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeletedKeys {
