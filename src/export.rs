@@ -179,16 +179,7 @@ pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
     }
     let named: Vec<(String, Option<TargetName>)> = stream::iter(targets)
         .map(|(kind, id)| async move {
-            let name = match kind {
-                TargetKind::Actor => platform
-                    .get_actor(&id)
-                    .await?
-                    .and_then(|a| Some(format!("{}/{}", a.username?, a.name?))),
-                TargetKind::Task => platform
-                    .get_task(&id)
-                    .await?
-                    .and_then(|t| Some(format!("{}/{}", t.username?, t.name?))),
-            };
+            let name = crate::refresh::target_name(platform, kind, &id).await?;
             Ok::<_, PlatformError>((id, name.map(|name| TargetName { kind, name })))
         })
         .buffer_unordered(READ_CONCURRENCY)
@@ -554,7 +545,7 @@ fn entry(
             "its headersTemplate cannot be declared in a manifest: {e}"
         ));
     }
-    if let Err(why) = check_url(&url) {
+    if let Err(why) = crate::manifest::check_url(&url) {
         return Err(format!(
             "its requestUrl cannot be declared in a manifest: {why}"
         ));
@@ -597,21 +588,6 @@ fn entry(
         do_not_retry: w.do_not_retry == Some(true),
         should_interpolate_strings: w.should_interpolate_strings == Some(true),
     })
-}
-
-/// Why `url` is not an absolute http(s) URL with a host (what manifests accept).
-fn check_url(url: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!(
-            "the scheme is `{}`, not http or https",
-            parsed.scheme()
-        ));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("it has no host".to_owned());
-    }
-    Ok(())
 }
 
 /// The header names and values of a headers template that is a JSON object of strings.

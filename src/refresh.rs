@@ -148,6 +148,24 @@ impl VisibleNames {
     }
 }
 
+/// The `username/name` of the Actor or task `id`; `None` when it does not exist or has no name.
+pub async fn target_name<P: Platform>(
+    platform: &P,
+    kind: TargetKind,
+    id: &str,
+) -> Result<Option<String>, PlatformError> {
+    Ok(match kind {
+        TargetKind::Actor => platform
+            .get_actor(id)
+            .await?
+            .and_then(|a| full_name(a.username.as_deref(), a.name.as_deref())),
+        TargetKind::Task => platform
+            .get_task(id)
+            .await?
+            .and_then(|t| full_name(t.username.as_deref(), t.name.as_deref())),
+    })
+}
+
 /// The names of what `list` returns, when `wanted`; none when not, or when listing fails.
 async fn names<T>(
     wanted: bool,
@@ -299,16 +317,7 @@ pub async fn name_targets<P: Platform>(
         .collect();
     let named: Vec<(String, Option<String>)> = stream::iter(to_name)
         .map(|(kind, id)| async move {
-            let name = match kind {
-                TargetKind::Actor => platform
-                    .get_actor(&id)
-                    .await?
-                    .and_then(|a| Some(format!("{}/{}", a.username?, a.name?))),
-                TargetKind::Task => platform
-                    .get_task(&id)
-                    .await?
-                    .and_then(|t| Some(format!("{}/{}", t.username?, t.name?))),
-            };
+            let name = target_name(platform, kind, &id).await?;
             Ok::<_, PlatformError>((id, name))
         })
         .buffer_unordered(READ_CONCURRENCY)

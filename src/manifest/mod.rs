@@ -14,6 +14,7 @@ mod model;
 mod schema;
 pub mod yaml;
 
+pub(crate) use check::check_url;
 pub use desired::{
     DEFAULT_OWNER, DesiredWebhook, EnvRef, HeadersTemplate, Located, Manifests, PayloadTemplate,
     Resolved, ResolvedWebhook, TargetRef,
