@@ -779,6 +779,38 @@ fn completion_script(shell: &str, dir: &Path) -> PathBuf {
     file
 }
 
+/// Completing `apify-webhooks WORDS…` in bash, the cursor on the last word: the offers.
+fn bash_complete(script: &Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let out = run(Command::new("bash").arg("-c").arg(format!(
+        r#"set -e; source '{}'
+f=$(complete -p apify-webhooks | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(apify-webhooks {words}); COMP_CWORD=${{#COMP_WORDS[@]}}; COMP_CWORD=$((COMP_CWORD - 1))
+"$f" apify-webhooks "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD - 1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}""#,
+        script.display(),
+        words = quoted.join(" ")
+    )));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout.lines().map(str::to_owned).collect()
+}
+
+/// Options and their values complete below a command, not only command names (`clap_complete`
+/// named the bash states of a hyphenated binary two ways, clap-rs/clap#6421).
+#[test]
+fn bash_completes_the_options_and_values_of_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = completion_script("bash", dir.path());
+    let offers = bash_complete(&script, &["plan", "--f"]);
+    assert!(offers.iter().any(|o| o == "--format"), "{offers:?}");
+    assert_eq!(
+        bash_complete(&script, &["plan", "--format", ""]),
+        ["text", "json", "markdown"]
+    );
+    let offers = bash_complete(&script, &["emulator", "fire", "--out"]);
+    assert_eq!(offers, ["--outcome"]);
+}
+
 /// bash always; zsh and fish where they are installed (`scripts/gitops-tools.sh --shells`
 /// installs them).
 #[test]
@@ -818,6 +850,16 @@ echo "${{COMPREPLY[@]}}""#,
             .filter_map(|l| l.split('\t').next())
             .collect();
         assert_eq!(values, ["github", "json", "text"], "{}", out.stdout);
+        let out = run(Command::new("fish").arg("-c").arg(format!(
+            "source '{}'; complete -C 'apify-webhooks plan --f'",
+            script.display()
+        )));
+        let values: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        assert!(values.contains(&"--format"), "{}", out.stdout);
     } else {
         eprintln!("SKIPPED fish: not installed");
     }
