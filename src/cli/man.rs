@@ -23,7 +23,11 @@ pub(crate) fn run(args: &ManArgs, ctx: &Context) -> Result<u8, Error> {
     let command = match &args.command {
         None => top,
         Some(name) => {
-            let visible = || top.get_subcommands().filter(|s| !s.is_hide_set());
+            // clap's generated `help` command has no page worth installing.
+            let visible = || {
+                top.get_subcommands()
+                    .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+            };
             let Some(sub) = visible().find(|s| s.get_name() == name) else {
                 let names: Vec<&str> = visible().map(clap::Command::get_name).collect();
                 return Err(Error::Usage(format!(

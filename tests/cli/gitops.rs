@@ -867,6 +867,23 @@ echo "${{COMPREPLY[@]}}""#,
     assert_eq!(out.code, 64);
 }
 
+/// An unknown page is a usage error that lists the pages there are, `help` not among them.
+#[test]
+fn man_lists_the_commands_with_pages() {
+    let out = run(bin().args(["man", "nope"]));
+    assert_eq!(out.code, 64, "{}", out.stderr);
+    let (_, list) = out
+        .stderr
+        .split_once("the commands are: ")
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    let list = list.trim();
+    let names: Vec<&str> = list.split(", ").collect();
+    assert!(names.contains(&"plan"), "{list}");
+    assert!(!names.contains(&"help"), "{list}");
+    assert!(!names.contains(&"man"), "{list}");
+    assert_eq!(run(bin().args(["man", "help"])).code, 64);
+}
+
 #[test]
 fn the_man_pages_render() {
     let dir = tempfile::tempdir().unwrap();
