@@ -119,7 +119,9 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
             } else if end_col > col {
                 props.push(format!("endColumn={end_col}"));
             }
-            if !primary.message.is_empty() {
+            // A label that only repeats the message (`unknown event type` under ``unknown
+            // event type `X` ``) adds nothing on a one-box annotation.
+            if !primary.message.is_empty() && !d.message.contains(primary.message.as_str()) {
                 let _ = write!(body, "\n{}", primary.message);
             }
         }
@@ -192,6 +194,23 @@ mod tests {
         assert_eq!(
             lines[1],
             "::warning title=apify-webhooks validate::`${TOKEN}` is not set"
+        );
+    }
+
+    #[test]
+    fn github_leaves_out_a_label_that_repeats_the_message() {
+        let src = Arc::new(SourceFile::new(
+            "hooks.yaml",
+            "eventTypes: [ACTOR.RUN.TIMEDOUT]\n",
+        ));
+        let out = github(
+            &[Diagnostic::error("unknown event type `ACTOR.RUN.TIMEDOUT`")
+                .at(&src, Span::new(13, 31), "unknown event type")
+                .help("did you mean `ACTOR.RUN.TIMED_OUT`?")],
+        );
+        assert_eq!(
+            out,
+            "::error file=hooks.yaml,line=1,col=14,endColumn=32,title=apify-webhooks validate::unknown event type `ACTOR.RUN.TIMEDOUT`%0Ahelp: did you mean `ACTOR.RUN.TIMED_OUT`?\n"
         );
     }
 
