@@ -220,8 +220,11 @@ impl ApifyClient {
             // would otherwise wait in silence for a platform that is not there. Connection
             // failures end within seconds and say so themselves.
             if attempt >= 2 && !connect {
+                // The API's messages are sentences; `….; retrying` would read badly.
+                let message = error.to_string();
                 tracing::warn!(
-                    "{error}; retrying in {delay_ms} ms (attempt {} of {attempts})",
+                    "{}; retrying in {delay_ms} ms (attempt {} of {attempts})",
+                    message.trim_end_matches('.'),
                     attempt + 1
                 );
             } else {

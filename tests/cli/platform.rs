@@ -654,6 +654,12 @@ fn a_503_storm_is_still_retried_per_policy_by_plan() {
     assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
     // Retries beyond the first are visible without -v.
     assert!(out.stderr.contains("(attempt 9 of 9)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("(injected by the emulator); retrying in "),
+        "the warning names the answer and the wait, without `.;`: {}",
+        out.stderr
+    );
     let log = server.handle().request_log();
     assert!(log.iter().all(|e| e.status == Some(503)));
     let mut attempts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
