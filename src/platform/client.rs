@@ -390,10 +390,7 @@ impl ApifyClient {
             return Attempt::Fatal(self.not_apify(
                 method,
                 path,
-                &format!(
-                    "answered HTTP {status} with {}, not an Apify API error",
-                    body_kind(&headers)
-                ),
+                &format!("answered HTTP {status} with {}", body_kind(&headers)),
             ));
         };
         let error = PlatformError::Api {

@@ -781,7 +781,7 @@ fn an_html_404_is_not_an_apify_api_and_not_an_unknown_actor() {
     assert!(out.stderr.starts_with(&prefix), "{}", out.stderr);
     assert!(
         out.stderr
-            .ends_with(" answered HTTP 404 with a text/html body, not an Apify API error\n"),
+            .ends_with(" answered HTTP 404 with a text/html body\n"),
         "{}",
         out.stderr
     );
