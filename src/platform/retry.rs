@@ -99,8 +99,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Parses a `--timeout` value in humantime form (`30s`, `2m`, `1m 30s`); zero is refused.
 pub fn parse_timeout(value: &str) -> Result<Duration, String> {
-    let timeout = humantime::parse_duration(value.trim())
-        .map_err(|err| format!("{err}: expected a duration such as 30s, 2m or 1m30s"))?;
+    // humantime's own messages list every unit it knows, a paragraph after a typo; one short
+    // line says what to type instead.
+    let timeout = humantime::parse_duration(value.trim()).map_err(|err| match err {
+        humantime::DurationError::NumberOverflow => "the duration is too long".to_owned(),
+        _ => "expected a duration such as 30s, 2m or 1m30s".to_owned(),
+    })?;
     if timeout.is_zero() {
         return Err("the timeout must be longer than zero".to_owned());
     }
@@ -225,6 +229,15 @@ mod tests {
                 .contains("longer than zero")
         );
         assert!(parse_timeout("soon").unwrap_err().contains("such as 30s"));
+        assert_eq!(
+            parse_timeout("5x"),
+            Err("expected a duration such as 30s, 2m or 1m30s".to_owned()),
+            "one short line, not humantime's list of units"
+        );
+        assert_eq!(
+            parse_timeout("99999999999999999999s"),
+            Err("the duration is too long".to_owned())
+        );
         assert!(parse_timeout("30").is_err(), "a unit is required");
     }
 
