@@ -636,27 +636,34 @@ fn assert_no_changes(server: &Background, dir: &std::path::Path) {
 #[test]
 fn two_overlapping_applies_create_each_webhook_once() {
     let (server, dir) = small_world("", 20, DeletedKeys::Forget);
-    // Latency such that the second run plans after the first has made some of its creates.
+    // The first run creates one webhook at a time, slowly; the second starts once the first
+    // has made one, so it plans with some creates done and others still to come, whatever the
+    // machine's speed.
     server
         .handle()
         .set_faults(Faults {
-            latency_ms: 30,
+            latency_ms: 100,
             ..Faults::default()
         })
         .unwrap();
-    let start = || {
+    let start = |extra: &[&str]| {
         server
             .bin()
             .current_dir(dir.path())
             .args(["apply", "--auto-approve", "m.yaml"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let first = start();
-    std::thread::sleep(Duration::from_millis(150));
-    let second = start();
+    let first = start(&["--parallelism", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.webhooks_of("acme").is_empty() {
+        assert!(Instant::now() < deadline, "the first run made no webhook");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = start(&[]);
     for child in [first, second] {
         let out = child.wait_with_output().unwrap();
         assert_eq!(
