@@ -113,7 +113,7 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
             console.info(render::skipped_comment(&elsewhere).trim_end());
         }
     }
-    console.info(render::variables_to_set(&exported.variables).trim_end());
+    console.info(render::variables_to_set(&exported.variables, args.print_secrets).trim_end());
     if args.print_secrets && !exported.variables.is_empty() {
         render::warn(console, render::secrets_warning(false));
         console.print(&render::set_commands(&exported.variables));

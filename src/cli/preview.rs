@@ -80,25 +80,46 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
         owners: manifests.owners.clone(),
         env_refs: webhook.env_refs.clone(),
     };
-    let resolved = alone.resolve(Context::env_var).map_err(|diagnostics| {
-        let help = if args.show_secrets {
-            "set it to preview the request with its value"
-        } else {
-            "set it to any value to preview: values from `${NAME}` are shown as (sensitive)"
-        };
-        Error::InvalidManifest(
-            diagnostics
-                .into_iter()
-                .map(|d| {
-                    if d.message.contains("is not set") {
-                        d.help(help)
-                    } else {
-                        d
-                    }
-                })
-                .collect(),
-        )
-    })?;
+    // Without --show-secrets, every `${NAME}` is resolved to a placeholder of its own, masked
+    // in the output: no variable needs to be set, and a short value cannot garble the text
+    // around it. A template that needs a real value to stay valid falls back to the
+    // environment, masked by value.
+    let placeholders = (!args.show_secrets)
+        .then(|| placeholders(webhook))
+        .and_then(|p| {
+            let lookup = |name: &str| p.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            alone.resolve(lookup).ok().map(|r| (p, r))
+        });
+    let (resolved, secrets) = match placeholders {
+        Some((p, resolved)) => (resolved, p.into_iter().map(|(_, v)| v).collect()),
+        None => {
+            let resolved = alone.resolve(Context::env_var).map_err(|diagnostics| {
+                let help = if args.show_secrets {
+                    "set it to preview the request with its value"
+                } else {
+                    "set it to any value to preview: values from `${NAME}` are shown as (sensitive)"
+                };
+                Error::InvalidManifest(
+                    diagnostics
+                        .into_iter()
+                        .map(|d| {
+                            if d.message.contains("is not set") {
+                                d.help(help)
+                            } else {
+                                d
+                            }
+                        })
+                        .collect(),
+                )
+            })?;
+            let secrets = if args.show_secrets {
+                Vec::new()
+            } else {
+                resolved[0].secrets.clone()
+            };
+            (resolved, secrets)
+        }
+    };
     let resolved = &resolved[0];
     let template = RequestTemplate {
         request_url: &resolved.request_url.value,
@@ -107,11 +128,6 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
         should_interpolate_strings: webhook.should_interpolate_strings,
     };
     let target = sample_target(&webhook.target);
-    let secrets = if args.show_secrets {
-        Vec::new()
-    } else {
-        resolved.secrets.clone()
-    };
     let mut requests = Vec::with_capacity(events.len());
     for event_type in events {
         let sample = event::sample(event_type, &target);
@@ -228,6 +244,33 @@ fn render_failure(
         Some(l) => d.at(&l.source, l.span, "this template"),
         None => d,
     }
+}
+
+/// A placeholder for every variable `webhook` reads: letters and digits that fit anywhere in a
+/// URL or a JSON string, and a whole URL for a variable that is the whole `requestUrl`.
+fn placeholders(webhook: &crate::manifest::DesiredWebhook) -> Vec<(String, String)> {
+    let whole_url = webhook
+        .request_url
+        .value
+        .trim()
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'));
+    let mut names: Vec<&str> = webhook.env_refs.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let token = format!("sensitive0preview0{i}0placeholder");
+            let value = if whole_url == Some(name) {
+                format!("https://{token}.invalid/")
+            } else {
+                token
+            };
+            (name.to_owned(), value)
+        })
+        .collect()
 }
 
 /// `text` with every secret masked: as written, and as it appears inside a JSON string. API

@@ -210,8 +210,9 @@ pub fn double_quoted(text: &str) -> String {
     out
 }
 
-/// The variables to set, one name a line, for stderr.
-pub fn variables_to_set(variables: &[Variable]) -> String {
+/// The variables to set, one name a line, for stderr; with the hint on `--print-secrets` unless
+/// it was given (`printing`).
+pub fn variables_to_set(variables: &[Variable], printing: bool) -> String {
     if variables.is_empty() {
         return String::new();
     }
@@ -222,7 +223,9 @@ pub fn variables_to_set(variables: &[Variable]) -> String {
     for v in variables {
         let _ = writeln!(out, "  {}", v.name);
     }
-    out.push_str("(`apify-webhooks export --print-secrets` prints commands that set them from the live values.)\n");
+    if !printing {
+        out.push_str("(`apify-webhooks export --print-secrets` prints commands that set them from the live values.)\n");
+    }
     out
 }
 

@@ -111,11 +111,27 @@ fn ids_from_the_manifest_are_used() {
     );
 }
 
-/// Only the previewed webhook's variables must be set; unset ones are errors with a hint.
+/// Without --show-secrets no variable needs a value (each is a masked placeholder), and a short
+/// value never garbles the text around it; with it, the previewed webhook's variables must be
+/// set, and only those.
 #[test]
-fn unset_variables_of_the_previewed_webhook_only_are_refused() {
-    ok(&preview(&["--key", "runs"], &[]));
-    let out = preview(&["--key", "slack"], &[("SLACK_TOKEN", "t")]);
+fn variables_need_values_only_to_be_shown() {
+    let masked = preview(&["--key", "slack"], &[]);
+    ok(&masked);
+    assert!(masked.stdout.contains("(sensitive)"), "{}", masked.stdout);
+    let short = preview(
+        &["--key", "slack"],
+        &[("SLACK_TOKEN", "e"), ("SLACK_PATH", "a")],
+    );
+    ok(&short);
+    assert_eq!(
+        short.stdout, masked.stdout,
+        "a one-letter value garbles nothing"
+    );
+    let out = preview(
+        &["--key", "slack", "--show-secrets"],
+        &[("SLACK_TOKEN", "t")],
+    );
     assert_eq!(out.code, 65, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     assert!(
@@ -126,7 +142,8 @@ fn unset_variables_of_the_previewed_webhook_only_are_refused() {
     );
     assert!(!out.stderr.contains("SLACK_TOKEN"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("set it to any value to preview"),
+        out.stderr
+            .contains("set it to preview the request with its value"),
         "{}",
         out.stderr
     );
