@@ -81,13 +81,19 @@ cleanup() {
   done
   set -e
 }
+# On every exit: clean up, stop our own emulator and remove the work folder (it holds the
+# token file), keeping the script's exit code. Nothing here may abort the trap: `set +e`, since
+# `wait` reports the emulator's SIGTERM (143) and `cleanup` turns `set -e` back on.
 finish() {
+  local code=$?
   cleanup
+  set +e
   if [ -n "$emulator_pid" ]; then
     kill "$emulator_pid" 2>/dev/null
     wait "$emulator_pid" 2>/dev/null
   fi
   rm -rf "$work"
+  exit "$code"
 }
 trap finish EXIT
 trap 'echo "live-smoke: interrupted; cleaning up" >&2; exit 130' INT TERM
