@@ -553,9 +553,23 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
 
     // The schedule: no drift while the account matches the default branch...
     repo.write_manifest(MANIFEST);
+    // (a stale issue body from an earlier run must not survive), and the deliveries are fine:
+    // `status` ran and found nothing failing (the webhook was never dispatched).
+    std::fs::write(repo.path().join("drift.md"), "The account drifted (old)").unwrap();
     let drift = repo.step(&emulator, "drift.sh", &[("COMMENT_FILE", "drift.md")]);
     assert_eq!(drift.code, 0, "{}", drift.stderr);
     assert!(repo.outputs().contains("drift=false\n"));
+    assert!(
+        repo.outputs().contains("status_exitcode=0\n")
+            && repo.outputs().contains("failing=false\n"),
+        "{}",
+        repo.outputs()
+    );
+    assert!(
+        !repo.path().join("drift.md").exists(),
+        "no drift, no issue body: {}",
+        repo.read("drift.md")
+    );
 
     // ...and drift after someone edits the webhook in the Console.
     let id = emulator
@@ -588,6 +602,49 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
         "{issue}"
     );
     assert!(issue.contains("console-edit.example.com"), "{issue}");
+    assert!(repo.outputs().contains("failing=false\n"));
+    assert!(!issue.contains("failing to deliver"), "{issue}");
+
+    // A failed run: the emulator refuses to call the (external) URL, so the dispatch fails and
+    // `status` exits 5; the issue reports the failing delivery next to the drift.
+    let fired = run(bin().args([
+        "emulator",
+        "fire",
+        "--url",
+        &emulator.url(),
+        "--actor",
+        "acme/web-scraper",
+        "--outcome",
+        "failed",
+    ]));
+    assert_eq!(fired.code, 0, "{}", fired.stderr);
+    let drift = repo.step(&emulator, "drift.sh", &[("COMMENT_FILE", "drift.md")]);
+    assert_eq!(drift.code, 2, "drift wins over failing: {}", drift.stderr);
+    assert!(
+        repo.outputs().contains("status_exitcode=5\n") && repo.outputs().contains("failing=true\n"),
+        "{}",
+        repo.outputs()
+    );
+    let issue = repo.read("drift.md");
+    assert!(issue.contains("drifted"), "{issue}");
+    assert!(issue.contains("failing to deliver"), "{issue}");
+    assert!(issue.contains("Webhook delivery status"), "{issue}");
+
+    // The manifests follow the Console edit: no drift left, only the failing delivery (exit 5).
+    repo.write_manifest(&MANIFEST.replace(
+        "https://hooks.example.com/apify/web-scraper",
+        "https://console-edit.example.com/x",
+    ));
+    let drift = repo.step(&emulator, "drift.sh", &[("COMMENT_FILE", "drift.md")]);
+    assert_eq!(drift.code, 5, "{}", drift.stderr);
+    assert!(repo.outputs().contains("drift=false\n") && repo.outputs().contains("failing=true\n"));
+    let issue = repo.read("drift.md");
+    assert!(
+        issue.starts_with("<!-- apify-webhooks drift: webhooks -->"),
+        "{issue}"
+    );
+    assert!(!issue.contains("drifted"), "{issue}");
+    assert!(issue.contains("failing to deliver"), "{issue}");
 }
 
 /// The PR comment is posted once and then edited in place: `comment.sh` against a stand-in
@@ -1008,6 +1065,22 @@ fn the_live_smoke_test_passes_on_the_emulator_and_cleans_up_when_interrupted() {
         before,
         "the interrupted run deleted what it made"
     );
+}
+
+/// `--emulator` without a base URL starts (and stops) its own emulator: the run exits 0 after
+/// passing and removes its work folder, which holds the token file.
+#[test]
+fn the_live_smoke_test_on_its_own_emulator_exits_0_and_leaves_no_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(live_smoke().arg("--emulator").env("TMPDIR", tmp.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("live-smoke: passed"), "{}", out.stderr);
+    assert!(out.stderr.contains("start the emulator"), "{}", out.stderr);
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// The image builds from what the Dockerfile copies: every source exists, and the files the

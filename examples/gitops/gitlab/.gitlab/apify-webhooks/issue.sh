@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Schedule: open one issue about drift with the body $COMMENT_FILE, or replace the body of the
-# open one. Needs GITLAB_API_TOKEN (`api` scope).
+# Schedule: open one issue about drift or failing deliveries with the body $COMMENT_FILE, or
+# replace the body of the open one. Needs GITLAB_API_TOKEN (`api` scope).
 set -euo pipefail
 : "${GITLAB_API_TOKEN:?}"
-title="apify-webhooks: the account drifted from the manifests"
+title="apify-webhooks: drift or failing deliveries"
 auth=(--header "PRIVATE-TOKEN: $GITLAB_API_TOKEN" --header 'Content-Type: application/json')
 api="$CI_API_V4_URL/projects/$CI_PROJECT_ID/issues"
 iid="$(curl -fsS "${auth[@]}" "$api?state=opened&labels=apify-webhooks&per_page=100" |
