@@ -513,6 +513,14 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
         comment.starts_with("<!-- apify-webhooks plan: webhooks -->\n"),
         "{comment}"
     );
+    // The README's promise: the tool's own marker follows on the second line.
+    assert!(
+        comment
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("<!-- apify-webhooks plan owner=gitops-e2e -->")),
+        "{comment}"
+    );
     assert!(comment.contains("web-scraper/failed"), "{comment}");
     assert!(comment.len() < 65_536, "{} characters", comment.len());
     assert!(repo.path().join("plan.json").is_file());
