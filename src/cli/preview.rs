@@ -90,35 +90,34 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
             let lookup = |name: &str| p.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
             alone.resolve(lookup).ok().map(|r| (p, r))
         });
-    let (resolved, secrets) = match placeholders {
-        Some((p, resolved)) => (resolved, p.into_iter().map(|(_, v)| v).collect()),
-        None => {
-            let resolved = alone.resolve(Context::env_var).map_err(|diagnostics| {
-                let help = if args.show_secrets {
-                    "set it to preview the request with its value"
-                } else {
-                    "set it to any value to preview: values from `${NAME}` are shown as (sensitive)"
-                };
-                Error::InvalidManifest(
-                    diagnostics
-                        .into_iter()
-                        .map(|d| {
-                            if d.message.contains("is not set") {
-                                d.help(help)
-                            } else {
-                                d
-                            }
-                        })
-                        .collect(),
-                )
-            })?;
-            let secrets = if args.show_secrets {
-                Vec::new()
+    let (resolved, secrets) = if let Some((p, resolved)) = placeholders {
+        (resolved, p.into_iter().map(|(_, v)| v).collect())
+    } else {
+        let resolved = alone.resolve(Context::env_var).map_err(|diagnostics| {
+            let help = if args.show_secrets {
+                "set it to preview the request with its value"
             } else {
-                resolved[0].secrets.clone()
+                "set it to any value to preview: values from `${NAME}` are shown as (sensitive)"
             };
-            (resolved, secrets)
-        }
+            Error::InvalidManifest(
+                diagnostics
+                    .into_iter()
+                    .map(|d| {
+                        if d.message.contains("is not set") {
+                            d.help(help)
+                        } else {
+                            d
+                        }
+                    })
+                    .collect(),
+            )
+        })?;
+        let secrets = if args.show_secrets {
+            Vec::new()
+        } else {
+            resolved[0].secrets.clone()
+        };
+        (resolved, secrets)
     };
     let resolved = &resolved[0];
     let template = RequestTemplate {
