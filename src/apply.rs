@@ -84,9 +84,11 @@ pub struct ApplyReport {
 /// Counts of an apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Unmanaged webhooks taken over (and updated to match).
+    pub adopted: usize,
     /// Webhooks created.
     pub added: usize,
-    /// Webhooks updated or adopted.
+    /// Owned webhooks updated.
     pub changed: usize,
     /// Webhooks deleted.
     pub destroyed: usize,
@@ -103,7 +105,8 @@ impl ApplyReport {
         for o in &self.operations {
             match (&o.status, o.action) {
                 (Status::Applied, Action::Create) => c.added += 1,
-                (Status::Applied, Action::Update | Action::Adopt) => c.changed += 1,
+                (Status::Applied, Action::Update) => c.changed += 1,
+                (Status::Applied, Action::Adopt) => c.adopted += 1,
                 (Status::Applied, Action::Delete) => c.destroyed += 1,
                 (Status::Failed { .. }, _) => c.failed += 1,
                 (Status::NotStarted, _) => c.not_started += 1,
@@ -550,8 +553,9 @@ mod tests {
         assert_eq!(
             report.counts(),
             Counts {
+                adopted: 1,
                 added: 1,
-                changed: 1,
+                changed: 0,
                 destroyed: 0,
                 failed: 1,
                 not_started: 1

@@ -208,7 +208,7 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
         ApplyFormat::Json => console.print(&render_apply::json(&report, &plan.owner)),
     }
     let counts = report.counts();
-    let applied = counts.added + counts.changed + counts.destroyed;
+    let applied = counts.adopted + counts.added + counts.changed + counts.destroyed;
     Ok(if report.is_complete() {
         exit::SUCCESS
     } else if applied > 0 {

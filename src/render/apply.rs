@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::apply::{ApplyReport, Counts, Outcome, Status};
 use crate::plan::Action;
 
-/// The version of the JSON apply report.
-pub const REPORT_FORMAT_VERSION: &str = "1.0";
+/// The version of the JSON apply report (1.1: `counts.adopted`, no longer in `changed`).
+pub const REPORT_FORMAT_VERSION: &str = "1.1";
 
 fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
@@ -68,11 +68,19 @@ pub fn report(report: &ApplyReport) -> String {
     out
 }
 
-/// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`, or its incomplete form.
+/// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.` (`1 adopted, ` first when
+/// there were adoptions, as the plan's `1 to adopt`), or its incomplete form.
 pub fn summary(c: &Counts, complete: bool) -> String {
     let resources = format!(
-        "Resources: {} added, {} changed, {} destroyed",
-        c.added, c.changed, c.destroyed
+        "Resources: {}{} added, {} changed, {} destroyed",
+        if c.adopted > 0 {
+            format!("{} adopted, ", c.adopted)
+        } else {
+            String::new()
+        },
+        c.added,
+        c.changed,
+        c.destroyed
     );
     if complete {
         paint(

@@ -33,7 +33,7 @@ fn apply_converges_and_leaves_every_other_webhook_byte_for_byte() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+            .contains("Apply complete! Resources: 1 adopted, 1 added, 2 changed, 1 destroyed."),
         "{}",
         out.stdout
     );
@@ -370,7 +370,7 @@ fn a_saved_plan_applies_when_nothing_moved() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+            .contains("Apply complete! Resources: 1 adopted, 1 added, 2 changed, 1 destroyed."),
         "{}",
         out.stdout
     );

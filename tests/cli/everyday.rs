@@ -41,7 +41,7 @@ fn quiet_prints_only_the_summary_line() {
     assert_eq!(apply.code, 0, "{}", apply.stderr);
     assert_eq!(
         apply.stdout,
-        "Apply complete! Resources: 1 added, 3 changed, 1 destroyed.\n"
+        "Apply complete! Resources: 1 adopted, 1 added, 2 changed, 1 destroyed.\n"
     );
     assert_eq!(apply.stderr, "");
     // Nothing left to do: -q still says so, in one line.
@@ -86,7 +86,7 @@ fn apply_shows_the_plan_once_then_a_line_per_operation_then_the_summary() {
     assert!(
         out.stdout
             .trim_end()
-            .ends_with("Apply complete! Resources: 1 added, 3 changed, 1 destroyed."),
+            .ends_with("Apply complete! Resources: 1 adopted, 1 added, 2 changed, 1 destroyed."),
         "{}",
         out.stdout
     );
