@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use apify_webhooks::emulator::{DeletedKeys, EmulatorConfig, Faults, Seed, SeedSource};
 use serde_json::Value;
 
-use crate::plan::{cap_scenario, keys_in, no_duplicate_keys, scenario, scenario_cmd, scenario_dir};
+use crate::plan::{
+    cap_scenario, keys_in, no_duplicate_keys, saved_scenario_plan, scenario, scenario_cmd,
+    scenario_dir,
+};
 use crate::support::emulator::Background;
 use crate::support::run;
 
@@ -357,15 +360,7 @@ fn a_stop_signal_lets_in_flight_operations_finish_and_reports_the_rest() {
 #[test]
 fn a_saved_plan_applies_when_nothing_moved() {
     let server = scenario();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.json");
-    assert_eq!(
-        run(scenario_cmd(&server)
-            .args(["plan", "manifests", "--out"])
-            .arg(&file))
-        .code,
-        0
-    );
+    let (_dir, file, _) = saved_scenario_plan(&server);
     let out = run(scenario_cmd(&server).args(["apply", "--plan"]).arg(&file));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -381,15 +376,7 @@ fn a_saved_plan_applies_when_nothing_moved() {
 #[test]
 fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
     let server = scenario();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.json");
-    assert_eq!(
-        run(scenario_cmd(&server)
-            .args(["plan", "manifests", "--out"])
-            .arg(&file))
-        .code,
-        0
-    );
+    let (_dir, file, _) = saved_scenario_plan(&server);
     // Someone edits a webhook of the plan in the Console.
     let status = server.block_on(async {
         crate::support::emulator::http()

@@ -4,7 +4,7 @@
 
 use apify_webhooks::emulator::Faults;
 
-use crate::plan::{scenario, scenario_cmd};
+use crate::plan::{saved_scenario_plan, scenario, scenario_cmd};
 use crate::support::{bin, run, run_in};
 
 #[test]
@@ -235,12 +235,7 @@ fn an_unknown_actor_or_task_suggests_a_name_the_token_can_see() {
 #[test]
 fn a_saved_plan_is_applied_without_showing_it_again() {
     let server = scenario();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.json");
-    let plan = run(scenario_cmd(&server)
-        .args(["plan", "manifests", "--out"])
-        .arg(&file));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let (_dir, file, plan) = saved_scenario_plan(&server);
     assert!(
         plan.stdout.contains("# webhook.leads/new"),
         "{}",
@@ -309,12 +304,7 @@ fn a_file_that_is_not_a_saved_plan_is_one_usage_error_naming_it() {
 #[test]
 fn a_saved_plan_for_another_owner_is_refused_naming_the_file() {
     let server = scenario();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("p.json");
-    let plan = run(scenario_cmd(&server)
-        .args(["plan", "manifests", "--out"])
-        .arg(&file));
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let (_dir, file, _) = saved_scenario_plan(&server);
     let requests = server.handle().request_log().len();
     let out = run(scenario_cmd(&server)
         .args(["apply", "--owner", "someone-else", "--plan"])

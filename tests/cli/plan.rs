@@ -36,6 +36,20 @@ pub(crate) fn scenario_cmd(server: &Background) -> std::process::Command {
     cmd
 }
 
+/// The scenario planned with `--out`: the folder holding the plan file, the file, and what the
+/// plan printed.
+pub(crate) fn saved_scenario_plan(
+    server: &Background,
+) -> (tempfile::TempDir, PathBuf, crate::support::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    let out = run(scenario_cmd(server)
+        .args(["plan", "manifests", "--out"])
+        .arg(&file));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    (dir, file, out)
+}
+
 #[test]
 fn the_scenario_plan_in_every_format() {
     let server = scenario();
