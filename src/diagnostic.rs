@@ -124,7 +124,7 @@ impl Label {
         Label {
             source: Arc::clone(source),
             span,
-            message: message.into(),
+            message: mask_tokens(&message.into()).into_owned(),
         }
     }
 
@@ -160,11 +160,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error with no location yet.
+    /// An error with no location yet. Messages, labels and help lines are stored with anything
+    /// that looks like an API token masked ([`mask_tokens`]), so no output of a diagnostic can
+    /// show one, whatever format writes it.
     pub fn error(message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
-            message: message.into(),
+            message: mask_tokens(&message.into()).into_owned(),
             primary: None,
             related: Vec::new(),
             help: Vec::new(),
@@ -201,7 +203,7 @@ impl Diagnostic {
     /// Adds a `help:` line.
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help.push(help.into());
+        self.help.push(mask_tokens(&help.into()).into_owned());
         self
     }
 

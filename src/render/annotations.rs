@@ -215,6 +215,22 @@ mod tests {
     }
 
     #[test]
+    fn no_format_shows_an_api_token_a_manifest_quotes() {
+        let token = "apify_api_abcdefghijklmnopqrstuvwxyz0123";
+        let src = Arc::new(SourceFile::new(
+            "t.yaml",
+            format!("eventTypes: [{token}]\n"),
+        ));
+        let d = [Diagnostic::error(format!("unknown event type `{token}`"))
+            .at(&src, Span::new(13, 13 + token.len()), format!("`{token}`"))
+            .help(format!("not `{token}`"))];
+        for out in [github(&d), json(&d, None)] {
+            assert!(!out.contains("abcdefghij"), "{out}");
+            assert!(out.contains("apify_api_***"), "{out}");
+        }
+    }
+
+    #[test]
     fn json_has_locations_counts_and_the_summary() {
         let doc: serde_json::Value = serde_json::from_str(&json(&sample(), None)).unwrap();
         assert_eq!(doc["format_version"], FORMAT_VERSION);
