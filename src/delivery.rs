@@ -312,17 +312,15 @@ fn calls(dispatch: &WebhookDispatch) -> Vec<Call> {
         .unwrap_or_default()
 }
 
-/// `text` with the secrets (longer than 3 characters, longest first) and API tokens masked.
+/// `text` with the secrets longer than 3 characters (as written and JSON-escaped: a receiver
+/// may echo either) and API tokens masked.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut forms: Vec<&String> = secrets.iter().filter(|s| s.chars().count() > 3).collect();
-    forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    let mut out = text.to_owned();
-    for secret in forms {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), SCRUBBED);
-        }
-    }
-    crate::diagnostic::mask_tokens(&out).into_owned()
+    let long: Vec<String> = secrets
+        .iter()
+        .filter(|s| s.chars().count() > 3)
+        .cloned()
+        .collect();
+    crate::diagnostic::mask_secrets(text, &long, SCRUBBED)
 }
 
 /// The first [`BODY_EXCERPT_CHARS`] characters of `body`, scrubbed, with `…` when cut.
@@ -572,6 +570,13 @@ mod tests {
         );
         assert!(cut.ends_with('…'));
         assert_eq!(cut.chars().count(), BODY_EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn a_secret_echoed_inside_json_is_scrubbed_too() {
+        let secrets = vec!["pa\"ss\\word".to_owned()];
+        let echoed = r#"{"got":"pa\"ss\\word"}"#;
+        assert_eq!(scrub(echoed, &secrets), r#"{"got":"(sensitive value)"}"#);
     }
 
     #[test]

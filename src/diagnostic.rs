@@ -272,6 +272,29 @@ pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// `text` with every one of `secrets` replaced by `replacement`, both as written and as it
+/// appears inside a JSON string (quotes and backslashes escaped), longest first so a secret
+/// that contains another is replaced whole; then API tokens masked ([`mask_tokens`]).
+pub fn mask_secrets(text: &str, secrets: &[String], replacement: &str) -> String {
+    let mut forms: Vec<String> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .flat_map(|s| {
+            let json = serde_json::Value::String(s.clone()).to_string();
+            [s.clone(), json[1..json.len() - 1].to_owned()]
+        })
+        .collect();
+    forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    forms.dedup();
+    let mut out = text.to_owned();
+    for form in &forms {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), replacement);
+        }
+    }
+    mask_tokens(&out).into_owned()
+}
+
 /// The prefix of Apify API tokens.
 const TOKEN_PREFIX: &str = "apify_api_";
 

@@ -10,7 +10,7 @@
 use clap::{Args, ValueEnum};
 
 use super::{Context, ManifestArgs};
-use crate::diagnostic::{Diagnostic, did_you_mean, mask_tokens};
+use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::error::Error;
 use crate::event::{self, EventType, RequestTemplate, SampleTarget};
 use crate::exit;
@@ -278,22 +278,7 @@ fn mask(text: &str, secrets: &[String], show: bool) -> String {
     if show {
         return text.to_owned();
     }
-    let mut forms: Vec<String> = secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .flat_map(|s| {
-            let json = serde_json::Value::String(s.clone()).to_string();
-            [s.clone(), json[1..json.len() - 1].to_owned()]
-        })
-        .collect();
-    // Longest first, so a secret containing another is masked whole.
-    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    forms.dedup();
-    let mut out = text.to_owned();
-    for form in &forms {
-        out = out.replace(form.as_str(), MASK);
-    }
-    mask_tokens(&out).into_owned()
+    crate::diagnostic::mask_secrets(text, secrets, MASK)
 }
 
 #[cfg(test)]
