@@ -4,10 +4,10 @@
 //! real environment; the CLI reads the environment and passes the values in.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::PlatformError;
+use crate::files::FileError;
 
 /// The most a `--token-file` may hold: a token is about 50 characters, so anything near this is
 /// not a token file (and `/dev/zero`-like files are not read for ever).
@@ -127,7 +127,7 @@ pub fn resolve_token(
     home: Option<&Path>,
 ) -> Result<Option<(ApiToken, TokenSource)>, PlatformError> {
     if let Some(path) = token_file {
-        let text = read_bounded(path, MAX_TOKEN_FILE_BYTES).map_err(|why| {
+        let text = read_text(path, MAX_TOKEN_FILE_BYTES).map_err(|why| {
             PlatformError::Config(format!("cannot read token file {}: {why}", path.display()))
         })?;
         let source = TokenSource::File(path.to_owned());
@@ -149,9 +149,9 @@ pub fn resolve_token(
     }
     let Some(home) = home else { return Ok(None) };
     let path = apify_cli_auth_path(home);
-    let text = match read_bounded(&path, MAX_AUTH_FILE_BYTES) {
+    let text = match read_text(&path, MAX_AUTH_FILE_BYTES) {
         Ok(text) => text,
-        Err(ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(ReadError::File(err)) if err.is_not_found() => return Ok(None),
         Err(why) => {
             tracing::debug!(path = %path.display(), "apify-cli auth file ignored: {why}");
             return Ok(None);
@@ -178,37 +178,30 @@ fn malformed(source: &TokenSource, err: &TokenError) -> PlatformError {
     PlatformError::Config(format!("the API token from {source} is malformed: {err}"))
 }
 
-/// Why a credentials file could not be read.
+/// Why a credentials file could not be read, in the words that follow its name in a message.
 #[derive(Debug, thiserror::Error)]
 enum ReadError {
-    #[error("{0}")]
-    Io(std::io::Error),
-    #[error("not a regular file")]
-    NotRegular,
-    #[error("larger than {0} bytes, so not a token file")]
-    TooLarge(u64),
+    #[error("{}", file_reason(.0))]
+    File(FileError),
     #[error("not UTF-8 text")]
     NotUtf8,
 }
 
-/// Reads a regular file of at most `limit` bytes. Devices, FIFOs and folders are refused before
-/// they are opened (opening a FIFO would wait for a writer); at most `limit + 1` bytes are read.
-fn read_bounded(path: &Path, limit: u64) -> Result<String, ReadError> {
-    if !std::fs::metadata(path).map_err(ReadError::Io)?.is_file() {
-        return Err(ReadError::NotRegular);
+/// The reason for a [`FileError`], short enough for "cannot read token file PATH: ...".
+fn file_reason(err: &FileError) -> String {
+    match err {
+        FileError::NotRegular { .. } => "not a regular file".to_owned(),
+        FileError::TooLarge { limit, .. } => {
+            format!("larger than {limit} bytes, so not a token file")
+        }
+        FileError::Io { source, .. } => source.to_string(),
     }
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    // The path may have been replaced between the two looks.
-    if !file.metadata().map_err(ReadError::Io)?.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge(limit));
-    }
+}
+
+/// Reads a regular file of at most `limit` bytes as text, through [`crate::files::read_bounded`]
+/// (which refuses devices, FIFOs and folders without opening or draining them).
+fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let bytes = crate::files::read_bounded(path, limit).map_err(ReadError::File)?;
     String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
