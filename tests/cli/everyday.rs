@@ -190,8 +190,16 @@ fn options_are_taken_only_where_they_mean_something() {
     );
     let validate = run(bin().args(["validate", "--help"])).stdout;
     assert!(!validate.contains("Connection:") && !validate.contains("--api-url"));
-    // An unset variable is named, never shown as set to nothing.
-    assert!(!help.contains("=]"), "{help}");
+    // A variable is named in the help, never shown with its value, set or empty.
+    for value in ["", "team-from-the-environment"] {
+        let help = run(bin()
+            .env("APIFY_WEBHOOKS_OWNER", value)
+            .args(["plan", "--help"]))
+        .stdout;
+        assert!(help.contains("[env: APIFY_WEBHOOKS_OWNER]"), "{help}");
+        assert!(!help.contains("=]"), "{help}");
+        assert!(!help.contains("team-from-the-environment"), "{help}");
+    }
 }
 
 #[test]

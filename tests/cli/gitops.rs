@@ -18,7 +18,14 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::support::emulator::{Background, TOKEN, config};
-use crate::support::{Output, bin, root, run};
+use crate::support::{Output, bin, on_ci, root, run};
+
+/// A check that cannot run here: fails on CI (`.ci/run` installs the shells and `man` with
+/// `scripts/gitops-tools.sh --shells`), says so elsewhere.
+fn skip(why: &str) {
+    assert!(!on_ci(), "on CI every check runs: {why}");
+    eprintln!("SKIPPED {why}");
+}
 
 /// The directory of the installed checkers, or why there is none.
 fn tools() -> Option<&'static Path> {
@@ -33,8 +40,8 @@ fn tools() -> Option<&'static Path> {
     });
     match tools {
         Ok(dir) => Some(dir),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true: the GitOps checkers must install (scripts/gitops-tools.sh): {why}")
+        Err(why) if on_ci() => {
+            panic!("on CI the GitOps checkers must install (scripts/gitops-tools.sh): {why}")
         }
         Err(why) => {
             eprintln!("SKIPPED: the GitOps checkers could not be installed (no registry?): {why}");
@@ -900,7 +907,7 @@ echo "${{COMPREPLY[@]}}""#,
         )));
         assert_eq!(out.stdout.trim(), "loaded", "{}", out.stderr);
     } else {
-        eprintln!("SKIPPED zsh: not installed");
+        skip("zsh: not installed");
     }
     if has("fish") {
         let script = completion_script("fish", dir.path());
@@ -926,7 +933,7 @@ echo "${{COMPREPLY[@]}}""#,
             .collect();
         assert!(values.contains(&"--format"), "{}", out.stdout);
     } else {
-        eprintln!("SKIPPED fish: not installed");
+        skip("fish: not installed");
     }
     let out = run(bin().args(["completions", "tcsh"]));
     assert_eq!(out.code, 64);
@@ -994,7 +1001,7 @@ fn the_man_pages_render() {
                 );
             }
         } else {
-            eprintln!("SKIPPED man -l: man is not installed");
+            skip("man -l: man is not installed");
         }
     }
     let out = run(bin().args(["man", "nope"]));

@@ -437,7 +437,7 @@ async fn a_rate_limit_with_retry_after_is_waited_out() {
 }
 
 #[tokio::test]
-async fn unreachable_servers_are_named_after_a_few_retries() {
+async fn unreachable_servers_are_named() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
@@ -671,7 +671,6 @@ fn a_503_storm_is_still_retried_per_policy_by_plan() {
         Some(&9),
         "the failed request had one attempt and eight retries: {attempts:?}"
     );
-    assert!(attempts.values().all(|n| *n <= 9), "{attempts:?}");
 }
 
 #[test]

@@ -7,6 +7,12 @@ pub(crate) mod openapi;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Whether this run is on CI, where every test must run rather than skip: `CI` set to anything
+/// but empty, `0` or `false` (GitHub Actions and most others set `CI=true`).
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::on_ci;
+
 /// Where the spec lives: `APIFY_OPENAPI_DIR` when set (a folder holding `openapi/`), else
 /// `../shared/apify-openapi/` beside the project. It is a copy of the folder
 /// `apify-api/openapi/` of Apify's public `apify/apify-docs` repository; it is never copied
@@ -22,12 +24,6 @@ pub(crate) fn spec_dir() -> PathBuf {
             PathBuf::from,
         )
         .join("openapi")
-}
-
-/// Whether this run is on CI, where every test must run: `CI` set to anything but empty,
-/// `0` or `false` (GitHub Actions and most others set `CI=true`).
-fn on_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 /// The spec, or `None` (after saying so) when the folder is absent. On CI an absent spec fails
