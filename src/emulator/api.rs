@@ -26,6 +26,21 @@ pub(crate) const MAX_BODY_BYTES: usize = 9_437_184;
 /// The most items a list page holds.
 const MAX_LIMIT: usize = 1000;
 
+/// The error `type` of an error answer that has only its status: the framework's plain-text
+/// rejections and hyper's own bare answers get their envelope from it.
+pub(crate) fn error_type(status: u16) -> &'static str {
+    match status {
+        404 => "record-not-found",
+        405 => "method-not-allowed",
+        413 => "request-too-large",
+        415 => "unsupported-content-encoding",
+        429 => "rate-limit-exceeded",
+        431 => "invalid-header",
+        s if s >= 500 => "internal-server-error",
+        _ => "invalid-request",
+    }
+}
+
 /// An error answer in the official envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {

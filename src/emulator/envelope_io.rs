@@ -109,18 +109,13 @@ fn with_envelope(head: &[u8]) -> Option<Vec<u8>> {
     if named("content-length") != Some("0") || named("content-type").is_some() {
         return None;
     }
-    let (kind, message) = match status {
-        414 => ("invalid-request", "The request URL is too long."),
-        431 => (
-            "invalid-header",
-            "The request's header fields are too large or too many.",
-        ),
-        400 => (
-            "invalid-request",
-            "The request is malformed: its request line or a header could not be parsed.",
-        ),
-        s if s >= 500 => ("internal-server-error", "Internal server error."),
-        _ => ("invalid-request", "The request could not be handled."),
+    let kind = super::api::error_type(status);
+    let message = match status {
+        414 => "The request URL is too long.",
+        431 => "The request's header fields are too large or too many.",
+        400 => "The request is malformed: its request line or a header could not be parsed.",
+        s if s >= 500 => "Internal server error.",
+        _ => "The request could not be handled.",
     };
     let body = json!({"error": {"type": kind, "message": message}}).to_string();
     let mut out = format!("{status_line}\r\n");

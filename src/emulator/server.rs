@@ -257,15 +257,7 @@ fn enveloped(
     if status < 400 || is_json {
         return (parts, bytes);
     }
-    let kind = match status {
-        404 => "record-not-found",
-        405 => "method-not-allowed",
-        413 => "request-too-large",
-        415 => "unsupported-content-encoding",
-        429 => "rate-limit-exceeded",
-        s if s >= 500 => "internal-server-error",
-        _ => "invalid-request",
-    };
+    let kind = api::error_type(status);
     let text = String::from_utf8_lossy(&bytes).trim().to_owned();
     let message = if text.is_empty() {
         parts
