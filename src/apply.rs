@@ -260,22 +260,17 @@ fn outcome(change: &Change, webhook_id: Option<String>, status: Status) -> Outco
 }
 
 fn failed(e: &PlatformError) -> Status {
-    let (error_type, message) = match e {
-        PlatformError::Api {
-            error_type,
-            message,
-            ..
-        } => (error_type.clone(), message.clone()),
-        PlatformError::Transport { message, .. } => ("transport".to_owned(), message.clone()),
-        PlatformError::Decode { message, .. } => {
-            ("unexpected-response".to_owned(), message.clone())
-        }
-        PlatformError::Config(message) => ("config".to_owned(), message.clone()),
-        other => (other.kind().to_owned(), other.to_string()),
+    // The platform's own message where there is one; the whole error otherwise.
+    let message = match e {
+        PlatformError::Api { message, .. }
+        | PlatformError::Transport { message, .. }
+        | PlatformError::Decode { message, .. }
+        | PlatformError::Config(message) => message.clone(),
+        other => other.to_string(),
     };
     Status::Failed {
         http_status: e.status(),
-        error_type,
+        error_type: e.kind().to_owned(),
         message,
     }
 }

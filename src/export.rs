@@ -247,10 +247,7 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                 )));
                 continue;
             }
-            Class::Owned { key } if !options.include_owned => {
-                let _ = key;
-                continue;
-            }
+            Class::Owned { .. } if !options.include_owned => continue,
             Class::Owned { key } => {
                 let m = w.description.as_deref().and_then(marker::parse);
                 let human = m.as_ref().map(|m| m.human.to_owned());
@@ -280,11 +277,6 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             events,
             recorded,
         });
-    }
-    for c in &candidates {
-        if let Some(key) = c.owned_key {
-            taken.insert(key.to_owned());
-        }
     }
     let mut variables = Variables::default();
     let mut by_file: BTreeMap<PathBuf, ExportFile> = BTreeMap::new();

@@ -76,7 +76,7 @@ pub async fn resolve_targets<P: Platform>(
     } else {
         VisibleNames::read(platform, &missing).await
     };
-    let unknown: Vec<Diagnostic> = missing
+    let mut unknown: Vec<Diagnostic> = missing
         .into_iter()
         .map(|t| {
             let what = match t.kind {
@@ -96,7 +96,6 @@ pub async fn resolve_targets<P: Platform>(
             }
         })
         .collect();
-    let mut unknown = unknown;
     if unknown.is_empty() {
         Ok(targets)
     } else {

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::manifest::{self, Manifests};
 use crate::render::annotations::{self, ValidSummary};
+use crate::session;
 
 /// Output formats of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -38,12 +39,7 @@ pub(crate) struct ValidateArgs {
 pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> Result<u8, Error> {
     let console = &ctx.console;
     let owner = args.manifests.owner.as_deref();
-    let paths = if args.manifests.paths.is_empty() {
-        vec![std::path::PathBuf::from(".")]
-    } else {
-        args.manifests.paths.clone()
-    };
-    let loaded = manifest::load_all(&paths);
+    let loaded = manifest::load_all(&session::manifest_paths(&args.manifests.paths));
     let mut diagnostics = loaded.diagnostics;
     if let Err(errors) = loaded.manifests.owner(owner) {
         diagnostics.extend(

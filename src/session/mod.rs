@@ -23,6 +23,15 @@ use crate::refresh;
 /// 1 MiB).
 pub const MAX_SAVED_PLAN_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The manifest paths a command reads: those given, or the current directory when none.
+pub fn manifest_paths(given: &[PathBuf]) -> Vec<PathBuf> {
+    if given.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        given.to_vec()
+    }
+}
+
 /// Loaded, valid manifests and the owner they are planned for.
 #[derive(Debug)]
 pub struct Workspace {
@@ -61,11 +70,7 @@ impl Workspace {
     /// with `owner`; fails with every diagnostic (exit 65) on any invalid manifest or
     /// disagreeing owner.
     pub fn load(paths: &[PathBuf], owner: Option<&str>) -> Result<Self, Error> {
-        let paths = if paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            paths.to_vec()
-        };
+        let paths = manifest_paths(paths);
         let manifests = manifest::load(&paths).map_err(Error::InvalidManifest)?;
         let owner = manifests.owner(owner).map_err(Error::InvalidManifest)?;
         Ok(Workspace {

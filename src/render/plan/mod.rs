@@ -193,7 +193,6 @@ fn summary_counts(plan: &Plan) -> Option<String> {
     ))
 }
 
-/// The closing line when nothing changes, in its two parts (the first is emphasised).
 /// The closing line alone (`Plan: 1 to add, …` or `No changes. …`), for `-q`.
 pub fn summary_line(plan: &Plan) -> String {
     match summary_counts(plan) {
@@ -208,6 +207,7 @@ pub fn summary_line(plan: &Plan) -> String {
     }
 }
 
+/// The closing line when nothing changes, in its two parts (the first is emphasised).
 fn no_changes() -> (&'static str, &'static str) {
     ("No changes.", "Your webhooks match the configuration.")
 }
