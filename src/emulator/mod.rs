@@ -420,11 +420,6 @@ impl EmulatorHandle {
         self.shared.set_deleted_keys(mode);
     }
 
-    /// Deliveries still running (being sent, or waiting to be retried).
-    pub fn deliveries_in_progress(&self) -> usize {
-        self.shared.deliverer.active()
-    }
-
     /// Waits until no delivery is running, at most `timeout`; whether none is.
     pub async fn wait_for_deliveries(&self, timeout: std::time::Duration) -> bool {
         deliver::wait_idle(&self.shared, timeout).await
