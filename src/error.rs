@@ -31,9 +31,9 @@ pub enum Error {
     Io {
         /// What the tool was doing, e.g. "cannot write the plan to `plan.json`".
         what: String,
-        /// The operating system's error.
+        /// The underlying error (the operating system's, a file check's, the emulator's).
         #[source]
-        source: std::io::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A saved plan file is not one this tool can apply.
     #[error("`{}` is not a saved plan of apify-webhooks: {reason}", path.display())]
@@ -84,11 +84,14 @@ impl Error {
         }
     }
 
-    /// An [`Error::Io`]: `what` the tool was doing, and the system's `source` error.
-    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+    /// An [`Error::Io`]: `what` the tool was doing, and the `source` error that stopped it.
+    pub fn io(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         Error::Io {
             what: what.into(),
-            source,
+            source: source.into(),
         }
     }
 }

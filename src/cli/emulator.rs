@@ -246,7 +246,7 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
             .await
             .map_err(|err| match err {
                 FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(err.to_string()),
-                other => Error::io("emulator fire", std::io::Error::other(other)),
+                other => Error::io("emulator fire", other),
             })
     })?;
     ctx.console.print(&match args.format {
@@ -265,7 +265,7 @@ fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
                 EmulatorError::NotLoopback(_) | EmulatorError::Faults(_) => {
                     Error::Usage(err.to_string())
                 }
-                other => Error::io("cannot start the emulator", std::io::Error::other(other)),
+                other => Error::io("cannot start the emulator", other),
             })?;
         ctx.console
             .print(&format!("Listening on {}\n", handle.base_url()));

@@ -177,6 +177,5 @@ fn write_one(path: &Path, text: &str) -> Result<(), Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(what(), e))?;
     }
-    crate::files::write_private(path, text.as_bytes())
-        .map_err(|e| Error::io(what(), std::io::Error::other(e.reason())))
+    crate::files::write_private(path, text.as_bytes()).map_err(|e| Error::io(what(), e.reason()))
 }

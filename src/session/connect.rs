@@ -142,7 +142,7 @@ async fn open_local(
         ..EmulatorConfig::default()
     })
     .await
-    .map_err(|e| Error::io("cannot start the local emulator", std::io::Error::other(e)))?;
+    .map_err(|e| Error::io("cannot start the local emulator", e))?;
     let url = ApiBaseUrl::parse(emulator.base_url())?;
     let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
     let mut config = ClientConfig::new(url, token);

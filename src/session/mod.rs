@@ -130,12 +130,8 @@ pub async fn plan<P: Platform>(
 /// Plan options with a fresh random key for the run's hashes.
 pub fn plan_options(force: bool, no_delete: bool) -> Result<PlanOptions, Error> {
     let mut key = [0u8; 16];
-    getrandom::fill(&mut key).map_err(|e| {
-        Error::io(
-            "no randomness from the system",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
+    getrandom::fill(&mut key)
+        .map_err(|e| Error::io("no randomness from the system", e.to_string()))?;
     Ok(PlanOptions {
         force,
         no_delete,
@@ -215,10 +211,7 @@ pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), Error> {
         } else {
             ""
         };
-        Error::io(
-            "cannot save the plan",
-            std::io::Error::other(format!("{e}{help}")),
-        )
+        Error::io("cannot save the plan", format!("{e}{help}"))
     })
 }
 
@@ -227,7 +220,7 @@ pub fn read_saved(path: &Path) -> Result<SavedPlan, Error> {
     let bytes = crate::files::read_bounded(path, MAX_SAVED_PLAN_BYTES).map_err(|e| {
         Error::io(
             format!("cannot read the saved plan `{}`", path.display()),
-            std::io::Error::other(e),
+            e,
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|e| Error::NotASavedPlan {
