@@ -224,7 +224,8 @@ async fn deliver(shared: &Shared, job: Job) {
                         Some(json!({"status": status, "finishedAt": finished_at}));
                 }
             }
-            shared.save(&state)
+            // The file gets the dispatch once it has its final status, not once per attempt.
+            if last { shared.save(&state) } else { Ok(()) }
         };
         if let Err(err) = record {
             tracing::warn!("emulator: {}", err.message);
