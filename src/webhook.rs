@@ -169,40 +169,33 @@ pub fn is_pattern(reference: &str) -> bool {
 /// `/` and `?` is one character but `/`; `~` in the pattern reads as `/`. Other characters
 /// match themselves, case-sensitively (the platform's names are case-sensitive).
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern
-        .chars()
-        .map(|c| if c == '~' { '/' } else { c })
-        .collect();
-    let n: Vec<char> = name.chars().collect();
-    // Iterative glob matching with one backtrack point per `*` (a `*` never crosses `/`, and
-    // the backtrack point is dropped at a `/`, so the match stays linear in practice).
+    let p = pattern.as_bytes();
+    let n = name.as_bytes();
+    let at = |i: usize| if p[i] == b'~' { b'/' } else { p[i] };
+    // Iterative glob matching with one backtrack point, the last `*`: since a `*` never crosses
+    // `/`, a `/` it cannot take ends the match. No allocation, linear in practice: a plan
+    // matches every pattern against every Actor and task of the account.
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ni));
-                pi += 1;
-            }
-            Some('?') if n[ni] != '/' => {
-                pi += 1;
-                ni += 1;
-            }
-            Some(&c) if c != '*' && c != '?' && c == n[ni] => {
-                pi += 1;
-                ni += 1;
-            }
-            _ => match star {
-                Some((sp, sn)) if n[sn] != '/' => {
+        if pi < p.len() && at(pi) == b'*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if pi < p.len() && ((at(pi) == b'?' && n[ni] != b'/') || at(pi) == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else {
+            match star {
+                Some((sp, sn)) if n[sn] != b'/' => {
                     star = Some((sp, sn + 1));
                     pi = sp + 1;
                     ni = sn + 1;
                 }
                 _ => return false,
-            },
+            }
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
