@@ -17,13 +17,13 @@ use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
 pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: PlanOptions) -> Plan {
     let key = &options.key;
     let mut untouched = Untouched::default();
-    let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    let mut owned_by_key: Vec<(&str, &Webhook)> = Vec::new();
     let mut damaged: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
     let mut unmanaged: Vec<&Webhook> = Vec::new();
     for w in &live.webhooks {
         match classify(w, owner) {
-            Class::Owned { key } => owned.entry(key).or_default().push(w),
+            Class::Owned { key } => owned_by_key.push((key, w)),
             Class::Foreign => untouched.foreign += 1,
             Class::Damaged { key } => {
                 damaged.entry(key).or_default().push(w);
@@ -33,12 +33,20 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             Class::OutOfScope => untouched.out_of_scope += 1,
         }
     }
-    let owned_count: usize = owned.values().map(Vec::len).sum();
+    let owned_count = owned_by_key.len();
+    // Owned webhooks by slot: a key names one webhook, except the key of a pattern, which names
+    // one webhook per target (key + target ID). A key no longer declared is read the same way,
+    // so that a pattern taken out of the manifests deletes each of its webhooks.
+    let slots = Slots::new(desired);
+    let mut owned: BTreeMap<Slot<'_>, Vec<&Webhook>> = BTreeMap::new();
+    for (k, w) in owned_by_key {
+        owned.entry(slots.of_live(k, w)).or_default().push(w);
+    }
     let mut conflicts = Vec::new();
     // Identical owned webhooks under one key (two overlapping applies, say): the oldest is
     // kept, the others are deleted. Different ones cannot be told apart without guessing.
-    let mut extras: Vec<(&str, &Webhook, &str)> = Vec::new();
-    for (key, ws) in &mut owned {
+    let mut extras: Vec<(Slot<'_>, &Webhook, &str)> = Vec::new();
+    for (slot, ws) in &mut owned {
         if ws.len() < 2 {
             continue;
         }
@@ -46,47 +54,62 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             ws.sort_by(|a, b| oldest_first(a, b));
             let kept = ws[0];
             for extra in ws.drain(1..) {
-                extras.push((*key, extra, kept.id.as_str()));
+                extras.push((*slot, extra, kept.id.as_str()));
             }
         } else {
             let mut ids: Vec<String> = ws.iter().map(|w| w.id.clone()).collect();
             ids.sort();
             conflicts.push(Conflict::DuplicateKey {
-                key: (*key).to_owned(),
+                key: slot.0.to_owned(),
                 webhook_ids: ids,
             });
         }
     }
 
     let mut changes = Vec::new();
-    let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
-    // Owned keys a declared webhook moves away from (`previousKeys`): not deleted.
-    let mut moved: HashSet<&str> = HashSet::new();
+    let declared: HashSet<Slot<'_>> = desired
+        .iter()
+        .map(|d| slots.of_desired(d, &d.key))
+        .collect();
+    // Owned slots a declared webhook moves away from (`previousKeys`): not deleted.
+    let mut moved: HashSet<Slot<'_>> = HashSet::new();
     for d in desired {
-        if !owned.contains_key(d.key.as_str())
+        let slot = slots.of_desired(d, &d.key);
+        let instance = d.pattern.as_ref().map(|_| d.target.name.clone());
+        if !owned.contains_key(&slot)
             && let Some((from, ws)) = d
                 .previous_keys
                 .iter()
-                .find_map(|p| owned.get_key_value(p.as_str()))
+                .find_map(|p| owned.get_key_value(&slots.of_desired(d, p)))
         {
-            moved.insert(from);
+            moved.insert(*from);
             // Two webhooks under the previous key are a conflict already: nothing moves.
             if let [w] = ws.as_slice() {
-                changes.push(moved_change(d, w, from, owner, &live.target_names, key));
+                let mut c = moved_change(d, w, from.0, owner, &live.target_names, key);
+                c.instance = instance;
+                changes.push(c);
             }
             continue;
         }
-        match owned.get(d.key.as_str()).map(Vec::as_slice) {
+        match owned.get(&slot).map(Vec::as_slice) {
             Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
-                Some(c) => changes.push(c),
+                Some(mut c) => {
+                    c.instance = instance;
+                    changes.push(c);
+                }
                 None => untouched.unchanged += 1,
             },
             Some(_) => {} // a duplicate key: reported as a conflict
             // A webhook with this key's marker followed by other text: creating another would
             // duplicate it; taking it over without being told could take a human's webhook.
-            None if d.adopt.is_none() && damaged.contains_key(d.key.as_str()) => {
+            None if d.adopt.is_none()
+                && damaged.get(d.key.as_str()).is_some_and(|ws| {
+                    d.pattern.is_none() || ws.iter().any(|w| slots.on_target(w, &d.target.id))
+                }) =>
+            {
                 let mut ids: Vec<String> = damaged[d.key.as_str()]
                     .iter()
+                    .filter(|w| d.pattern.is_none() || slots.on_target(w, &d.target.id))
                     .map(|w| w.id.clone())
                     .collect();
                 ids.sort();
@@ -123,26 +146,33 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                         }),
                     },
                 },
-                None => changes.push(create(d, owner, key)),
+                None => {
+                    let mut c = create(d, owner, key);
+                    c.instance = instance;
+                    changes.push(c);
+                }
             },
         }
     }
-    for (key, ws) in &owned {
-        if declared.contains(key) || moved.contains(key) || ws.len() > 1 {
+    for (slot, ws) in &owned {
+        if declared.contains(slot) || moved.contains(slot) || ws.len() > 1 {
             continue;
         }
         if options.no_delete {
             untouched.kept += 1;
             continue;
         }
-        changes.push(delete(ws[0], key, &live.target_names, &options.key));
-    }
-    for (owned_key, extra, kept) in &extras {
-        let mut c = delete(extra, owned_key, &live.target_names, &options.key);
-        c.duplicate_of = Some((*kept).to_owned());
+        let mut c = delete(ws[0], slot.0, &live.target_names, &options.key);
+        c.instance = slots.instance(slot, &owned, &c.target);
         changes.push(c);
     }
-    changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
+    for (slot, extra, kept) in &extras {
+        let mut c = delete(extra, slot.0, &live.target_names, &options.key);
+        c.duplicate_of = Some((*kept).to_owned());
+        c.instance = slots.instance(slot, &owned, &c.target);
+        changes.push(c);
+    }
+    changes.sort_by(|a, b| (&a.key, &a.instance, a.action).cmp(&(&b.key, &b.instance, b.action)));
 
     let all_deletes = changes
         .iter()
@@ -205,6 +235,73 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         conflicts,
         refusal,
         forced,
+        patterns: Vec::new(),
+    }
+}
+
+/// Where an owned webhook sits among the declared ones: its key, and for a key that names one
+/// webhook per target (a pattern's, or one no longer declared), the target's ID.
+type Slot<'a> = (&'a str, Option<&'a str>);
+
+/// Which keys name one webhook per target.
+struct Slots<'d> {
+    /// Keys declared by single entries, and the previous keys of those entries: one webhook
+    /// each, wherever it is (a changed target is an update in place).
+    single: HashSet<&'d str>,
+    /// Keys declared by patterns, and their previous keys.
+    pattern: HashSet<&'d str>,
+}
+
+impl<'d> Slots<'d> {
+    fn new(desired: &'d [DesiredSpec]) -> Self {
+        let mut single = HashSet::new();
+        let mut pattern = HashSet::new();
+        for d in desired {
+            let set = if d.pattern.is_some() {
+                &mut pattern
+            } else {
+                &mut single
+            };
+            set.insert(d.key.as_str());
+            set.extend(d.previous_keys.iter().map(String::as_str));
+        }
+        Slots { single, pattern }
+    }
+
+    /// The slot of a live owned webhook carrying `key`.
+    fn of_live<'w>(&self, key: &'w str, w: &'w Webhook) -> Slot<'w> {
+        if self.single.contains(key) {
+            (key, None)
+        } else {
+            (key, w.condition().target().map(|(_, id)| id))
+        }
+    }
+
+    /// The slot the declared webhook `d` has under `key` (its own, or a previous one).
+    fn of_desired<'a>(&self, d: &'a DesiredSpec, key: &'a str) -> Slot<'a> {
+        if d.pattern.is_some() {
+            (key, Some(d.target.id.as_str()))
+        } else {
+            (key, None)
+        }
+    }
+
+    /// Whether `w` is on the target `id`.
+    fn on_target(&self, w: &Webhook, id: &str) -> bool {
+        w.condition().target().is_some_and(|(_, t)| t == id)
+    }
+
+    /// The index of a delete's address: the target's name, when its key is a pattern's or
+    /// names webhooks on several targets.
+    fn instance(
+        &self,
+        slot: &Slot<'_>,
+        owned: &BTreeMap<Slot<'_>, Vec<&Webhook>>,
+        target: &Target,
+    ) -> Option<String> {
+        slot.1?;
+        let several = owned.keys().filter(|(k, _)| *k == slot.0).nth(1).is_some();
+        (self.pattern.contains(slot.0) || several).then(|| target.name.clone())
     }
 }
 
@@ -305,6 +402,7 @@ pub(super) fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
         request: Request::Create(body),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
     }
 }
 
@@ -397,6 +495,7 @@ pub(super) fn delete(
         request: Request::Delete,
         duplicate_of: None,
         moved_from: None,
+        instance: None,
     }
 }
 
@@ -433,6 +532,7 @@ fn moved_change(
         request: Request::Update(WebhookUpdate::default()),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
     });
     change.fields.insert(
         0,
@@ -675,5 +775,6 @@ pub(super) fn diff(
         request: Request::Update(body),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
     })
 }

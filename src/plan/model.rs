@@ -79,6 +79,9 @@ pub struct DesiredSpec {
     pub do_not_retry: bool,
     /// `shouldInterpolateStrings`.
     pub should_interpolate_strings: bool,
+    /// For one match of a pattern: the pattern as written. Its identity is then the key plus
+    /// the target's ID (the same key names one webhook on each target the pattern matches).
+    pub pattern: Option<String>,
 }
 
 /// How the plan may go about its work.
@@ -276,9 +279,26 @@ pub struct Change {
     pub duplicate_of: Option<String>,
     /// For an update of a webhook renamed through `previousKeys`: the key it had.
     pub moved_from: Option<String>,
+    /// For a webhook of a pattern (one key, many targets): the target's name, the index of its
+    /// address, as Terraform addresses a `for_each` instance: `webhook.<key>["acme/x"]`.
+    pub instance: Option<String>,
+}
+
+/// The address of a webhook in plans: `webhook.<key>`, or `webhook.<key>["<target>"]` for one
+/// webhook of a pattern.
+pub fn address(key: &str, instance: Option<&str>) -> String {
+    match instance {
+        Some(name) => format!("webhook.{key}[{}]", serde_json::Value::from(name)),
+        None => format!("webhook.{key}"),
+    }
 }
 
 impl Change {
+    /// This change's address: `webhook.<key>` or `webhook.<key>["<target>"]`.
+    pub fn address(&self) -> String {
+        address(&self.key, self.instance.as_deref())
+    }
+
     /// Whether any field of the change is drift.
     pub fn has_drift(&self) -> bool {
         self.fields.iter().any(|f| f.drift)
@@ -482,6 +502,8 @@ pub struct Plan {
     pub refusal: Option<Refusal>,
     /// A safety rule `--force` lifted.
     pub forced: Option<Refusal>,
+    /// What each pattern matched on the account, by key.
+    pub patterns: Vec<super::expand::PatternMatch>,
 }
 
 /// Counts of changes by action.

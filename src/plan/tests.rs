@@ -38,6 +38,7 @@ pub(crate) fn desired(key: &str, target: Target) -> DesiredSpec {
         ignore_ssl_errors: false,
         do_not_retry: false,
         should_interpolate_strings: false,
+        pattern: None,
     }
 }
 
@@ -1055,6 +1056,7 @@ prop_compose! {
             ignore_ssl_errors: flags.0,
             do_not_retry: flags.1,
             should_interpolate_strings: flags.2,
+            pattern: None,
         }
     }
 }
@@ -1183,11 +1185,12 @@ proptest! {
                 }
             }
         }
-        // Never creates a key twice, and never creates a key that lives already. A key appears
-        // again only to remove identical duplicates of it.
+        // Never creates a key twice, and never creates a key that lives already. An address
+        // appears again only to remove identical duplicates of it (a key no longer declared
+        // that lives on several targets has one address per target).
         let mut keys = HashSet::new();
         for c in p.changes.iter().filter(|c| c.duplicate_of.is_none()) {
-            prop_assert!(keys.insert(c.key.clone()), "key {} appears twice", c.key);
+            prop_assert!(keys.insert(c.address()), "{} appears twice", c.address());
         }
         for c in p.changes.iter().filter(|c| c.duplicate_of.is_some()) {
             prop_assert_eq!(c.action, Action::Delete);
@@ -1331,4 +1334,146 @@ fn a_previous_key_moves_the_owned_webhook_in_place_and_only_when_unambiguous() {
         PlanOptions::default(),
     );
     assert_eq!(p.changes[0].action, Action::Create);
+}
+
+/// One webhook of the pattern `acme/*` under `key`, on `target`.
+fn instance(key: &str, target: Target) -> DesiredSpec {
+    DesiredSpec {
+        pattern: Some("acme/*".to_owned()),
+        ..desired(key, target)
+    }
+}
+
+#[test]
+fn a_pattern_key_names_one_webhook_per_target() {
+    let (a1, a2, a3) = (actor("A1"), actor("A2"), actor("A3"));
+    let live = vec![live_of("W1", &instance("oncall", a1.clone()), "me")];
+    let desired = [instance("oncall", a1), instance("oncall", a2.clone())];
+    let p = plan(&desired, &state(live.clone()), "me", PlanOptions::default());
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert_eq!(p.changes.len(), 1, "{:?}", p.changes);
+    assert_eq!(p.changes[0].action, Action::Create);
+    assert_eq!(p.changes[0].address(), r#"webhook.oncall["acme/A2"]"#);
+    assert_eq!(p.changes[0].target, a2);
+    assert_eq!(p.untouched.unchanged, 1);
+
+    // Applied, then planned again: nothing to do.
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(
+        plan(
+            &desired,
+            &state(after.clone()),
+            "me",
+            PlanOptions::default()
+        )
+        .is_empty()
+    );
+
+    // The pattern no longer matches A1 (excluded, say) but matches A3: A1's webhook goes, by
+    // its address (named by its ID here: the live state names no target), and A3 gets one.
+    let desired = [instance("oncall", a2), instance("oncall", a3)];
+    let p = plan(&desired, &state(after), "me", PlanOptions::default());
+    let shown: Vec<(Action, String)> = p.changes.iter().map(|c| (c.action, c.address())).collect();
+    assert_eq!(
+        shown,
+        [
+            (Action::Delete, r#"webhook.oncall["A1"]"#.to_owned()),
+            (Action::Create, r#"webhook.oncall["acme/A3"]"#.to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn an_actor_renamed_on_the_platform_keeps_its_webhook() {
+    let before = Target {
+        name: "acme/old-name".into(),
+        ..actor("A1")
+    };
+    let live = vec![live_of("W1", &instance("oncall", before), "me")];
+    let renamed = Target {
+        name: "acme/new-name".into(),
+        ..actor("A1")
+    };
+    let p = plan(
+        &[instance("oncall", renamed)],
+        &state(live),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.untouched.unchanged, 1);
+}
+
+#[test]
+fn a_pattern_taken_out_of_the_manifests_deletes_each_of_its_webhooks() {
+    let live: Vec<Webhook> = ["A1", "A2", "A3"]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| live_of(&format!("W{i}"), &instance("oncall", actor(a)), "me"))
+        .collect();
+    let keep = desired("other", actor("A1"));
+    let mut all = live.clone();
+    all.push(live_of("W9", &keep, "me"));
+    let p = plan(
+        &[keep],
+        &state(all),
+        "me",
+        PlanOptions {
+            force: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(
+        p.conflicts.is_empty(),
+        "not a duplicate key: {:?}",
+        p.conflicts
+    );
+    let deleted: Vec<String> = p.changes.iter().map(Change::address).collect();
+    assert_eq!(
+        deleted,
+        [
+            r#"webhook.oncall["A1"]"#,
+            r#"webhook.oncall["A2"]"#,
+            r#"webhook.oncall["A3"]"#
+        ]
+    );
+    assert!(p.changes.iter().all(|c| c.action == Action::Delete));
+}
+
+#[test]
+fn safety_rules_count_the_webhooks_of_a_pattern_that_suddenly_matches_nothing() {
+    let targets: Vec<Target> = (0..12).map(|i| actor(&format!("A{i}"))).collect();
+    let live: Vec<Webhook> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| live_of(&format!("W{i}"), &instance("oncall", t.clone()), "me"))
+        .collect();
+    // A token that lost access sees no Actor: the pattern expands to nothing, but another
+    // entry is still declared.
+    let other = desired("other", actor("B1"));
+    let mut all = live;
+    all.push(live_of("W99", &other, "me"));
+    let p = plan(&[other], &state(all), "me", PlanOptions::default());
+    assert_eq!(
+        p.refusal,
+        Some(Refusal::TooManyDeletes {
+            deletes: 12,
+            owned: 13
+        })
+    );
+}
+
+#[test]
+fn a_concrete_key_still_moves_between_targets_in_place() {
+    let live = vec![live_of("W1", &desired("k", actor("A1")), "me")];
+    let p = plan(
+        &[desired("k", actor("A2"))],
+        &state(live),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.changes[0].action, Action::Update);
+    assert_eq!(p.changes[0].address(), "webhook.k");
 }

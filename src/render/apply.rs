@@ -47,7 +47,10 @@ pub fn progress_line(o: &Outcome) -> String {
         }
         _ => String::new(),
     };
-    format!("webhook.{}: {what}{id}{error}", o.key)
+    format!(
+        "{}: {what}{id}{error}",
+        crate::plan::address(&o.key, o.instance.as_deref())
+    )
 }
 
 /// The end of an apply's text output: what the per-operation lines could not say (an
@@ -135,6 +138,7 @@ mod tests {
     fn outcome(key: &str, action: Action, status: Status) -> Outcome {
         Outcome {
             key: key.into(),
+            instance: None,
             action,
             target: Target {
                 kind: TargetKind::Actor,
