@@ -45,6 +45,22 @@ pub struct SavedPlan {
     pub secret_hashes: Vec<String>,
     /// The operations, in plan order.
     pub operations: Vec<SavedOperation>,
+    /// What each pattern matched when planned, by key: `apply --plan` refuses when the
+    /// account's Actors or tasks changed it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patterns: Vec<SavedPattern>,
+}
+
+/// What one pattern matched when the plan was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPattern {
+    /// The key of its webhooks.
+    pub key: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// The IDs of the targets it matched (its `exclude` left out), sorted. IDs, not names: an
+    /// Actor renamed on the platform keeps its webhook, so a rename does not make a plan stale.
+    pub matched: Vec<String>,
 }
 
 /// One operation of a saved plan.
@@ -99,6 +115,14 @@ pub enum Staleness {
         /// Its ID.
         webhook_id: String,
     },
+    /// What a pattern matches on the account changed (an Actor or task created, deleted or
+    /// renamed into or out of it).
+    PatternMatches {
+        /// The key of its webhooks.
+        key: String,
+        /// The pattern.
+        pattern: String,
+    },
     /// The plan computed now differs from the saved one (other live changes).
     Operations,
 }
@@ -135,6 +159,10 @@ impl fmt::Display for Staleness {
                     "webhook {webhook_id} (`{key}`) changed on the platform since the plan was saved"
                 )
             }
+            Staleness::PatternMatches { key, pattern } => write!(
+                f,
+                "the Actors or tasks that the pattern `{pattern}` (webhook.{key}) matches changed since the plan was saved"
+            ),
             Staleness::Operations => {
                 f.write_str("the live webhooks changed: planning now gives different operations")
             }
@@ -224,6 +252,19 @@ impl SavedPlan {
                         .map(|l| salted(salt, l.content_hash.as_bytes())),
                 })
                 .collect(),
+            patterns: plan
+                .patterns
+                .iter()
+                .map(|m| {
+                    let mut matched: Vec<String> = m.matched.iter().map(|t| t.id.clone()).collect();
+                    matched.sort();
+                    SavedPattern {
+                        key: m.key.clone(),
+                        pattern: m.pattern.clone(),
+                        matched,
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -265,6 +306,17 @@ impl SavedPlan {
         }
         if self.secret_hashes != now.secret_hashes {
             out.push(Staleness::Secrets);
+        }
+        if !manifests_changed {
+            for saved in &self.patterns {
+                let current = now.patterns.iter().find(|p| p.key == saved.key);
+                if current.is_none_or(|c| c.matched != saved.matched) {
+                    out.push(Staleness::PatternMatches {
+                        key: saved.key.clone(),
+                        pattern: saved.pattern.clone(),
+                    });
+                }
+            }
         }
         for op in &self.operations {
             let Some(id) = &op.webhook_id else { continue };
@@ -406,5 +458,44 @@ mod tests {
             s.staleness(&saved(&other, "sha256:x", &["a".to_owned()])),
             vec![Staleness::Operations]
         );
+    }
+
+    #[test]
+    fn a_pattern_that_matches_other_targets_now_makes_it_stale_a_rename_does_not() {
+        use super::super::expand::PatternMatch;
+        let with = |matched: &[(&str, &str)]| {
+            let mut p = plan(&[], &LiveState::default(), "me", PlanOptions::default());
+            p.patterns = vec![PatternMatch {
+                key: "oncall".into(),
+                kind: crate::webhook::TargetKind::Actor,
+                pattern: "acme/*".into(),
+                matched: matched
+                    .iter()
+                    .map(|(id, name)| Target {
+                        name: (*name).to_owned(),
+                        ..actor(id)
+                    })
+                    .collect(),
+                excluded: Vec::new(),
+            }];
+            saved(&p, "sha256:x", &[])
+        };
+        let s = with(&[("A1", "acme/a"), ("A2", "acme/b")]);
+        assert!(
+            s.staleness(&with(&[("A2", "acme/b"), ("A1", "acme/renamed")]))
+                .is_empty()
+        );
+        assert_eq!(
+            s.staleness(&with(&[
+                ("A1", "acme/a"),
+                ("A2", "acme/b"),
+                ("A3", "acme/c")
+            ])),
+            vec![Staleness::PatternMatches {
+                key: "oncall".into(),
+                pattern: "acme/*".into()
+            }]
+        );
+        assert_eq!(s.staleness(&with(&[("A1", "acme/a")])).len(), 1);
     }
 }

@@ -389,7 +389,11 @@ fn a_plan_at_the_webhook_cap_takes_few_calls_and_runs_them_concurrently() {
     let lists = pages("/v2/webhooks");
     assert_eq!(lists, 3, "100 webhooks at 40 a page are 3 pages");
     let (actor_pages, task_pages) = (pages("/v2/actors"), pages("/v2/actor-tasks"));
-    assert_eq!((actor_pages, task_pages), (1, 1), "20 Actors and 10 tasks: a page each");
+    assert_eq!(
+        (actor_pages, task_pages),
+        (1, 1),
+        "20 Actors and 10 tasks: a page each"
+    );
     assert!(
         log.iter()
             .filter(|e| e.path == "/v2/actors")
@@ -409,7 +413,10 @@ fn a_plan_at_the_webhook_cap_takes_few_calls_and_runs_them_concurrently() {
         gets.len() <= 100 && gets.values().all(|&n| n == 1),
         "one GET per candidate: {gets:?}"
     );
-    assert!(lookups.is_empty(), "own targets resolve from the lists: {lookups:?}");
+    assert!(
+        lookups.is_empty(),
+        "own targets resolve from the lists: {lookups:?}"
+    );
     let me = log.iter().filter(|e| e.path == "/v2/users/me").count();
     assert_eq!(me, 1, "one lookup of the account, for saved plans");
     assert_eq!(
