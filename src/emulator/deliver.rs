@@ -436,6 +436,14 @@ pub(crate) fn simulate(
             })?,
         None => actor_user,
     };
+    // A run of another user's Actor makes it one they "used": their Actor list shows it.
+    if let Some(runner) = state.users.iter().find(|u| u.id == user_id).cloned()
+        && let Some(actor) = state.actors.iter_mut().find(|a| a.id == actor_id)
+        && actor.user_id != runner.id
+        && !actor.used_by.contains(&runner.username)
+    {
+        actor.used_by.push(runner.username);
+    }
     let id = state.fresh_id();
     let (family, ids) = match request.kind {
         RunKind::Run => (
