@@ -12,6 +12,9 @@
 //! - [`exit`]: the documented exit codes. Imports nothing.
 //! - [`files`]: bounded reads of regular files and atomic, private writes. Imports nothing.
 //! - [`manifest`]: loads and validates manifests into the desired state. Knows nothing of HTTP.
+//! - [`project`]: the project file `apify-webhooks.yaml` (environments: manifests, owner,
+//!   token source, API URL, plain vars), located diagnostics. Imports `diagnostic`,
+//!   `manifest::yaml`, `files` and the platform's URL check.
 //! - [`platform`]: the API trait, its HTTP client and wire types. Knows nothing of manifests.
 //! - [`emulator`]: a local Apify API for tests, demos and `--local`. Knows nothing of manifests.
 //! - [`plan`]: the plan as a value, a pure function of desired and live state (no I/O, no
@@ -40,6 +43,7 @@ pub mod files;
 pub mod manifest;
 pub mod plan;
 pub mod platform;
+pub mod project;
 pub mod refresh;
 pub mod render;
 pub mod session;

@@ -17,6 +17,16 @@ use crate::diagnostic::{Diagnostic, Label, SourceFile, Span};
 use crate::files::FileError;
 use crate::webhook::TargetKind;
 
+/// The project file's name (see `crate::project`): never read as a manifest, also not when a
+/// manifest directory holds it.
+pub const PROJECT_FILE_NAME: &str = "apify-webhooks.yaml";
+
+/// Whether `path` is named like the project file (`apify-webhooks.yaml` or `.yml`).
+fn is_project_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == PROJECT_FILE_NAME || n == "apify-webhooks.yml")
+}
+
 /// The largest manifest file accepted, in bytes.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -269,6 +279,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
                 found.sort();
                 files.extend(found.into_iter().filter(|f| seen.insert(canonical(f))));
             }
+            Ok(_) if is_project_file(path) => errors.push(
+                Diagnostic::error(format!(
+                    "`{shown}` is the project file, not a manifest"
+                ))
+                .help("give the project file with `--project FILE`; its environments name their manifests"),
+            ),
             Ok(_) => {
                 if seen.insert(canonical(path)) {
                     files.push(path.clone());
@@ -325,7 +341,8 @@ impl Walk {
             if hidden {
                 continue;
             }
-            let is_manifest = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let is_manifest = path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                && !is_project_file(&path);
             // Links are followed; a link to nothing is reported when read, if it names a
             // manifest. Whether a manifest is a regular file is checked when it is read.
             let is_dir = if kind.is_symlink() {

@@ -19,7 +19,9 @@ pub use desired::{
     DEFAULT_OWNER, DesiredWebhook, EnvRef, HeadersTemplate, Located, Manifests, PayloadTemplate,
     Resolved, ResolvedWebhook, TargetRef,
 };
-pub use load::{Loaded, LoadedFile, MAX_FILE_BYTES, discover, load, load_all, load_source};
+pub use load::{
+    Loaded, LoadedFile, MAX_FILE_BYTES, PROJECT_FILE_NAME, discover, load, load_all, load_source,
+};
 pub use model::schema as generate_schema;
 
 /// The committed manifest schema (`schemas/manifest.schema.json`), which loading enforces.
