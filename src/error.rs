@@ -43,6 +43,16 @@ pub enum Error {
         /// Why (not JSON, not UTF-8, missing fields).
         reason: String,
     },
+    /// One environment of the project file failed: nothing was written in any environment
+    /// (all or nothing), unless `source` says that some of its operations ran.
+    #[error("environment `{environment}`: {source}")]
+    InEnvironment {
+        /// The environment's name.
+        environment: String,
+        /// What went wrong there.
+        #[source]
+        source: Box<Error>,
+    },
     /// The user declined at the confirmation prompt; nothing was changed.
     #[error("Apply cancelled: only 'yes' is accepted to approve. Nothing was changed.")]
     Cancelled,
@@ -51,6 +61,18 @@ pub enum Error {
 /// What a refusal refused. Rendered once, by [`crate::render::error`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
+    /// Two environments resolve to the same account and owner: each would undo the other.
+    #[error("environments `{first}` and `{second}` manage the same account and owner")]
+    Twins {
+        /// The first environment.
+        first: String,
+        /// The second one.
+        second: String,
+        /// The account (user ID) both tokens belong to.
+        account: String,
+        /// The owner both use.
+        owner: String,
+    },
     /// The plan cannot be applied: ownership conflicts, or a safety rule that tripped.
     #[error("the plan is refused")]
     Plan {
@@ -80,7 +102,16 @@ impl Error {
             Error::Usage(_) | Error::NotASavedPlan { .. } => exit::USAGE,
             Error::Platform(e) if e.is_usage() => exit::USAGE,
             Error::Refused(_) => exit::REFUSED,
+            Error::InEnvironment { source, .. } => source.exit_code(),
             Error::Platform(_) | Error::Io { .. } | Error::Cancelled => exit::ERROR,
+        }
+    }
+
+    /// This error, as it happened in `environment`.
+    pub fn in_environment(self, environment: &str) -> Self {
+        Error::InEnvironment {
+            environment: environment.to_owned(),
+            source: Box::new(self),
         }
     }
 

@@ -2,13 +2,9 @@
 //! `--auto-approve`), and carries it out; `apply --plan FILE` carries out exactly a saved plan,
 //! after checking that nothing it depends on moved.
 
-use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::connect::ConnectArgs;
 use super::plan::SafetyArgs;
@@ -176,7 +172,7 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
         if plan.is_empty() {
             return Ok(false);
         }
-        if saved.is_none() && !args.auto_approve && !confirm(console)? {
+        if saved.is_none() && !args.auto_approve && !super::confirm(console, "apply")? {
             return Err(Error::Cancelled);
         }
         Ok(true)
@@ -187,7 +183,7 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
                 parallelism: args.parallelism,
                 ..ApplyOptions::default()
             };
-            runtime.block_on(execute(&connection.client, plan, &options, console))
+            runtime.block_on(super::execute(&connection.client, plan, &options, console))
         }
         Ok(false) => ApplyReport::default(),
         Err(e) => {
@@ -234,84 +230,4 @@ fn show_plan(args: &ApplyArgs, console: &Console, plan: &Plan, desired: &session
         ApplyFormat::Text => console.print(&render_plan::text(plan, &ctx)),
         ApplyFormat::Json => console.info(render_plan::text(plan, &ctx).trim_end()),
     }
-}
-
-/// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM.
-async fn execute(
-    client: &crate::platform::ApifyClient,
-    plan: &Plan,
-    options: &ApplyOptions,
-    console: &Console,
-) -> ApplyReport {
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let stop = Arc::clone(&stop);
-        let console = console.clone();
-        tokio::spawn(async move {
-            super::stop_signal().await;
-            stop.store(true, Ordering::SeqCst);
-            console.info("\nStopping: operations in flight will finish; no new ones start.");
-        })
-    };
-    let bar = progress_bar(console, plan.changes.len());
-    let report = apply::apply(client, plan, options, &stop, |outcome| {
-        let line = render_apply::progress_line(outcome);
-        let failed = matches!(outcome.status, crate::apply::Status::Failed { .. });
-        match &bar {
-            Some(bar) => {
-                bar.inc(1);
-                // The bar writes to the terminal itself, past the console's colour choice.
-                if console.stderr_has_color() {
-                    bar.println(line);
-                } else {
-                    bar.println(anstream::adapter::strip_str(&line).to_string());
-                }
-            }
-            // A failure is an error: shown even with -q.
-            None if failed => console.problem(&line),
-            None => console.info(&line),
-        }
-    })
-    .await;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    watcher.abort();
-    report
-}
-
-/// A progress bar on a terminal; `None` elsewhere (one line per operation instead).
-fn progress_bar(console: &Console, len: usize) -> Option<ProgressBar> {
-    if !console.stderr_is_terminal() || console.is_quiet() {
-        return None;
-    }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} ({elapsed})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    Some(bar)
-}
-
-/// Asks on the terminal; only `yes` proceeds. Without a terminal, refuses rather than hang.
-fn confirm(console: &Console) -> Result<bool, Error> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "apply needs confirmation, but stdin is not a terminal: pass --auto-approve (or apply a saved plan with --plan FILE)"
-                .to_owned(),
-        ));
-    }
-    let mut err = console.stderr();
-    let _ = write!(
-        err,
-        "\nDo you want to perform these actions?\n  apify-webhooks will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    );
-    let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::io("cannot read the answer", e))?;
-    Ok(answer.trim() == "yes")
 }

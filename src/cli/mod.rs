@@ -15,13 +15,21 @@ mod status;
 mod test;
 mod validate;
 
+use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::apply::{self as applying, ApplyOptions, ApplyReport};
 use crate::error::Error;
 use crate::exit;
+use crate::plan::Plan;
+use crate::render::apply as render_apply;
 use crate::render::{ColorWhen, Console};
 
 /// Apify webhooks as code: declare webhooks in YAML, plan and apply them with the Apify API.
@@ -57,6 +65,107 @@ pub(crate) struct ManifestArgs {
     /// Owner of the webhooks this run manages; must agree with the manifests' `owner:`.
     #[arg(long, env = "APIFY_WEBHOOKS_OWNER", hide_env_values = true, value_parser = parse_owner)]
     pub(crate) owner: Option<String>,
+}
+
+/// Which environments of a project file a command runs.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct EnvArgs {
+    /// The project file naming the environments [default: apify-webhooks.yaml in the current
+    /// directory or the nearest parent, when no PATH is given]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) project: Option<PathBuf>,
+    /// Run this environment of the project file only (repeatable) [default: every one]
+    #[arg(long = "env", value_name = "NAME")]
+    pub(crate) envs: Vec<String>,
+}
+
+impl EnvArgs {
+    /// The project file to run, if any: `--project`, else (when no manifest PATH is given) the
+    /// nearest `apify-webhooks.yaml` at or above the current directory. Manifest PATHs given
+    /// without `--project` or `--env` mean a run without a project file, as always.
+    pub(crate) fn project(
+        &self,
+        paths: &[PathBuf],
+    ) -> Result<Option<crate::project::Project>, Error> {
+        if !paths.is_empty() {
+            if self.project.is_some() || !self.envs.is_empty() {
+                return Err(Error::Usage(
+                    "manifest PATHs cannot be combined with --project or --env: the project file names each environment's manifests".to_owned(),
+                ));
+            }
+            return Ok(None);
+        }
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let Some(path) = crate::project::find(self.project.as_deref(), &cwd) else {
+            if self.envs.is_empty() {
+                return Ok(None);
+            }
+            return Err(Error::Usage(format!(
+                "--env needs a project file, and there is no {} in the current directory or above it (or pass --project FILE)",
+                crate::project::FILE_NAME
+            )));
+        };
+        let path = relative_to_cwd(&path);
+        crate::project::load(&path)
+            .map(Some)
+            .map_err(Error::InvalidManifest)
+    }
+}
+
+/// `path` relative to the current directory when it lies below it (shorter messages).
+fn relative_to_cwd(path: &std::path::Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            path.strip_prefix(&cwd)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        })
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// The selected environments of `project` (every one when `names` is empty), each with its
+/// manifests loaded (its vars in Actor and task references) and its owner settled: all or
+/// nothing, the first that fails names its environment. `owner` (`--owner`) must agree with an
+/// environment's `owner:` when both are given.
+pub(crate) fn load_environments(
+    project: &crate::project::Project,
+    names: &[String],
+    owner: Option<&str>,
+) -> Result<
+    (
+        Vec<crate::project::Environment>,
+        Vec<crate::session::Workspace>,
+    ),
+    Error,
+> {
+    let envs: Vec<crate::project::Environment> = project
+        .select(names)
+        .map_err(Error::Usage)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut workspaces = Vec::with_capacity(envs.len());
+    for env in &envs {
+        if let (Some(flag), Some(own)) = (owner, env.owner.as_deref())
+            && flag != own
+        {
+            return Err(Error::Usage(format!(
+                "--owner (or APIFY_WEBHOOKS_OWNER) says `{flag}`, the project file says `{own}`"
+            ))
+            .in_environment(&env.name));
+        }
+        let workspace = crate::session::Workspace::load_with(
+            &env.manifests,
+            env.owner.as_deref().or(owner),
+            &env.vars,
+            Context::env_var,
+        )
+        .map_err(|e| e.in_environment(&env.name))?;
+        workspaces.push(workspace);
+    }
+    Ok((envs, workspaces))
 }
 
 /// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
@@ -230,4 +339,88 @@ fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM.
+pub(crate) async fn execute(
+    client: &crate::platform::ApifyClient,
+    plan: &Plan,
+    options: &ApplyOptions,
+    console: &Console,
+) -> ApplyReport {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        let console = console.clone();
+        tokio::spawn(async move {
+            stop_signal().await;
+            stop.store(true, Ordering::SeqCst);
+            console.info("\nStopping: operations in flight will finish; no new ones start.");
+        })
+    };
+    let bar = progress_bar(console, plan.changes.len());
+    let report = applying::apply(client, plan, options, &stop, |outcome| {
+        let line = render_apply::progress_line(outcome);
+        let failed = matches!(outcome.status, applying::Status::Failed { .. });
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                // The bar writes to the terminal itself, past the console's colour choice.
+                if console.stderr_has_color() {
+                    bar.println(line);
+                } else {
+                    bar.println(anstream::adapter::strip_str(&line).to_string());
+                }
+            }
+            // A failure is an error: shown even with -q.
+            None if failed => console.problem(&line),
+            None => console.info(&line),
+        }
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    watcher.abort();
+    report
+}
+
+/// A progress bar on a terminal; `None` elsewhere (one line per operation instead).
+fn progress_bar(console: &Console, len: usize) -> Option<ProgressBar> {
+    if !console.stderr_is_terminal() || console.is_quiet() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} applying [{bar:30}] {pos}/{len} ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+/// Asks on the terminal; only `yes` proceeds. Without a terminal, refuses rather than hang.
+pub(crate) fn confirm(console: &Console, command: &str) -> Result<bool, Error> {
+    if !std::io::stdin().is_terminal() {
+        let saved = if command == "apply" {
+            " (or apply a saved plan with --plan FILE)"
+        } else {
+            ""
+        };
+        return Err(Error::Usage(format!(
+            "{command} needs confirmation, but stdin is not a terminal: pass --auto-approve{saved}"
+        )));
+    }
+    let mut err = console.stderr();
+    let _ = write!(
+        err,
+        "\nDo you want to perform these actions?\n  apify-webhooks will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("cannot read the answer", e))?;
+    Ok(answer.trim() == "yes")
 }

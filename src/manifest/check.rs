@@ -46,6 +46,24 @@ impl FileChecker<'_> {
             TargetKind::Actor => "Actor",
             TargetKind::Task => "task",
         };
+        // `${NAME}` (a project var, substituted per environment) is checked as a plain name part.
+        let placed;
+        let reference = if reference.contains("${") {
+            if let Err(errors) = interpolate::references(reference) {
+                for e in errors {
+                    self.error(
+                        span,
+                        format!("invalid {what} reference: {e}"),
+                        "invalid reference",
+                    );
+                }
+                return;
+            }
+            placed = interpolate::with_placeholder(reference, "x");
+            placed.as_str()
+        } else {
+            reference
+        };
         if crate::webhook::is_pattern(reference) {
             if let Err(why) = check_pattern(reference) {
                 self.error(
@@ -114,10 +132,13 @@ impl FileChecker<'_> {
         let mut out = Vec::new();
         for (i, value) in exclude.iter().enumerate() {
             let span = items.get(i).map_or(exclude_span, |n| n.span);
-            let check = if crate::webhook::is_pattern(value) {
-                check_pattern(value)
+            let placed = interpolate::with_placeholder(value, "x");
+            let check = if interpolate::references(value).is_err() {
+                Err("a `${` that is not `${NAME}`".to_owned())
+            } else if crate::webhook::is_pattern(&placed) {
+                check_pattern(&placed)
             } else {
-                check_reference(value)
+                check_reference(&placed)
             };
             if let Err(why) = check {
                 self.error(
@@ -627,7 +648,7 @@ fn is_header_name(name: &str) -> bool {
 }
 
 /// Why `reference` is not `username/name`, `username~name` or an ID.
-fn check_reference(reference: &str) -> Result<(), String> {
+pub(super) fn check_reference(reference: &str) -> Result<(), String> {
     let part_ok = |p: &str| {
         !p.is_empty()
             && p.chars()
@@ -655,7 +676,7 @@ const PATTERN_HELP: &str = "a pattern is `username/name` with `*` (any run of ch
 
 /// Why `pattern` (a reference with `*` or `?`) is not a pattern that can match a
 /// `username/name`.
-fn check_pattern(pattern: &str) -> Result<(), String> {
+pub(super) fn check_pattern(pattern: &str) -> Result<(), String> {
     let part_ok = |p: &str| {
         !p.is_empty()
             && p.chars()

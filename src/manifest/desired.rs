@@ -3,6 +3,7 @@
 //! [`Manifests::resolve`] substitutes them for commands that talk to the platform and records
 //! which values are secrets.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -206,6 +207,90 @@ impl Manifests {
         format!("sha256:{}", hex::encode(hash.finalize()))
     }
 
+    /// Substitutes an environment's plain `vars` into the Actor and task references (and
+    /// exclusions) that use `${NAME}`, so one manifest serves accounts whose usernames differ.
+    /// Only `vars` may appear there: a name that only the process environment (`env`) knows is
+    /// a secret, and secrets never name Actors or tasks. Every problem is located.
+    pub fn apply_vars(
+        &mut self,
+        vars: &BTreeMap<String, String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let substitute = |text: &str,
+                          label: &Label,
+                          what: &str,
+                          errors: &mut Vec<Diagnostic>|
+         -> Option<String> {
+            if !text.contains("${") {
+                return None;
+            }
+            let mut ok = true;
+            for r in interpolate::references(text).unwrap_or_default() {
+                if vars.contains_key(&r.name) {
+                    continue;
+                }
+                ok = false;
+                let d = if env(&r.name).is_some() {
+                    Diagnostic::error(format!(
+                        "`${{{}}}` in {what} is a secret (it comes from the process environment)",
+                        r.name
+                    ))
+                    .help("Actor and task references take plain `vars` of the project file only: a reference is shown in every plan, a secret never is")
+                } else {
+                    Diagnostic::error(format!("`${{{}}}` in {what} is not a var", r.name)).help(
+                        "Actor and task references take the plain `vars` of the environment in the project file (apify-webhooks.yaml)",
+                    )
+                };
+                let d = d.at(&label.source, label.span, "used here");
+                if !errors.contains(&d) {
+                    errors.push(d);
+                }
+            }
+            ok.then(|| {
+                interpolate::substitute(text, |n| vars.get(n).cloned())
+                    .map_or_else(|_| text.to_owned(), |(t, _)| t)
+            })
+        };
+        for w in &mut self.webhooks {
+            let what = match w.target.kind {
+                TargetKind::Actor => "an Actor reference",
+                TargetKind::Task => "a task reference",
+            };
+            if let Some(reference) =
+                substitute(&w.target.reference, &w.target.label, what, &mut errors)
+            {
+                let check = if crate::webhook::is_pattern(&reference) {
+                    super::check::check_pattern(&reference)
+                } else {
+                    super::check::check_reference(&reference)
+                };
+                if let Err(why) = check {
+                    let l = &w.target.label;
+                    let d = Diagnostic::error(format!(
+                        "{what} is invalid once its vars are substituted (`{}`): {why}",
+                        crate::diagnostic::shown(&reference)
+                    ))
+                    .at(&l.source, l.span, "this reference");
+                    if !errors.contains(&d) {
+                        errors.push(d);
+                    }
+                }
+                w.target.reference = reference;
+            }
+            for x in &mut w.exclude {
+                if let Some(value) = substitute(&x.value, &x.label, "an exclusion", &mut errors) {
+                    x.value = value;
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// A diagnostic of severity `severity` for every `${NAME}` that `lookup` does not know.
     pub fn missing_env(
         &self,
@@ -233,7 +318,18 @@ impl Manifests {
         &self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<ResolvedWebhook<'_>>, Vec<Diagnostic>> {
-        let missing = self.missing_env(&lookup, true);
+        self.resolve_with(&BTreeMap::new(), lookup)
+    }
+
+    /// [`Manifests::resolve`] with an environment's plain `vars` first: their values are shown
+    /// (not secrets); only what comes from `env` (the process environment) is secret.
+    pub fn resolve_with(
+        &self,
+        vars: &BTreeMap<String, String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<ResolvedWebhook<'_>>, Vec<Diagnostic>> {
+        let lookup = |name: &str| vars.get(name).cloned().or_else(|| env(name));
+        let missing = self.missing_env(lookup, true);
         if !missing.is_empty() {
             return Err(missing);
         }
@@ -242,10 +338,21 @@ impl Manifests {
         for desired in &self.webhooks {
             let mut secrets = Vec::new();
             let mut sub = |s: &str| -> Resolved {
-                let (value, used) = interpolate::substitute(s, &lookup)
+                let (value, _) = interpolate::substitute(s, lookup)
                     .unwrap_or_else(|_| (s.to_owned(), Vec::new()));
-                let from_env = !used.is_empty();
-                secrets.extend(used.into_iter().filter(|v| !v.is_empty()));
+                let secret_names: Vec<String> = interpolate::references(s)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| r.name)
+                    .filter(|name| !vars.contains_key(name))
+                    .collect();
+                let from_env = !secret_names.is_empty();
+                secrets.extend(
+                    secret_names
+                        .iter()
+                        .filter_map(|name| env(name))
+                        .filter(|v| !v.is_empty()),
+                );
                 Resolved { value, from_env }
             };
             let request_url = sub(&desired.request_url.value);

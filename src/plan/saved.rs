@@ -51,6 +51,34 @@ pub struct SavedPlan {
     pub patterns: Vec<SavedPattern>,
 }
 
+/// The `kind` of a saved plan with a section per environment of a project file.
+pub const PROJECT_KIND: &str = "apify-webhooks-project-plan";
+
+/// A plan of several environments (a project file's), saved together: `apply --plan` applies
+/// all of them or, when any part is stale, none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedProject {
+    /// Always [`PROJECT_KIND`].
+    pub kind: String,
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The project file the plan was made from, as found.
+    pub project: String,
+    /// Every environment it planned, in the project file's order.
+    pub environments: Vec<SavedEnvironment>,
+}
+
+/// One environment of a [`SavedProject`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedEnvironment {
+    /// Its name in the project file.
+    pub name: String,
+    /// Its plain vars when planned (shown values, not secrets).
+    pub vars: std::collections::BTreeMap<String, String>,
+    /// Its plan.
+    pub plan: SavedPlan,
+}
+
 /// What one pattern matched when the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedPattern {
@@ -125,6 +153,10 @@ pub enum Staleness {
     },
     /// The plan computed now differs from the saved one (other live changes).
     Operations,
+    /// The environment's plain vars in the project file changed.
+    Vars,
+    /// The project file no longer selects this environment, or selects one the plan lacks.
+    Environments,
 }
 
 impl fmt::Display for Staleness {
@@ -166,6 +198,12 @@ impl fmt::Display for Staleness {
             Staleness::Operations => {
                 f.write_str("the live webhooks changed: planning now gives different operations")
             }
+            Staleness::Vars => f.write_str(
+                "the environment's vars in the project file changed since the plan was saved",
+            ),
+            Staleness::Environments => f.write_str(
+                "the environments of the project file are not those the plan was saved for",
+            ),
         }
     }
 }

@@ -10,12 +10,27 @@ use crate::plan::saved::Staleness;
 pub fn message(err: &Error) -> String {
     match err {
         Error::Refused(refused) => refused_message(refused),
+        Error::InEnvironment {
+            environment,
+            source,
+        } => format!(
+            "environment `{environment}`: {}\nNothing was changed in any environment.",
+            message(source)
+        ),
         other => other.to_string(),
     }
 }
 
 fn refused_message(refused: &Refused) -> String {
     match refused {
+        Refused::Twins {
+            first,
+            second,
+            account,
+            owner,
+        } => format!(
+            "environments `{first}` and `{second}` resolve to the same account ({account}) and owner `{owner}`: each would undo the other's webhooks. Nothing was changed.\nGive them different accounts (tokens) or different `owner:` in the project file."
+        ),
         Refused::Plan { conflicts, rule } => super::plan::text::refusal(conflicts, rule.as_ref()),
         Refused::Stale {
             plan_file,

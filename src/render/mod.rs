@@ -103,6 +103,15 @@ impl Console {
     pub fn report(&self, err: &crate::error::Error) {
         match err {
             crate::error::Error::InvalidManifest(diagnostics) => self.diagnostics(diagnostics),
+            crate::error::Error::InEnvironment {
+                environment,
+                source,
+            } if matches!(**source, crate::error::Error::InvalidManifest(_)) => {
+                self.error(&format!(
+                    "environment `{environment}` cannot be planned; nothing was changed in any environment:"
+                ));
+                self.report(source);
+            }
             other => self.error(&error::message(other)),
         }
     }

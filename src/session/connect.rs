@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
+use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, Seed, SeedSource};
 use crate::error::Error;
 use crate::platform::{ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs};
 
@@ -111,13 +111,150 @@ fn relative_if_below_cwd(path: &Path) -> PathBuf {
         .unwrap_or_else(|| path.to_path_buf())
 }
 
-/// Starts the emulator with its state in `dir` and a client for its seeded user.
-async fn open_local(
-    dir: &Path,
-    reset: bool,
-    retry_base_ms: Option<&str>,
-    timeout: std::time::Duration,
-) -> Result<Connection, Error> {
+/// The state file of `--local` with a project file: apart from the one of plain `--local`, as
+/// its seed has a user per environment.
+pub const LOCAL_PROJECT_STATE: &str = "project-state.json";
+
+/// The emulator user `--local` gives environment `name`, and that user's token.
+pub fn local_user(name: &str) -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let username: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let digest = hex::encode(Sha256::digest(name.as_bytes()));
+    (
+        username,
+        format!("apify_api_LOCAL_EMULATOR_env_{}", &digest[..24]),
+    )
+}
+
+/// The default seed with one more user per environment (`users`), each owning copies of the
+/// seed user's Actors and tasks under its own username, so shared manifests that name
+/// `${ORG}/web-scraper` plan in every environment.
+fn project_seed(users: &[String]) -> Seed {
+    let mut seed = Seed::default_seed();
+    let first = seed
+        .users
+        .first()
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    let own = |name: &str| name.strip_prefix(&format!("{first}/")).map(str::to_owned);
+    let actors = seed.actors.clone();
+    let tasks = seed.tasks.clone();
+    let template = seed.users.first().cloned();
+    for env in users {
+        let (username, token) = local_user(env);
+        if let Some(mut user) = template.clone() {
+            user.username.clone_from(&username);
+            user.id = None;
+            user.token = Some(token);
+            user.email = Some(format!("{username}@local.example"));
+            user.name = Some(format!("Environment {env}"));
+            seed.users.push(user);
+        }
+        for a in actors.iter().filter(|a| a.username.is_none()) {
+            if let Some(rest) = own(&a.name) {
+                let mut copy = a.clone();
+                copy.name = format!("{username}/{rest}");
+                copy.id = None;
+                copy.used_by.clear();
+                seed.actors.push(copy);
+            }
+        }
+        for t in tasks.iter().filter(|t| t.username.is_none()) {
+            if let Some(rest) = own(&t.name) {
+                let mut copy = t.clone();
+                copy.name = format!("{username}/{rest}");
+                copy.id = None;
+                copy.actor = t
+                    .actor
+                    .as_deref()
+                    .and_then(own)
+                    .map(|a| format!("{username}/{a}"))
+                    .or_else(|| t.actor.clone());
+                seed.tasks.push(copy);
+            }
+        }
+    }
+    seed
+}
+
+/// The embedded emulator for the environments of a project (`--local`): one emulator, one user
+/// per environment, each with its own client.
+pub struct LocalProject {
+    /// A connection per environment, in the order given.
+    pub connections: Vec<Connection>,
+    emulator: EmulatorHandle,
+}
+
+impl LocalProject {
+    /// Starts the emulator with its state in `dir/project-state.json` (seeded with a user per
+    /// environment of `names` when new) and connects as each environment's user.
+    pub async fn open(
+        dir: &Path,
+        names: &[String],
+        reset: bool,
+        retry_base_ms: Option<&str>,
+        timeout: std::time::Duration,
+    ) -> Result<LocalProject, Error> {
+        let state = prepare_local_dir(dir, LOCAL_PROJECT_STATE, reset)?;
+        let emulator = Emulator::start(EmulatorConfig {
+            seed: SeedSource::Seed(project_seed(names)),
+            state_file: Some(state.clone()),
+            ..EmulatorConfig::default()
+        })
+        .await
+        .map_err(|e| Error::io("cannot start the local emulator", e))?;
+        let url = ApiBaseUrl::parse(emulator.base_url())?;
+        let mut connections = Vec::with_capacity(names.len());
+        for name in names {
+            let (username, token) = local_user(name);
+            if emulator.token_of(&username).as_deref() != Some(token.as_str()) {
+                emulator.shutdown().await;
+                return Err(Error::Usage(format!(
+                    "the local emulator's state ({}) has no user for environment `{name}` (it was made before the environment was added): start again with `--local --reset`",
+                    state.display()
+                ))
+                .in_environment(name));
+            }
+            let token = ApiToken::new(token).expect("the emulator's tokens are well-formed");
+            let mut config = ClientConfig::new(url.clone(), token);
+            config.timeout = timeout;
+            if let Some(ms) = retry_base_ms {
+                config.retry.base_delay = crate::platform::retry::parse_retry_base_ms(ms)?;
+            }
+            connections.push(Connection {
+                client: ApifyClient::new(config)?,
+                description: format!(
+                    "the local emulator as user `{username}` (state in {})",
+                    state.display()
+                ),
+                api: LOCAL_API.to_owned(),
+                emulator: None,
+            });
+        }
+        Ok(LocalProject {
+            connections,
+            emulator,
+        })
+    }
+
+    /// Stops the emulator after in-flight requests.
+    pub async fn close(self) {
+        self.emulator.shutdown().await;
+    }
+}
+
+/// Makes `dir` (with its `.gitignore`) and returns the path of its state file `file`, removed
+/// first when `reset`.
+fn prepare_local_dir(dir: &Path, file: &str, reset: bool) -> Result<PathBuf, Error> {
     let io = |e| Error::io(format!("cannot prepare `{}`", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let ignore = dir.join(".gitignore");
@@ -128,7 +265,7 @@ async fn open_local(
         )
         .map_err(io)?;
     }
-    let state = dir.join("state.json");
+    let state = dir.join(file);
     if reset {
         match std::fs::remove_file(&state) {
             Ok(()) => {}
@@ -136,6 +273,17 @@ async fn open_local(
             Err(e) => return Err(io(e)),
         }
     }
+    Ok(state)
+}
+
+/// Starts the emulator with its state in `dir` and a client for its seeded user.
+async fn open_local(
+    dir: &Path,
+    reset: bool,
+    retry_base_ms: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<Connection, Error> {
+    let state = prepare_local_dir(dir, "state.json", reset)?;
     let emulator = Emulator::start(EmulatorConfig {
         seed: SeedSource::Default,
         state_file: Some(state.clone()),

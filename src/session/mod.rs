@@ -8,9 +8,13 @@
 
 mod connect;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use connect::{Connect, Connection, LOCAL_API, LOCAL_DIR, find_local_dir};
+pub use connect::{
+    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_PROJECT_STATE, LocalProject, find_local_dir,
+    local_user,
+};
 
 use crate::error::Error;
 use crate::manifest::{self, Manifests, ResolvedWebhook};
@@ -52,6 +56,8 @@ pub struct Desired<'w> {
     pub secrets: Vec<String>,
     /// The digest of the manifests (paths and contents).
     pub digest: String,
+    /// The environment's plain vars (none without a project file): shown, never secret.
+    pub vars: BTreeMap<String, String>,
 }
 
 /// A computed plan and the account it was computed for.
@@ -70,8 +76,23 @@ impl Workspace {
     /// with `owner`; fails with every diagnostic (exit 65) on any invalid manifest or
     /// disagreeing owner.
     pub fn load(paths: &[PathBuf], owner: Option<&str>) -> Result<Self, Error> {
+        Self::load_with(paths, owner, &BTreeMap::new(), |_| None)
+    }
+
+    /// [`Workspace::load`] for an environment of a project file: its plain `vars` go into the
+    /// Actor and task references that use `${NAME}` (a name only `env`, the process
+    /// environment, knows is a secret there: an error).
+    pub fn load_with(
+        paths: &[PathBuf],
+        owner: Option<&str>,
+        vars: &BTreeMap<String, String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
         let paths = manifest_paths(paths);
-        let manifests = manifest::load(&paths).map_err(Error::InvalidManifest)?;
+        let mut manifests = manifest::load(&paths).map_err(Error::InvalidManifest)?;
+        manifests
+            .apply_vars(vars, env)
+            .map_err(Error::InvalidManifest)?;
         let owner = manifests.owner(owner).map_err(Error::InvalidManifest)?;
         Ok(Workspace {
             manifests,
@@ -82,9 +103,19 @@ impl Workspace {
 
     /// Substitutes `${NAME}` from `env`; fails with exit 65 listing every unset variable.
     pub fn resolve(&self, env: impl Fn(&str) -> Option<String>) -> Result<Desired<'_>, Error> {
+        self.resolve_with(&BTreeMap::new(), env)
+    }
+
+    /// Substitutes `${NAME}` from an environment's plain `vars` first (shown), then from `env`
+    /// (secrets); fails with exit 65 listing every unset variable.
+    pub fn resolve_with(
+        &self,
+        vars: &BTreeMap<String, String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Desired<'_>, Error> {
         let webhooks = self
             .manifests
-            .resolve(env)
+            .resolve_with(vars, env)
             .map_err(Error::InvalidManifest)?;
         let mut secrets: Vec<String> = webhooks
             .iter()
@@ -96,6 +127,7 @@ impl Workspace {
             webhooks,
             secrets,
             digest: self.manifests.digest(),
+            vars: vars.clone(),
         })
     }
 
@@ -123,6 +155,113 @@ pub async fn plan<P: Platform>(
         account: refreshed.user.id,
         api: api.to_owned(),
     })
+}
+
+/// One environment's plan inputs: the client, where it points, the desired state and owner.
+pub struct EnvironmentInput<'a> {
+    /// The environment's name.
+    pub name: &'a str,
+    /// Its connection.
+    pub connection: &'a Connection,
+    /// Its desired state.
+    pub desired: &'a Desired<'a>,
+    /// Its owner.
+    pub owner: &'a str,
+    /// Its plan options (a saved plan's, when applying one).
+    pub options: PlanOptions,
+}
+
+/// Plans every environment concurrently, each through its own client (so each token goes to
+/// its own API only). All or nothing: the first environment (in the given order) that cannot be
+/// planned fails the whole run, named; then two environments with the same account and owner
+/// are refused ([`crate::error::Refused::Twins`]). Nothing is written.
+pub async fn plan_environments(inputs: &[EnvironmentInput<'_>]) -> Result<Vec<Planned>, Error> {
+    let results = futures_util::future::join_all(inputs.iter().map(|i| {
+        plan(
+            &i.connection.client,
+            &i.connection.api,
+            i.desired,
+            i.owner,
+            i.options,
+        )
+    }))
+    .await;
+    let mut planned = Vec::with_capacity(results.len());
+    for (input, result) in inputs.iter().zip(results) {
+        planned.push(result.map_err(|e| e.in_environment(input.name))?);
+    }
+    refuse_twins(
+        &inputs
+            .iter()
+            .zip(&planned)
+            .map(|(i, p)| (i.name, p.account.as_str(), i.owner))
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(planned)
+}
+
+/// Refuses two environments `(name, account, owner)` with the same account and owner.
+pub fn refuse_twins(environments: &[(&str, &str, &str)]) -> Result<(), Error> {
+    for (i, (first, account, owner)) in environments.iter().enumerate() {
+        if let Some((second, ..)) = environments[i + 1..]
+            .iter()
+            .find(|(_, a, o)| a == account && o == owner)
+        {
+            return Err(Error::Refused(crate::error::Refused::Twins {
+                first: (*first).to_owned(),
+                second: (*second).to_owned(),
+                account: (*account).to_owned(),
+                owner: (*owner).to_owned(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// A saved plan file: of one run, or of the environments of a project file.
+#[derive(Debug)]
+pub enum SavedFile {
+    /// `plan --out` without a project file.
+    Single(SavedPlan),
+    /// `plan --out` with a project file.
+    Project(crate::plan::saved::SavedProject),
+}
+
+/// Reads a saved plan of either kind; a file that is neither is [`Error::NotASavedPlan`].
+pub fn read_saved_file(path: &Path) -> Result<SavedFile, Error> {
+    let bytes = crate::files::read_bounded(path, MAX_SAVED_PLAN_BYTES).map_err(|e| {
+        Error::io(
+            format!("cannot read the saved plan `{}`", path.display()),
+            e,
+        )
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::NotASavedPlan {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    let not = |e: serde_json::Error| Error::NotASavedPlan {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    if value.get("kind").and_then(serde_json::Value::as_str)
+        == Some(crate::plan::saved::PROJECT_KIND)
+    {
+        serde_json::from_value(value)
+            .map(SavedFile::Project)
+            .map_err(not)
+    } else {
+        serde_json::from_value(value)
+            .map(SavedFile::Single)
+            .map_err(not)
+    }
+}
+
+/// The text of a saved project plan: pretty JSON with a final newline.
+pub fn saved_project_text(saved: &crate::plan::saved::SavedProject) -> String {
+    let mut text = serde_json::to_string_pretty(saved).expect("a saved plan serializes");
+    text.push('\n');
+    text
 }
 
 /// Plan options with a fresh random key for the run's hashes.
@@ -203,7 +342,12 @@ pub fn saved_plan_text(saved: &SavedPlan) -> String {
 /// Saves a plan to `path` for `apply --plan`: atomically, mode 0600, through a symbolic link to
 /// its target; a device, FIFO or directory is refused.
 pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), Error> {
-    crate::files::write_private(path, saved_plan_text(saved).as_bytes()).map_err(|e| {
+    save_text(path, &saved_plan_text(saved))
+}
+
+/// Saves the text of a saved plan as [`save`] does.
+pub fn save_text(path: &Path, text: &str) -> Result<(), Error> {
+    crate::files::write_private(path, text.as_bytes()).map_err(|e| {
         let help = if matches!(e, crate::files::FileError::NotRegular { .. }) {
             " (use `--out -` to write the saved plan to standard output)"
         } else {

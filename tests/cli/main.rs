@@ -17,6 +17,8 @@ mod contract;
 mod delivery;
 /// The emulator as an API and as a process.
 mod emulator;
+/// Environments and accounts: a project file, two accounts, one run (issue 18).
+mod environments;
 /// The event model against the official schemas.
 mod event;
 mod everyday;

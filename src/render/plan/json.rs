@@ -487,8 +487,21 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
 }
 
 /// The schema the types generate, as committed: pretty, with a trailing newline.
+/// Either document `plan --format json` prints: one plan, or (with a project file, since
+/// format 1.5) a plan per environment.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "apify-webhooks plan")]
+#[expect(dead_code, reason = "only its schema is used")]
+enum JsonDocument {
+    /// Without a project file.
+    Plan(JsonPlan),
+    /// With a project file: a plan per environment.
+    Project(super::project::JsonProjectPlan),
+}
+
 pub(super) fn schema_text() -> String {
-    let schema = schemars::schema_for!(JsonPlan);
+    let schema = schemars::schema_for!(JsonDocument);
     let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();
     out.push('\n');
     out

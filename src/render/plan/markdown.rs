@@ -31,6 +31,12 @@ enum Shortened {
 
 /// The comment.
 pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
+    render_within(plan, ctx, MAX_CHARS)
+}
+
+/// The comment in at most `max` characters (a section of a comment with several plans gets a
+/// share of [`MAX_CHARS`]).
+pub(super) fn render_within(plan: &Plan, ctx: &PlanContext<'_>, max: usize) -> String {
     let st = Styles::new(false);
     let full: Vec<String> = plan
         .changes
@@ -38,7 +44,7 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
         .map(|c| text::block(c, &st, Detail::Full))
         .collect();
     let comment = assemble(plan, ctx, Some(&full), plan.changes.len(), Shortened::No);
-    if comment.len() <= MAX_CHARS {
+    if comment.len() <= max {
         return comment;
     }
 
@@ -52,7 +58,7 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
     // Largest saving first; among equals, the last changes first, so the top stays detailed.
     order.sort_by_key(|&i| std::cmp::Reverse((full[i].len().saturating_sub(names[i].len()), i)));
     let mut blocks = full.clone();
-    let mut over = comment.len() - MAX_CHARS;
+    let mut over = comment.len() - max;
     let mut collapsed = 0;
     for &i in &order {
         if full[i].len() <= names[i].len() {
@@ -69,24 +75,24 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
                 plan.changes.len(),
                 Shortened::Fields(collapsed),
             );
-            if comment.len() <= MAX_CHARS {
+            if comment.len() <= max {
                 return comment;
             }
             // The notes grew the comment: go on collapsing.
-            over = comment.len() - MAX_CHARS;
+            over = comment.len() - max;
         }
     }
 
     // Then the whole diff block.
     let comment = assemble(plan, ctx, None, plan.changes.len(), Shortened::Details);
-    if comment.len() <= MAX_CHARS {
+    if comment.len() <= max {
         return comment;
     }
 
     // Finally table rows: as many as fit.
     let rows: Vec<String> = plan.changes.iter().map(row).collect();
     let fixed = assemble(plan, ctx, None, 0, Shortened::Rows(plan.changes.len())).len();
-    let mut budget = MAX_CHARS.saturating_sub(fixed + 200);
+    let mut budget = max.saturating_sub(fixed + 200);
     let mut kept = 0;
     for r in &rows {
         if r.len() > budget {

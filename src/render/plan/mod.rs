@@ -15,6 +15,7 @@
 
 mod json;
 mod markdown;
+pub mod project;
 pub(crate) mod text;
 
 #[cfg(test)]
@@ -35,8 +36,10 @@ pub use json::{
 /// field `secrets` (the marker's record of which fields hold a value from `${NAME}`); 1.2 the
 /// unmanaged webhooks; 1.3 the disabled ones and creates of entries whose adopted webhook is
 /// gone; 1.4 `patterns` (what each pattern matched) and the `instance` of a change (the target of
-/// one webhook of a pattern, in its address `webhook.<key>["<target>"]`).
-pub const FORMAT_VERSION: &str = "1.4";
+/// one webhook of a pattern, in its address `webhook.<key>["<target>"]`); 1.5 the document of a
+/// project file's environments ([`project::JsonProjectPlan`]: a plan per environment, its vars,
+/// and a total).
+pub const FORMAT_VERSION: &str = "1.5";
 
 /// The committed schema of the JSON plan (`schemas/plan.schema.json`).
 pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");
