@@ -108,6 +108,7 @@ impl Error {
     }
 
     /// This error, as it happened in `environment`.
+    #[must_use]
     pub fn in_environment(self, environment: &str) -> Self {
         Error::InEnvironment {
             environment: environment.to_owned(),

@@ -477,18 +477,15 @@ impl Checker<'_> {
                                 "invalid name",
                             );
                         }
-                        match &e.value.value {
-                            NodeValue::String(v) => {
-                                vars.insert(e.key.clone(), v.clone());
-                            }
-                            _ => {
-                                let d = self.error(
-                                    e.value.span,
-                                    format!("var `{}` must be a string", shown(&e.key)),
-                                    "not a string",
-                                );
-                                d.help.push("quote it: `\"...\"`".to_owned());
-                            }
+                        if let NodeValue::String(v) = &e.value.value {
+                            vars.insert(e.key.clone(), v.clone());
+                        } else {
+                            let d = self.error(
+                                e.value.span,
+                                format!("var `{}` must be a string", shown(&e.key)),
+                                "not a string",
+                            );
+                            d.help.push("quote it: `\"...\"`".to_owned());
                         }
                     }
                 }

@@ -5,6 +5,7 @@
 mod apply;
 mod completions;
 mod connect;
+mod destroy;
 mod emulator;
 mod export;
 mod man;
@@ -195,6 +196,8 @@ enum Command {
     Test(test::TestArgs),
     /// Show whether the managed webhooks deliver: last dispatch, totals, recent failures.
     Status(status::StatusArgs),
+    /// Delete every webhook the owner manages (in every environment, or those named by --env).
+    Destroy(destroy::DestroyArgs),
     /// Write manifests for the account's existing webhooks (unmanaged ones to adopt).
     Export(export::ExportArgs),
     /// Print the manifest JSON schema (for editors and other tools).
@@ -275,6 +278,7 @@ fn run(command: Command, ctx: &Context) -> Result<u8, Error> {
         Command::Preview(args) => preview::run(&args, ctx),
         Command::Test(args) => test::run(&args, ctx),
         Command::Status(args) => status::run(&args, ctx),
+        Command::Destroy(args) => destroy::run(&args, ctx),
         Command::Export(args) => export::run(&args, ctx),
         Command::Schema(args) => schema::run(&args, ctx),
         Command::Emulator(args) => emulator::run(&args, ctx),

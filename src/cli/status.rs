@@ -6,7 +6,7 @@
 use clap::{Args, ValueEnum};
 
 use super::connect::ConnectArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, EnvArgs, ManifestArgs};
 use crate::delivery;
 use crate::error::Error;
 use crate::exit;
@@ -34,11 +34,16 @@ pub(crate) struct StatusArgs {
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     format: StatusFormat,
     #[command(flatten)]
+    envs: EnvArgs,
+    #[command(flatten)]
     connect: ConnectArgs,
 }
 
 /// Runs `status`.
 pub(crate) fn run(args: &StatusArgs, ctx: &Context) -> Result<u8, Error> {
+    if let Some(project) = args.envs.project(&args.manifests.paths)? {
+        return run_project(args, ctx, &project);
+    }
     let console = &ctx.console;
     let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
     let secrets = super::test::known_secrets(&workspace);
@@ -66,6 +71,68 @@ pub(crate) fn run(args: &StatusArgs, ctx: &Context) -> Result<u8, Error> {
     };
     console.print(&rendered);
     Ok(if report.any_failing() {
+        exit::DELIVERY_FAILING
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// Runs `status` over the environments of a project file, concurrently, one report.
+fn run_project(
+    args: &StatusArgs,
+    ctx: &Context,
+    project: &crate::project::Project,
+) -> Result<u8, Error> {
+    let console = &ctx.console;
+    args.connect.check_project()?;
+    let (envs, workspaces) =
+        super::load_environments(project, &args.envs.envs, args.manifests.owner.as_deref())?;
+    let secrets: Vec<Vec<String>> = envs
+        .iter()
+        .zip(&workspaces)
+        .map(|(e, w)| {
+            w.resolve_with(&e.vars, |name| {
+                Some(Context::env_var(name).unwrap_or_default())
+            })
+            .map(|d| d.secrets)
+            .unwrap_or_default()
+        })
+        .collect();
+    let declared: Vec<Vec<String>> = workspaces
+        .iter()
+        .map(|w| w.manifests.webhooks.iter().map(|d| d.key.clone()).collect())
+        .collect();
+    let reports = super::block_on(async {
+        let connections = args
+            .connect
+            .connect_environments(&envs, &project.path)
+            .await?;
+        let results = futures_util::future::join_all(
+            connections
+                .list()
+                .iter()
+                .zip(&workspaces)
+                .zip(&declared)
+                .zip(&secrets)
+                .map(|(((c, w), d), s)| delivery::status(&c.client, &w.owner, d, s)),
+        )
+        .await;
+        connections.close().await;
+        envs.iter()
+            .zip(results)
+            .map(|(e, r)| r.map_err(|err| err.in_environment(&e.name)))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let named: Vec<(&str, &delivery::StatusReport)> =
+        envs.iter().map(|e| e.name.as_str()).zip(&reports).collect();
+    let layout = match args.format {
+        StatusFormat::Text if console.is_quiet() => render::StatusLayout::Summary,
+        StatusFormat::Text => render::StatusLayout::Text,
+        StatusFormat::Json => render::StatusLayout::Json,
+        StatusFormat::Markdown => render::StatusLayout::Markdown,
+    };
+    console.print(&render::status_environments(&named, layout));
+    Ok(if reports.iter().any(delivery::StatusReport::any_failing) {
         exit::DELIVERY_FAILING
     } else {
         exit::SUCCESS

@@ -193,6 +193,65 @@ pub fn status_json(report: &StatusReport) -> String {
     text
 }
 
+/// How [`status_environments`] lays out its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusLayout {
+    /// Text sections.
+    Text,
+    /// One summary line per environment (`-q`).
+    Summary,
+    /// One JSON document.
+    Json,
+    /// Markdown sections.
+    Markdown,
+}
+
+/// The status of every environment of a project file, one section each: text, JSON (the
+/// single report per environment under `environments`) or Markdown.
+pub fn status_environments(reports: &[(&str, &StatusReport)], layout: StatusLayout) -> String {
+    if layout == StatusLayout::Json {
+        let environments: Vec<_> = reports
+            .iter()
+            .map(|(name, r)| {
+                json!({
+                    "name": name,
+                    "report": serde_json::from_str::<serde_json::Value>(&status_json(r))
+                        .unwrap_or_default(),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "formatVersion": REPORT_FORMAT_VERSION,
+            "healthy": reports.iter().all(|(_, r)| !r.any_failing()),
+            "environments": environments,
+        });
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        let mut out = String::new();
+        for (name, r) in reports {
+            match layout {
+                StatusLayout::Markdown => {
+                    let _ = writeln!(out, "## Environment `{}`\n", cell(name));
+                    out.push_str(&status_markdown(r));
+                }
+                StatusLayout::Summary => {
+                    let _ = write!(out, "{}: {}", shown(name), status_summary_line(r));
+                }
+                StatusLayout::Text | StatusLayout::Json => {
+                    let _ = writeln!(out, "── Environment `{}` ──", shown(name));
+                    out.push_str(&status_text(r));
+                }
+            }
+            if layout != StatusLayout::Summary {
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
 /// Escapes `|` and line breaks for a Markdown table cell.
 fn cell(text: &str) -> String {
     shown(text).replace('|', "\\|")

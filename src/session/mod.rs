@@ -157,6 +157,17 @@ pub async fn plan<P: Platform>(
     })
 }
 
+/// The desired state of `destroy`: nothing, so the plan deletes every webhook the owner
+/// manages (and touches nothing unmanaged or foreign).
+pub fn nothing_desired(vars: BTreeMap<String, String>) -> Desired<'static> {
+    Desired {
+        webhooks: Vec::new(),
+        secrets: Vec::new(),
+        digest: String::new(),
+        vars,
+    }
+}
+
 /// One environment's plan inputs: the client, where it points, the desired state and owner.
 pub struct EnvironmentInput<'a> {
     /// The environment's name.

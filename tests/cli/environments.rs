@@ -114,3 +114,328 @@ fn one_plan_shows_every_environment_with_its_vars_and_masks_secrets() {
         out.stdout
     );
 }
+
+/// Whether every request `server` received came from `user` (so no other token reached it).
+fn only_user(server: &Background, user: &str) -> bool {
+    let log = server.handle().request_log();
+    !log.is_empty()
+        && log
+            .iter()
+            .all(|e| e.user.as_deref() == Some(user) && e.status != Some(401))
+}
+
+/// Whether `server` received no write.
+fn nothing_written(server: &Background) -> bool {
+    server
+        .handle()
+        .request_log()
+        .iter()
+        .all(|e| e.method == "GET")
+}
+
+/// The keys of the managed webhooks of `user` (from their ownership markers).
+fn managed_keys(server: &Background, user: &str) -> Vec<String> {
+    let mut keys: Vec<String> = server
+        .webhooks_of(user)
+        .iter()
+        .filter_map(|w| w["description"].as_str())
+        .filter_map(|d| {
+            let rest = &d[d.find("[apify-webhooks")?..];
+            let key = rest
+                .split_whitespace()
+                .find_map(|a| a.strip_prefix("key="))?;
+            Some(key.trim_end_matches(']').to_owned())
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn json_and_markdown_show_every_environment_its_vars_and_never_a_secret() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let json = accounts.run(repo.path(), &["plan", "--format", "json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert!(!json.stdout.contains("s3cr3t-receiver-value"));
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["format_version"], "1.5");
+    assert_eq!(doc["summary"]["add"], 3);
+    let envs = doc["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2);
+    assert_eq!(envs[0]["name"], "staging");
+    assert_eq!(envs[1]["vars"]["ORG"], "acme-prod");
+    assert_eq!(
+        envs[1]["plan"]["changes"][0]["target"]["name"],
+        "acme-prod/web-scraper"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(apify_webhooks::render::plan::PLAN_SCHEMA_JSON).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let md = accounts.run(repo.path(), &["plan", "--format", "markdown"]);
+    assert_eq!(md.code, 0, "{md:?}");
+    assert!(
+        md.stdout.contains("### Environment `staging`"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("### Environment `prod`"));
+    assert!(md.stdout.contains("ORG=acme-prod"));
+    assert!(md.stdout.contains("Total: 3 to add"));
+    assert!(!md.stdout.contains("s3cr3t-receiver-value"));
+    assert!(md.stdout.len() < 65_536);
+}
+
+#[test]
+fn one_apply_gives_each_account_its_own_webhooks_and_each_token_only_its_own_api() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let out = accounts.run(repo.path(), &["apply", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        managed_keys(&accounts.staging, "acme"),
+        ["crawl-done", "scraper-failed"]
+    );
+    assert_eq!(
+        managed_keys(&accounts.prod, "acme-prod"),
+        ["scraper-failed"]
+    );
+    // The prod webhook went to the prod receiver, on the prod account's Actor.
+    let prod = accounts.prod.webhooks_of("acme-prod");
+    assert!(
+        prod.iter()
+            .any(|w| w["requestUrl"] == "https://hooks.example.com/failed"),
+        "{prod:#?}"
+    );
+    // Each emulator only ever saw its own account's token.
+    assert!(only_user(&accounts.staging, "acme"));
+    assert!(only_user(&accounts.prod, "acme-prod"));
+    // And a second plan is empty everywhere.
+    let again = accounts.run(repo.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("No changes in 2 environments."),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn env_selects_the_environments_a_command_runs() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let plan = accounts.run(
+        repo.path(),
+        &["plan", "--env", "prod", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 2, "{plan:?}");
+    assert!(plan.stdout.contains("Environment `prod`"));
+    assert!(!plan.stdout.contains("Environment `staging`"));
+    assert!(
+        accounts.staging.handle().request_log().is_empty(),
+        "staging not read"
+    );
+    let apply = accounts.run(repo.path(), &["apply", "--env", "prod", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(
+        managed_keys(&accounts.prod, "acme-prod"),
+        ["scraper-failed"]
+    );
+    assert!(managed_keys(&accounts.staging, "acme").is_empty());
+    let unknown = accounts.run(repo.path(), &["plan", "--env", "prd"]);
+    assert_eq!(unknown.code, 64, "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("did you mean `prod`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn a_stale_environment_refuses_the_whole_saved_plan() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let plan = accounts.run(repo.path(), &["plan", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.path().join("plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["environments"].as_array().unwrap().len(), 2);
+    assert_eq!(saved["environments"][1]["vars"]["ORG"], "acme-prod");
+    // prod moves on without the saved plan.
+    let moved = accounts.run(repo.path(), &["apply", "--env", "prod", "--auto-approve"]);
+    assert_eq!(moved.code, 0, "{moved:?}");
+    accounts.staging.handle().clear_request_log();
+    let out = accounts.run(repo.path(), &["apply", "--plan", "plan.json"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("environment `prod`"), "{}", out.stderr);
+    assert!(out.stderr.contains("stale"), "{}", out.stderr);
+    assert!(nothing_written(&accounts.staging), "staging untouched");
+    assert!(managed_keys(&accounts.staging, "acme").is_empty());
+}
+
+#[test]
+fn a_saved_plan_of_every_environment_applies_as_reviewed() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let plan = accounts.run(repo.path(), &["plan", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let out = accounts.run(repo.path(), &["apply", "--plan", "plan.json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(managed_keys(&accounts.staging, "acme").len(), 2);
+    assert_eq!(managed_keys(&accounts.prod, "acme-prod").len(), 1);
+}
+
+#[test]
+fn a_missing_token_writes_nothing_anywhere() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let out = run(bin()
+        .current_dir(repo.path())
+        .env("STAGING_TOKEN", TOKEN)
+        .env("RECEIVER_SECRET", "x")
+        .args(["apply", "--auto-approve"]));
+    assert_eq!(out.code, 64, "{out:?}");
+    assert!(out.stderr.contains("environment `prod`"), "{}", out.stderr);
+    assert!(out.stderr.contains("PROD_TOKEN"), "{}", out.stderr);
+    assert!(nothing_written(&accounts.staging));
+    assert!(nothing_written(&accounts.prod));
+    assert!(managed_keys(&accounts.staging, "acme").is_empty());
+}
+
+#[test]
+fn a_missing_variable_or_a_secret_in_a_reference_names_its_environment() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let out = run(bin()
+        .current_dir(repo.path())
+        .env("STAGING_TOKEN", TOKEN)
+        .env("PROD_TOKEN", PROD_TOKEN)
+        .args(["apply", "--auto-approve"]));
+    assert_eq!(out.code, 65, "{out:?}");
+    assert!(
+        out.stderr.contains("environment `staging`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("RECEIVER_SECRET"), "{}", out.stderr);
+    assert!(nothing_written(&accounts.staging) && nothing_written(&accounts.prod));
+
+    // A secret (from the process environment) may not name an Actor.
+    std::fs::write(
+        repo.path().join("webhooks/common/secret-ref.yaml"),
+        "version: 1\nactors:\n  ${RECEIVER_SECRET}/web-scraper:\n    - key: by-secret\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://x.example.com/\n",
+    )
+    .unwrap();
+    let out = accounts.run(repo.path(), &["plan"]);
+    assert_eq!(out.code, 65, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`${RECEIVER_SECRET}` in an Actor reference is a secret"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("secret-ref.yaml:3:3"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cr3t-receiver-value"));
+}
+
+#[test]
+fn twin_environments_on_one_account_and_owner_are_refused_before_any_write() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    // prod's token now opens the staging account, with the same owner.
+    let out = run(bin()
+        .current_dir(repo.path())
+        .env("STAGING_TOKEN", TOKEN)
+        .env("PROD_TOKEN", TOKEN)
+        .env("RECEIVER_SECRET", "x")
+        .args(["apply", "--auto-approve", "--project", "twins.yaml"])
+        .env("UNUSED", {
+            std::fs::write(
+                repo.path().join("twins.yaml"),
+                format!(
+                    "version: 1\nenvironments:\n  staging:\n    manifests: [webhooks/common]\n    owner: acme\n    token: STAGING_TOKEN\n    apiUrl: {url}\n    vars: {{ORG: acme, RECEIVER: https://a.example.com}}\n  prod:\n    manifests: [webhooks/common]\n    owner: acme\n    token: PROD_TOKEN\n    apiUrl: {url}\n    vars: {{ORG: acme, RECEIVER: https://b.example.com}}\n",
+                    url = accounts.staging.url()
+                ),
+            )
+            .unwrap();
+            "1"
+        }));
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("environments `staging` and `prod` resolve to the same account"),
+        "{}",
+        out.stderr
+    );
+    assert!(nothing_written(&accounts.staging));
+}
+
+#[test]
+fn destroy_env_empties_only_that_environment_and_leaves_unmanaged_webhooks() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let out = accounts.run(repo.path(), &["apply", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let before = accounts.staging.webhooks_of("acme").len();
+    // Without a terminal and without --auto-approve: refused.
+    let refused = accounts.run(repo.path(), &["destroy", "--env", "staging"]);
+    assert_eq!(refused.code, 64, "{refused:?}");
+    assert!(
+        refused.stderr.contains("--auto-approve"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(managed_keys(&accounts.staging, "acme").len(), 2);
+
+    let out = accounts.run(
+        repo.path(),
+        &["destroy", "--env", "staging", "--auto-approve"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("will be destroyed"), "{}", out.stdout);
+    assert!(managed_keys(&accounts.staging, "acme").is_empty());
+    assert_eq!(
+        accounts.staging.webhooks_of("acme").len(),
+        before - 2,
+        "unmanaged kept"
+    );
+    assert_eq!(
+        managed_keys(&accounts.prod, "acme-prod"),
+        ["scraper-failed"]
+    );
+    assert_eq!(accounts.prod.webhooks_of("acme-prod").len(), 2);
+}
+
+#[test]
+fn destroy_without_a_project_file_deletes_the_owners_webhooks_only() {
+    let server = Background::start(crate::support::emulator::config());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hooks.yaml"),
+        "version: 1\nowner: team-a\nactors:\n  acme/web-scraper:\n    - key: a\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://a.example.com/\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        "version: 1\nowner: team-b\nactors:\n  acme/web-scraper:\n    - key: b\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://b.example.com/\n",
+    )
+    .unwrap();
+    for file in ["hooks.yaml", "other.yaml"] {
+        let out = server.run_in(dir.path(), &["apply", "--auto-approve", file]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let before = server.webhooks_of("acme").len();
+    let out = server.run_in(dir.path(), &["destroy", "--auto-approve", "hooks.yaml"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("webhook.a"), "{}", out.stdout);
+    assert!(!out.stdout.contains("webhook.b"), "{}", out.stdout);
+    assert_eq!(
+        server.webhooks_of("acme").len(),
+        before - 1,
+        "team-b's webhook kept"
+    );
+}

@@ -486,7 +486,6 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
     out
 }
 
-/// The schema the types generate, as committed: pretty, with a trailing newline.
 /// Either document `plan --format json` prints: one plan, or (with a project file, since
 /// format 1.5) a plan per environment.
 #[derive(Serialize, JsonSchema)]
@@ -495,11 +494,12 @@ pub(super) fn render(plan: &Plan, ctx: &PlanContext<'_>) -> String {
 #[expect(dead_code, reason = "only its schema is used")]
 enum JsonDocument {
     /// Without a project file.
-    Plan(JsonPlan),
+    Plan(Box<JsonPlan>),
     /// With a project file: a plan per environment.
     Project(super::project::JsonProjectPlan),
 }
 
+/// The schema the types generate, as committed: pretty, with a trailing newline.
 pub(super) fn schema_text() -> String {
     let schema = schemars::schema_for!(JsonDocument);
     let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();

@@ -214,7 +214,7 @@ pub fn markdown(envs: &[EnvironmentReport<'_>], ctx: &PlanContext<'_>) -> String
     let reserve = 2_000 + envs.len() * 600;
     let share = md::MAX_CHARS.saturating_sub(reserve) / envs.len().max(1);
     for e in envs {
-        let _ = writeln!(out, "\n---\n\n### {}\n", header(e).replace('`', "`"));
+        let _ = writeln!(out, "\n---\n\n### {}\n", header(e));
         if let Some(vars) = vars_line(e.vars) {
             let vars = md::escape_cell(&vars);
             // Long vars would eat the section's share: at most 500 characters of them.
