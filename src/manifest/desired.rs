@@ -476,3 +476,84 @@ pub(crate) fn map_strings(value: &Value, f: &mut impl FnMut(&str) -> String) -> 
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use crate::diagnostic::SourceFile;
+
+    fn manifests(text: &str) -> super::Manifests {
+        let source = Arc::new(SourceFile::new("m.yaml", text));
+        let file = super::super::load_source(&source);
+        assert!(file.diagnostics.is_empty(), "{:?}", file.diagnostics);
+        super::Manifests {
+            files: vec![source],
+            webhooks: file.webhooks,
+            owners: Vec::new(),
+            env_refs: file.env_refs,
+        }
+    }
+
+    const TEXT: &str = "version: 1\nactors:\n  ${ORG}/scraper:\n    - key: k\n      exclude: []\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: ${RECEIVER}/hook?t=${TOKEN}\n";
+
+    fn vars() -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("ORG".to_owned(), "acme".to_owned()),
+            ("RECEIVER".to_owned(), "https://hooks.example.com".to_owned()),
+        ])
+    }
+
+    fn env(name: &str) -> Option<String> {
+        (name == "TOKEN" || name == "SECRET_ORG").then(|| format!("value-of-{name}"))
+    }
+
+    #[test]
+    fn vars_are_shown_values_and_only_the_process_environment_gives_secrets() {
+        let m = manifests(&TEXT.replace("      exclude: []\n", ""));
+        let resolved = m.resolve_with(&vars(), env).unwrap();
+        let w = &resolved[0];
+        assert_eq!(
+            w.request_url.value,
+            "https://hooks.example.com/hook?t=value-of-TOKEN"
+        );
+        assert!(w.request_url.from_env, "TOKEN is a secret");
+        assert_eq!(w.secrets, ["value-of-TOKEN"], "vars are not secrets");
+        // A URL of vars only is no secret at all.
+        let m = manifests(
+            &TEXT
+                .replace("      exclude: []\n", "")
+                .replace("?t=${TOKEN}", ""),
+        );
+        let resolved = m.resolve_with(&vars(), env).unwrap();
+        assert!(!resolved[0].request_url.from_env);
+        assert!(resolved[0].secrets.is_empty());
+    }
+
+    #[test]
+    fn references_take_vars_and_refuse_secrets_and_unknown_names_where_written() {
+        let text = TEXT.replace("      exclude: []\n", "");
+        let mut m = manifests(&text);
+        m.apply_vars(&vars(), env).unwrap();
+        assert_eq!(m.webhooks[0].target.reference, "acme/scraper");
+
+        let mut m = manifests(&text.replace("${ORG}", "${SECRET_ORG}"));
+        let errors = m.apply_vars(&vars(), env).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].message.contains("is a secret"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[0].primary.as_ref().unwrap().location(), "m.yaml:3:3");
+        assert!(!errors[0].to_string().contains("value-of-SECRET_ORG"));
+
+        let mut m = manifests(&text.replace("${ORG}", "${NOPE}"));
+        let errors = m.apply_vars(&vars(), env).unwrap_err();
+        assert!(errors[0].message.contains("is not a var"), "{}", errors[0].message);
+        // Without a project file there are no vars: any `${...}` in a reference is refused.
+        let mut m = manifests(&text);
+        assert!(m.apply_vars(&BTreeMap::new(), |_| None).is_err());
+    }
+}

@@ -439,3 +439,56 @@ fn destroy_without_a_project_file_deletes_the_owners_webhooks_only() {
         "team-b's webhook kept"
     );
 }
+
+#[test]
+fn local_gives_each_environment_its_own_user_in_one_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("webhooks")).unwrap();
+    std::fs::write(
+        root.join("webhooks/hooks.yaml"),
+        "version: 1\nactors:\n  ${ORG}/web-scraper:\n    - key: scraper-failed\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: ${RECEIVER}/failed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("apify-webhooks.yaml"),
+        "version: 1\nenvironments:\n  staging:\n    manifests: [webhooks]\n    vars: {ORG: staging, RECEIVER: https://staging.example.com}\n  prod:\n    manifests: [webhooks]\n    vars: {ORG: prod, RECEIVER: https://prod.example.com}\n",
+    )
+    .unwrap();
+    let out = run(bin().current_dir(root).args(["apply", "--local", "--auto-approve"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Total: 2 to add"), "{}", out.stdout);
+    let again = run(bin()
+        .current_dir(root)
+        .args(["plan", "--local", "--detailed-exitcode"]));
+    assert_eq!(again.code, 0, "{again:?}");
+    // Each environment's user holds its own webhook in the local state.
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".apify-webhooks/project-state.json")).unwrap(),
+    )
+    .unwrap();
+    let user_id = |name: &str| {
+        state["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .and_then(|u| u["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    for (env, url) in [
+        ("staging", "https://staging.example.com/failed"),
+        ("prod", "https://prod.example.com/failed"),
+    ] {
+        let id = user_id(env);
+        let urls: Vec<&str> = state["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["userId"] == id.as_str())
+            .filter_map(|w| w["requestUrl"].as_str())
+            .collect();
+        assert_eq!(urls, [url], "{env}");
+    }
+}
