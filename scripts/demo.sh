@@ -30,3 +30,40 @@ step apify-webhooks apply --local --plan plan.json
 "$bin" apply --local --plan plan.json
 step apify-webhooks plan --local --detailed-exitcode examples/
 "$bin" plan --local --detailed-exitcode examples/
+
+# Two accounts in one run: a project file (apify-webhooks.yaml) names the environments
+# `staging` and `prod`; one shared manifest takes its Actor's username and its receiver from
+# each environment's plain vars. With --local each environment is its own emulator user,
+# named after it, with its own copies of the seed's Actors.
+mkdir -p project/webhooks
+cat >project/webhooks/shared.yaml <<'YAML'
+# yaml-language-server: $schema=../../schemas/manifest.schema.json
+version: 1
+actors:
+  ${ORG}/web-scraper:
+    - key: scraper-failed
+      eventTypes: [ACTOR.RUN.FAILED, ACTOR.RUN.TIMED_OUT]
+      requestUrl: ${RECEIVER}/apify/failed
+YAML
+cat >project/apify-webhooks.yaml <<'YAML'
+# yaml-language-server: $schema=../schemas/project.schema.json
+version: 1
+environments:
+  staging:
+    manifests: [webhooks]
+    owner: acme
+    token: STAGING_APIFY_TOKEN
+    vars: {ORG: staging, RECEIVER: "https://staging-hooks.example.com"}
+  prod:
+    manifests: [webhooks]
+    owner: acme
+    token: PROD_APIFY_TOKEN
+    vars: {ORG: prod, RECEIVER: "https://hooks.example.com"}
+YAML
+cd project
+step 'cd project && apify-webhooks plan --local    # every environment of apify-webhooks.yaml'
+"$bin" plan --local
+step apify-webhooks apply --local --auto-approve
+"$bin" apply --local --auto-approve
+step apify-webhooks plan --local --detailed-exitcode
+"$bin" plan --local --detailed-exitcode
