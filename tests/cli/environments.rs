@@ -492,3 +492,65 @@ fn local_gives_each_environment_its_own_user_in_one_emulator() {
         assert_eq!(urls, [url], "{env}");
     }
 }
+
+/// Copies a folder tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The GitHub pipeline's scripts in a repository with a project file: the pull request's plan
+/// is one comment with every environment, and the merge applies that saved plan to every
+/// account.
+#[test]
+fn the_github_pipeline_plans_every_environment_in_one_comment_and_applies_on_merge() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    copy_dir(
+        &crate::support::root().join("examples/gitops/github/.github"),
+        &repo.path().join(".github"),
+    );
+    let step = |name: &str| {
+        let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_apify-webhooks"));
+        let path = format!(
+            "{}:{}",
+            binary.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = std::process::Command::new("bash");
+        for (key, value) in bin().get_envs() {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        run(cmd
+            .arg(format!(".github/apify-webhooks/{name}"))
+            .current_dir(repo.path())
+            .env("PATH", path)
+            .env("STAGING_TOKEN", TOKEN)
+            .env("PROD_TOKEN", PROD_TOKEN)
+            .env("RECEIVER_SECRET", "s3cr3t-receiver-value")
+            .env("APIFY_WEBHOOKS_RETRY_BASE_MS", "1"))
+    };
+    let plan = step("plan.sh");
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let comment = std::fs::read_to_string(repo.path().join("plan.md")).unwrap();
+    assert!(comment.contains("### Environment `staging`"), "{comment}");
+    assert!(comment.contains("### Environment `prod`"), "{comment}");
+    assert!(comment.contains("Total: 3 to add"), "{comment}");
+    assert!(!comment.contains("s3cr3t-receiver-value"));
+    assert!(nothing_written(&accounts.staging) && nothing_written(&accounts.prod));
+    let apply = step("apply.sh");
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(managed_keys(&accounts.staging, "acme").len(), 2);
+    assert_eq!(managed_keys(&accounts.prod, "acme-prod"), ["scraper-failed"]);
+}

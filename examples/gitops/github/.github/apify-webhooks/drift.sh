@@ -15,7 +15,7 @@ status="$(mktemp)"
 trap 'rm -f "$plan" "$status"' EXIT
 rm -f "$COMMENT_FILE"
 
-apify-webhooks plan "$MANIFESTS" --format markdown --detailed-exitcode >"$plan"
+apify-webhooks plan "${TARGETS[@]}" --format markdown --detailed-exitcode >"$plan"
 code=$?
 output exitcode "$code"
 case "$code" in
@@ -30,7 +30,7 @@ case "$code" in
 esac
 
 # Exit 0: every managed webhook delivers (or was never dispatched); 5: some are failing.
-apify-webhooks status "$MANIFESTS" --format markdown >"$status"
+apify-webhooks status "${TARGETS[@]}" --format markdown >"$status"
 status_code=$?
 output status_exitcode "$status_code"
 case "$status_code" in

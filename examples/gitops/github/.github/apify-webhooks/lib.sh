@@ -6,6 +6,16 @@ MANIFESTS="${MANIFESTS:-webhooks}"
 PLAN_FILE="${PLAN_FILE:-plan.json}"
 COMMENT_FILE="${COMMENT_FILE:-plan.md}"
 
+# What plan, drift and status run on: with a project file (apify-webhooks.yaml at the
+# repository root, naming every environment's manifests, token and vars) no PATH, so every
+# environment is planned in one run and one comment; without one, $MANIFESTS.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+if [ -f "${PROJECT_FILE:-apify-webhooks.yaml}" ]; then
+  TARGETS=()
+else
+  TARGETS=("$MANIFESTS")
+fi
+
 # output NAME VALUE: a step output on GitHub, a line on stderr elsewhere.
 output() {
   if [ -n "${GITHUB_OUTPUT:-}" ]; then

@@ -11,7 +11,7 @@ set -uo pipefail
 rm -f "$PLAN_FILE"
 body="$(mktemp)"
 trap 'rm -f "$body"' EXIT
-apify-webhooks plan "$MANIFESTS" --format markdown --out "$PLAN_FILE" --detailed-exitcode >"$body"
+apify-webhooks plan "${TARGETS[@]}" --format markdown --out "$PLAN_FILE" --detailed-exitcode >"$body"
 code=$?
 output exitcode "$code"
 # shellcheck disable=SC2016 # the backquotes are Markdown
