@@ -6,6 +6,9 @@
 //!   sequential round trips it amounts to).
 //! - apply: 100 creates, at the default parallelism and at `--parallelism 1`, reported as the
 //!   ratio of the two and as multiples of the latency.
+//! - environments: a project file with two environments, two accounts on two emulators, each at
+//!   the cap: the plan of both (planned concurrently) against the plan of one (`--env`),
+//!   reported as a ratio (the target is at most 1.2x).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::format_push_string,
@@ -66,6 +69,34 @@ impl Server {
         elapsed
     }
 
+    /// The median of `n` runs of the binary in `dir` with `args` and the variables `vars` (no
+    /// `APIFY_TOKEN`: a project file names each environment's token).
+    fn median_with(dir: &Path, args: &[&str], vars: &[(&str, &str)], n: usize) -> Duration {
+        let mut runs: Vec<Duration> = (0..n)
+            .map(|_| {
+                let start = Instant::now();
+                let out = Command::new(env!("CARGO_BIN_EXE_apify-webhooks"))
+                    .current_dir(dir)
+                    .env_remove("APIFY_TOKEN")
+                    .env("NO_COLOR", "1")
+                    .envs(vars.iter().copied())
+                    .args(args)
+                    .output()
+                    .expect("binary runs");
+                let elapsed = start.elapsed();
+                assert!(
+                    matches!(out.status.code(), Some(0 | 2)),
+                    "{args:?}: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                elapsed
+            })
+            .collect();
+        runs.sort();
+        runs[runs.len() / 2]
+    }
+
     fn stop(self) {
         self.runtime.block_on(self.handle.shutdown());
     }
@@ -91,6 +122,8 @@ fn main() {
         ms(plan),
         plan.as_secs_f64() / LATENCY.as_secs_f64()
     );
+
+    environments(dir.path());
 
     // apply: 100 creates
     let (seed, manifest) = cap_world(100, 20, 10, false);
@@ -121,6 +154,43 @@ fn main() {
             sequential.as_secs_f64() / took.as_secs_f64()
         );
     }
+}
+
+/// Two environments at the cap, each its own account on its own emulator: the plan of both
+/// against the plan of one.
+fn environments(dir: &Path) {
+    let (seed, manifest) = cap_world(100, 20, 10, true);
+    let project = dir.join("project");
+    std::fs::create_dir_all(project.join("webhooks")).expect("mkdir");
+    std::fs::write(
+        project.join("webhooks/cap.yaml"),
+        manifest.replace("acme/", "${ORG}/"),
+    )
+    .expect("write");
+    let a = Server::start(&seed);
+    let b = Server::start(&seed.replace("acme", "acme2"));
+    std::fs::write(
+        project.join("apify-webhooks.yaml"),
+        format!(
+            "version: 1\nenvironments:\n  a:\n    manifests: [webhooks]\n    token: TOKEN_A\n    apiUrl: {}\n    vars: {{ORG: acme}}\n  b:\n    manifests: [webhooks]\n    token: TOKEN_B\n    apiUrl: {}\n    vars: {{ORG: acme2}}\n",
+            a.handle.base_url(),
+            b.handle.base_url()
+        ),
+    )
+    .expect("write");
+    let token_b = DEFAULT_TOKEN.replace("acme", "acme2");
+    let vars = [("TOKEN_A", DEFAULT_TOKEN), ("TOKEN_B", token_b.as_str())];
+    let one = Server::median_with(&project, &["plan", "--env", "a"], &vars, 7);
+    let both = Server::median_with(&project, &["plan"], &vars, 7);
+    a.stop();
+    b.stop();
+    println!(
+        "plan, 2 environments (2 accounts at the cap), {} ms latency: median {:.0} ms against {:.0} ms for one = {:.2}x (target <= 1.2x)",
+        LATENCY.as_millis(),
+        ms(both),
+        ms(one),
+        both.as_secs_f64() / one.as_secs_f64()
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -501,7 +501,10 @@ mod tests {
     fn vars() -> BTreeMap<String, String> {
         BTreeMap::from([
             ("ORG".to_owned(), "acme".to_owned()),
-            ("RECEIVER".to_owned(), "https://hooks.example.com".to_owned()),
+            (
+                "RECEIVER".to_owned(),
+                "https://hooks.example.com".to_owned(),
+            ),
         ])
     }
 
@@ -551,7 +554,11 @@ mod tests {
 
         let mut m = manifests(&text.replace("${ORG}", "${NOPE}"));
         let errors = m.apply_vars(&vars(), env).unwrap_err();
-        assert!(errors[0].message.contains("is not a var"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("is not a var"),
+            "{}",
+            errors[0].message
+        );
         // Without a project file there are no vars: any `${...}` in a reference is refused.
         let mut m = manifests(&text);
         assert!(m.apply_vars(&BTreeMap::new(), |_| None).is_err());

@@ -455,7 +455,9 @@ fn local_gives_each_environment_its_own_user_in_one_emulator() {
         "version: 1\nenvironments:\n  staging:\n    manifests: [webhooks]\n    vars: {ORG: staging, RECEIVER: https://staging.example.com}\n  prod:\n    manifests: [webhooks]\n    vars: {ORG: prod, RECEIVER: https://prod.example.com}\n",
     )
     .unwrap();
-    let out = run(bin().current_dir(root).args(["apply", "--local", "--auto-approve"]));
+    let out = run(bin()
+        .current_dir(root)
+        .args(["apply", "--local", "--auto-approve"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Total: 2 to add"), "{}", out.stdout);
     let again = run(bin()
@@ -552,5 +554,8 @@ fn the_github_pipeline_plans_every_environment_in_one_comment_and_applies_on_mer
     let apply = step("apply.sh");
     assert_eq!(apply.code, 0, "{apply:?}");
     assert_eq!(managed_keys(&accounts.staging, "acme").len(), 2);
-    assert_eq!(managed_keys(&accounts.prod, "acme-prod"), ["scraper-failed"]);
+    assert_eq!(
+        managed_keys(&accounts.prod, "acme-prod"),
+        ["scraper-failed"]
+    );
 }
