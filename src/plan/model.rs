@@ -296,6 +296,64 @@ pub fn address(key: &str, instance: Option<&str>) -> String {
     }
 }
 
+/// Which declared webhook a command means: a key, or one webhook of a pattern's key on one
+/// target. Written as the plan's address (`webhook.k["acme/x"]`, the `webhook.` optional), or as
+/// a key with a `--target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    /// The key as given (perhaps with `webhook.` in front: see [`Selector::is_key`]).
+    pub key: String,
+    /// The target's `username/name` or ID, when one webhook of several is meant.
+    pub target: Option<String>,
+}
+
+impl Selector {
+    /// Reads `key`, `key["target"]` or `webhook.key["target"]`; `target` (from `--target`)
+    /// applies when the text names none, and must agree when it does.
+    pub fn parse(text: &str, target: Option<&str>) -> Result<Self, String> {
+        let (key, index) = match text.split_once('[') {
+            None => (text, None),
+            Some((key, rest)) => {
+                let quoted = rest
+                    .strip_suffix(']')
+                    .and_then(|q| serde_json::from_str::<String>(q).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "`{text}` is not an address: write `key[\"username/name\"]`, with the quotes"
+                        )
+                    })?;
+                (key, Some(quoted))
+            }
+        };
+        let target = match (index, target) {
+            (Some(a), Some(b)) if a.replacen('~', "/", 1) != b.replacen('~', "/", 1) => {
+                return Err(format!(
+                    "`{text}` names the target `{a}`, and --target names `{b}`"
+                ));
+            }
+            (Some(a), _) => Some(a),
+            (None, b) => b.map(str::to_owned),
+        };
+        Ok(Selector {
+            key: key.to_owned(),
+            target: target.map(|t| t.replacen('~', "/", 1)),
+        })
+    }
+
+    /// Whether `key` is the key this selector names (written with or without `webhook.`).
+    pub fn is_key(&self, key: &str) -> bool {
+        self.key == key || self.key.strip_prefix("webhook.") == Some(key)
+    }
+
+    /// Whether the target named `name` (`username/name`) with ID `id` is the one selected (any
+    /// is, when none is).
+    pub fn is_target(&self, name: Option<&str>, id: &str) -> bool {
+        self.target
+            .as_deref()
+            .is_none_or(|t| t == id || Some(t) == name)
+    }
+}
+
 impl Change {
     /// This change's address: `webhook.<key>` or `webhook.<key>["<target>"]`.
     pub fn address(&self) -> String {

@@ -1727,3 +1727,32 @@ fn a_concrete_key_still_moves_between_targets_in_place() {
     assert_eq!(p.changes[0].action, Action::Update);
     assert_eq!(p.changes[0].address(), "webhook.k");
 }
+
+#[test]
+fn selectors_read_addresses_and_keys_with_targets() {
+    let s = Selector::parse(r#"webhook.oncall["acme/price-monitor"]"#, None).unwrap();
+    assert!(s.is_key("oncall") && !s.is_key("other"));
+    assert_eq!(s.target.as_deref(), Some("acme/price-monitor"));
+    assert!(s.is_target(Some("acme/price-monitor"), "X"));
+    assert!(!s.is_target(Some("acme/web-scraper"), "X"));
+    // The address a plan prints reads back.
+    let printed = address("a/b", Some("acme/x"));
+    let back = Selector::parse(&printed, None).unwrap();
+    assert!(back.is_key("a/b"));
+    assert_eq!(back.target.as_deref(), Some("acme/x"));
+    // A key with --target; `~` reads as `/`; an ID selects too.
+    let s = Selector::parse("oncall", Some("acme~x")).unwrap();
+    assert_eq!(s.target.as_deref(), Some("acme/x"));
+    assert!(
+        Selector::parse("oncall", Some("A1"))
+            .unwrap()
+            .is_target(None, "A1")
+    );
+    assert!(
+        Selector::parse("oncall", None)
+            .unwrap()
+            .is_target(Some("any"), "any")
+    );
+    assert!(Selector::parse(r#"k["acme/x"]"#, Some("acme/y")).is_err());
+    assert!(Selector::parse("k[acme/x]", None).is_err());
+}
