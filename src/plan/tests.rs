@@ -894,6 +894,28 @@ fn deleting_everything_or_planning_an_empty_set_needs_force() {
     assert_eq!((p.refusal, p.changes.len(), p.untouched.kept), (None, 0, 2));
 }
 
+/// Issue 16, item 19: "1 owned webhook exist". One and many, worded alike in every rule.
+#[test]
+fn refusals_agree_in_number_with_their_counts() {
+    let words = |r: Refusal| r.to_string();
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 1 }),
+        "The manifests declare no webhooks, but 1 owned webhook exists; --force required to delete it"
+    );
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 2 }),
+        "The manifests declare no webhooks, but 2 owned webhooks exist; --force required to delete them"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 1 }),
+        "The plan deletes the only owned webhook; --force required"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 3 }),
+        "The plan deletes all 3 owned webhooks; --force required"
+    );
+}
+
 #[test]
 fn the_webhook_cap_is_checked_before_the_server_refuses() {
     let mut live = owned_set(99);
