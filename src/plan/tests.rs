@@ -1337,6 +1337,8 @@ enum LiveKind {
     /// Owned, written by a version without the record of secret fields.
     OwnedWithoutRecord(usize),
     Foreign(usize),
+    /// Owned, its description edited after the marker.
+    Damaged(usize),
     Unmanaged,
     AdHoc,
     Integration,
@@ -1348,6 +1350,7 @@ fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
         4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
         2 => (0..KEYS.len()).prop_map(LiveKind::OwnedWithoutRecord),
         1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
+        1 => (0..KEYS.len()).prop_map(LiveKind::Damaged),
         2 => Just(LiveKind::Unmanaged),
         1 => Just(LiveKind::AdHoc),
         1 => Just(LiveKind::Integration),
@@ -1395,6 +1398,18 @@ fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
                             },
                             "them",
                         ),
+                        LiveKind::Damaged(k) => {
+                            let mut w = live_of(
+                                &id,
+                                &DesiredSpec {
+                                    key: KEYS[k].to_owned(),
+                                    ..spec
+                                },
+                                "me",
+                            );
+                            w.description = Some(format!("{} edited", w.description.unwrap()));
+                            w
+                        }
                         LiveKind::Unmanaged => plain(&id, Some("by hand"), &spec.target),
                         LiveKind::AdHoc => {
                             let mut w = plain(&id, None, &spec.target);
@@ -1450,9 +1465,15 @@ proptest! {
                 let w = live.iter().find(|w| &w.id == id).unwrap();
                 match classify(w, "me") {
                     Class::Owned { .. } => {}
-                    Class::Unmanaged => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
+                    Class::Unmanaged | Class::Damaged { .. } => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
                     other => prop_assert!(false, "touched {id}, which is {other:?}"),
                 }
+            }
+        }
+        // A damaged marker no entry adopts stops the plan: nothing beside it may duplicate it.
+        for w in &live {
+            if matches!(classify(w, "me"), Class::Damaged { .. }) && !adoptable.contains(w.id.as_str()) {
+                prop_assert!(!p.is_applicable(), "{} is damaged, yet the plan applies", w.id);
             }
         }
         // Never creates a key twice, and never creates a key that lives already. A key appears
