@@ -1,7 +1,7 @@
 //! The plan's types: the desired and live states it reads, the changes, refusals and conflicts
 //! it holds, and how a value is shown (plainly, or as a secret's fingerprint).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -244,6 +244,9 @@ pub struct LiveFingerprint {
     pub modified_at: Option<String>,
     /// A hash of the webhook's content (secrets included, so a secret change is seen).
     pub content_hash: String,
+    /// A hash of each field of the content, by the field's API name, so that a saved plan can
+    /// name the fields that changed on the platform.
+    pub field_hashes: BTreeMap<String, String>,
 }
 
 /// The request that carries out a change.
@@ -423,10 +426,12 @@ impl fmt::Display for Refusal {
                     "Too many deletes: {pct:.2}% is over {MAX_SAFE_DELETE_PERCENT}.00% ({deletes} of {owned} owned webhooks); --force required"
                 )
             }
+            Refusal::DeletesAll { owned: 1 } => {
+                f.write_str("The plan deletes the only owned webhook; --force required")
+            }
             Refusal::DeletesAll { owned } => write!(
                 f,
-                "The plan deletes all {owned} owned webhook{}; --force required",
-                if *owned == 1 { "" } else { "s" }
+                "The plan deletes all {owned} owned webhooks; --force required"
             ),
             Refusal::EmptyManifests { owned } => write!(
                 f,

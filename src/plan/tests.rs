@@ -895,6 +895,28 @@ fn deleting_everything_or_planning_an_empty_set_needs_force() {
     assert_eq!((p.refusal, p.changes.len(), p.untouched.kept), (None, 0, 2));
 }
 
+/// Issue 16, item 19: "1 owned webhook exist". One and many, worded alike in every rule.
+#[test]
+fn refusals_agree_in_number_with_their_counts() {
+    let words = |r: Refusal| r.to_string();
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 1 }),
+        "The manifests declare no webhooks, but 1 owned webhook exists; --force required to delete it"
+    );
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 2 }),
+        "The manifests declare no webhooks, but 2 owned webhooks exist; --force required to delete them"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 1 }),
+        "The plan deletes the only owned webhook; --force required"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 3 }),
+        "The plan deletes all 3 owned webhooks; --force required"
+    );
+}
+
 #[test]
 fn the_webhook_cap_is_checked_before_the_server_refuses() {
     let mut live = owned_set(99);
@@ -1317,6 +1339,8 @@ enum LiveKind {
     /// Owned, written by a version without the record of secret fields.
     OwnedWithoutRecord(usize),
     Foreign(usize),
+    /// Owned, its description edited after the marker.
+    Damaged(usize),
     Unmanaged,
     AdHoc,
     Integration,
@@ -1328,6 +1352,7 @@ fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
         4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
         2 => (0..KEYS.len()).prop_map(LiveKind::OwnedWithoutRecord),
         1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
+        1 => (0..KEYS.len()).prop_map(LiveKind::Damaged),
         2 => Just(LiveKind::Unmanaged),
         1 => Just(LiveKind::AdHoc),
         1 => Just(LiveKind::Integration),
@@ -1375,6 +1400,18 @@ fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
                             },
                             "them",
                         ),
+                        LiveKind::Damaged(k) => {
+                            let mut w = live_of(
+                                &id,
+                                &DesiredSpec {
+                                    key: KEYS[k].to_owned(),
+                                    ..spec
+                                },
+                                "me",
+                            );
+                            w.description = Some(format!("{} edited", w.description.unwrap()));
+                            w
+                        }
                         LiveKind::Unmanaged => plain(&id, Some("by hand"), &spec.target),
                         LiveKind::AdHoc => {
                             let mut w = plain(&id, None, &spec.target);
@@ -1430,9 +1467,15 @@ proptest! {
                 let w = live.iter().find(|w| &w.id == id).unwrap();
                 match classify(w, "me") {
                     Class::Owned { .. } => {}
-                    Class::Unmanaged => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
+                    Class::Unmanaged | Class::Damaged { .. } => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
                     other => prop_assert!(false, "touched {id}, which is {other:?}"),
                 }
+            }
+        }
+        // A damaged marker no entry adopts stops the plan: nothing beside it may duplicate it.
+        for w in &live {
+            if matches!(classify(w, "me"), Class::Damaged { .. }) && !adoptable.contains(w.id.as_str()) {
+                prop_assert!(!p.is_applicable(), "{} is damaged, yet the plan applies", w.id);
             }
         }
         // Never creates a key twice, and never creates a key that lives already. An address
