@@ -779,4 +779,31 @@ mod tests {
         );
         assert_eq!(s.staleness(&with(&[("A1", "acme/a")])).len(), 1);
     }
+
+    #[test]
+    fn a_create_on_a_new_target_of_a_pattern_is_a_new_operation() {
+        let on = |ids: &[&str]| {
+            let specs: Vec<DesiredSpec> = ids
+                .iter()
+                .map(|id| DesiredSpec {
+                    pattern: Some("acme/*".into()),
+                    ..desired("oncall", actor(id))
+                })
+                .collect();
+            saved(
+                &plan(&specs, &LiveState::default(), "me", PlanOptions::default()),
+                "sha256:x",
+                &[],
+            )
+        };
+        let reasons = on(&["A1", "A2"]).staleness(&on(&["A1", "A3"]));
+        assert!(
+            reasons.iter().any(|r| matches!(
+                r,
+                Staleness::NewOperation { action: Action::Create, key, .. } if key == "oncall"
+            )),
+            "{reasons:?}"
+        );
+        assert!(on(&["A1", "A2"]).staleness(&on(&["A2", "A1"])).is_empty());
+    }
 }
