@@ -214,12 +214,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         .collect();
     let mut disabled: Vec<DisabledWebhook> = owned
         .iter()
-        .flat_map(|(slot, ws)| ws.iter().map(move |w| (slot.0, *w)))
+        .flat_map(|(slot, ws)| ws.iter().map(move |w| (slot, *w)))
         .filter(|(_, w)| !w.is_enabled() && !deleted.contains(w.id.as_str()))
-        .map(|(key, w)| DisabledWebhook {
-            key: key.to_owned(),
-            id: w.id.clone(),
-            target: live_target(w, &live.target_names),
+        .map(|(slot, w)| {
+            let target = live_target(w, &live.target_names);
+            DisabledWebhook {
+                key: slot.0.to_owned(),
+                instance: slots.instance(slot, &owned, &target),
+                id: w.id.clone(),
+                target,
+            }
         })
         .collect();
     disabled.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));

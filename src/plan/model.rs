@@ -357,6 +357,13 @@ impl Selector {
     }
 }
 
+impl DisabledWebhook {
+    /// Its address: `webhook.<key>` or `webhook.<key>["<target>"]`.
+    pub fn address(&self) -> String {
+        address(&self.key, self.instance.as_deref())
+    }
+}
+
 impl Change {
     /// This change's address: `webhook.<key>` or `webhook.<key>["<target>"]`.
     pub fn address(&self) -> String {
@@ -563,6 +570,8 @@ pub struct UnmanagedWebhook {
 pub struct DisabledWebhook {
     /// Its key.
     pub key: String,
+    /// For one webhook of a pattern: its target's name, the index of its address.
+    pub instance: Option<String>,
     /// Its ID.
     pub id: String,
     /// The Actor or task it belongs to.

@@ -655,6 +655,7 @@ fn a_disabled_copy_is_not_a_duplicate_and_disabled_webhooks_are_named() {
         p.disabled,
         vec![DisabledWebhook {
             key: "k".into(),
+            instance: None,
             id: "W1".into(),
             // Named as the live state names it (here: not at all, so by its ID).
             target: Target {
@@ -1798,4 +1799,24 @@ fn selectors_read_addresses_and_keys_with_targets() {
     );
     assert!(Selector::parse(r#"k["acme/x"]"#, Some("acme/y")).is_err());
     assert!(Selector::parse("k[acme/x]", None).is_err());
+}
+
+#[test]
+fn a_disabled_webhook_of_a_pattern_is_named_by_its_address() {
+    let mut w = live_of("W1", &instance("oncall", actor("A1")), "me");
+    w.extra
+        .insert("isEnabled".into(), serde_json::Value::Bool(false));
+    let other = live_of("W2", &instance("oncall", actor("A2")), "me");
+    let desired = [
+        instance("oncall", actor("A1")),
+        instance("oncall", actor("A2")),
+    ];
+    let p = plan(
+        &desired,
+        &state(vec![w, other]),
+        "me",
+        PlanOptions::default(),
+    );
+    let addresses: Vec<String> = p.disabled.iter().map(DisabledWebhook::address).collect();
+    assert_eq!(addresses, [r#"webhook.oncall["A1"]"#]);
 }
