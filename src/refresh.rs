@@ -307,7 +307,19 @@ pub async fn refresh<P: Platform>(
         platform.current_user(),
     );
     let (listed, user) = (listed?, user?);
-    let account = AccountTargets::from_lists(actors?, tasks?, &user);
+    let account = match (actors, tasks) {
+        (Ok(actors), Ok(tasks)) => AccountTargets::from_lists(actors, tasks, &user),
+        // Without patterns the lists only spare look-ups: a token that may not list Actors
+        // (a scoped one) still plans, with one look-up per declared target. A pattern needs
+        // them: matching nothing would plan to delete what it matched before.
+        (Err(e), _) | (_, Err(e)) if declared.iter().any(|r| r.desired.target.is_pattern()) => {
+            return Err(e.into());
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::debug!("cannot list the account's Actors and tasks: {e}");
+            AccountTargets::default()
+        }
+    };
     // Wave 2: the full candidates, and the declared targets that are not the account's own.
     let (targets, webhooks) = futures_util::join!(
         resolve_targets(platform, declared, &account),
@@ -433,4 +445,154 @@ async fn name_targets_from<P: Platform>(
         .await?;
     names.extend(named.into_iter().filter_map(|(id, name)| Some((id, name?))));
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::platform::{Actor, Task, WebhookCreate, WebhookUpdate};
+
+    /// An account with one own Actor and one public Actor of another user, whose lists fail
+    /// when `lists_fail`; records every call.
+    struct Fake {
+        lists_fail: bool,
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Fake {
+        fn new(lists_fail: bool) -> Self {
+            Fake {
+                lists_fail,
+                calls: Mutex::new(Vec::new()),
+            }
+        }
+        fn log(&self, call: &str) {
+            self.calls.lock().unwrap().push(call.to_owned());
+        }
+        fn calls(&self) -> Vec<String> {
+            let mut calls = self.calls.lock().unwrap().clone();
+            calls.sort();
+            calls
+        }
+    }
+
+    fn actor(id: &str, username: &str, name: &str) -> Actor {
+        Actor {
+            id: id.into(),
+            username: Some(username.into()),
+            name: Some(name.into()),
+            ..Actor::default()
+        }
+    }
+
+    impl Platform for Fake {
+        async fn current_user(&self) -> Result<User, PlatformError> {
+            self.log("me");
+            Ok(User {
+                id: "U1".into(),
+                ..User::default()
+            })
+        }
+        async fn list_webhooks(&self) -> Result<Vec<Webhook>, PlatformError> {
+            self.log("webhooks");
+            Ok(Vec::new())
+        }
+        async fn get_webhook(&self, _: &str) -> Result<Option<Webhook>, PlatformError> {
+            unreachable!("no candidates")
+        }
+        async fn create_webhook(&self, _: &WebhookCreate) -> Result<Webhook, PlatformError> {
+            unreachable!()
+        }
+        async fn update_webhook(
+            &self,
+            _: &str,
+            _: &WebhookUpdate,
+        ) -> Result<Webhook, PlatformError> {
+            unreachable!()
+        }
+        async fn delete_webhook(&self, _: &str) -> Result<(), PlatformError> {
+            unreachable!()
+        }
+        async fn get_actor(&self, id_or_name: &str) -> Result<Option<Actor>, PlatformError> {
+            self.log(&format!("actor {id_or_name}"));
+            Ok(match id_or_name {
+                "acme~mine" => Some(actor("A1", "acme", "mine")),
+                "apify~public" => Some(actor("P1", "apify", "public")),
+                _ => None,
+            })
+        }
+        async fn get_task(&self, _: &str) -> Result<Option<Task>, PlatformError> {
+            Ok(None)
+        }
+        async fn list_actors(&self) -> Result<Vec<Actor>, PlatformError> {
+            self.log("actors");
+            if self.lists_fail {
+                return Err(PlatformError::Api {
+                    method: "GET".into(),
+                    path: "/v2/actors".into(),
+                    status: 403,
+                    error_type: "insufficient-permissions".into(),
+                    message: "no".into(),
+                });
+            }
+            Ok(vec![actor("A1", "acme", "mine")])
+        }
+        async fn list_tasks(&self) -> Result<Vec<Task>, PlatformError> {
+            self.log("tasks");
+            Ok(Vec::new())
+        }
+    }
+
+    fn manifests(text: &str) -> crate::manifest::Manifests {
+        let source = std::sync::Arc::new(crate::diagnostic::SourceFile::new("m.yaml", text));
+        let loaded = crate::manifest::load_source(&source);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        crate::manifest::Manifests {
+            files: vec![source],
+            webhooks: loaded.webhooks,
+            owners: Vec::new(),
+            env_refs: Vec::new(),
+        }
+    }
+
+    const CONCRETE: &str = "version: 1\nactors:\n  acme/mine:\n    - {key: a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://x.example.com'}\n  apify/public:\n    - {key: b, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://x.example.com'}\n";
+
+    #[tokio::test]
+    async fn own_targets_resolve_from_the_lists_and_only_a_public_actor_is_looked_up() {
+        let m = manifests(CONCRETE);
+        let declared = m.resolve(|_| None).unwrap();
+        let fake = Fake::new(false);
+        let got = refresh(&fake, &declared, "me").await.unwrap();
+        assert_eq!(
+            fake.calls(),
+            ["actor apify~public", "actors", "me", "tasks", "webhooks"]
+        );
+        let ids: Vec<&str> = {
+            let mut ids: Vec<&str> = got.targets.values().map(|t| t.id.as_str()).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ids, ["A1", "P1"]);
+    }
+
+    #[tokio::test]
+    async fn without_patterns_a_token_that_cannot_list_actors_still_plans() {
+        let m = manifests(CONCRETE);
+        let declared = m.resolve(|_| None).unwrap();
+        let fake = Fake::new(true);
+        let got = refresh(&fake, &declared, "me").await.unwrap();
+        assert_eq!(got.targets.len(), 2);
+        assert!(fake.calls().contains(&"actor acme~mine".to_owned()));
+
+        let m = manifests(
+            "version: 1\nactors:\n  \"acme/*\":\n    - {key: a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://x.example.com'}\n",
+        );
+        let declared = m.resolve(|_| None).unwrap();
+        let err = refresh(&Fake::new(true), &declared, "me")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RefreshError::Platform(e) if e.status() == Some(403)));
+    }
 }

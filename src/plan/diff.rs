@@ -78,7 +78,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     let mut changes = Vec::new();
     let declared: HashSet<Slot<'_>> = desired
         .iter()
-        .map(|d| slots.of_desired(d, &d.key))
+        .map(|d| Slots::of_desired(d, &d.key))
         .collect();
     // Owned slots a declared webhook moves away from (`previousKeys`), or that an entry claims
     // by adopting their webhook under another key (refused): not deleted.
@@ -93,14 +93,14 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         .collect();
     let owned_keys: HashSet<&str> = owned.keys().map(|(k, _)| *k).collect();
     for d in desired {
-        let slot = slots.of_desired(d, &d.key);
+        let slot = Slots::of_desired(d, &d.key);
         let instance = d.pattern.as_ref().map(|_| d.target.name.clone());
         let blocked = |k: &str| damaged_keys.contains(k) && !owned_keys.contains(k);
         if blocked(&d.key) || d.previous_keys.iter().any(|p| blocked(p)) {
             // Not deleted either: a key it moves from stays until the conflict is resolved.
             moved.extend(d.previous_keys.iter().filter_map(|p| {
                 owned
-                    .get_key_value(&slots.of_desired(d, p))
+                    .get_key_value(&Slots::of_desired(d, p))
                     .map(|(k, _)| *k)
             }));
             continue;
@@ -109,7 +109,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             && let Some((from, ws)) = d
                 .previous_keys
                 .iter()
-                .find_map(|p| owned.get_key_value(&slots.of_desired(d, p)))
+                .find_map(|p| owned.get_key_value(&Slots::of_desired(d, p)))
         {
             moved.insert(*from);
             // Two webhooks under the previous key are a conflict already: nothing moves.
@@ -130,8 +130,14 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                 None => untouched.unchanged += 1,
             },
             Some(_) => {} // a duplicate key: reported as a conflict
-            None => match d.adopt.as_deref() {
-                Some(id) => match by_id.get(id) {
+            None => {
+                let Some(id) = d.adopt.as_deref() else {
+                    let mut c = create(d, owner, key);
+                    c.instance = instance;
+                    changes.push(c);
+                    continue;
+                };
+                match by_id.get(id) {
                     // Adopted once and deleted since (in the Console, say): the entry is what
                     // it declares, so it is created again; a drift job must keep working.
                     None => {
@@ -169,13 +175,8 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                             reason: "it is an ad-hoc, integration or non-HTTP webhook".to_owned(),
                         }),
                     },
-                },
-                None => {
-                    let mut c = create(d, owner, key);
-                    c.instance = instance;
-                    changes.push(c);
                 }
-            },
+            }
         }
     }
     // A marker that cannot be read may be this owner's webhook under any key, a declared one or
@@ -213,12 +214,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         .collect();
     let mut disabled: Vec<DisabledWebhook> = owned
         .iter()
-        .flat_map(|(slot, ws)| ws.iter().map(move |w| (slot.0, *w)))
+        .flat_map(|(slot, ws)| ws.iter().map(move |w| (slot, *w)))
         .filter(|(_, w)| !w.is_enabled() && !deleted.contains(w.id.as_str()))
-        .map(|(key, w)| DisabledWebhook {
-            key: key.to_owned(),
-            id: w.id.clone(),
-            target: live_target(w, &live.target_names),
+        .map(|(slot, w)| {
+            let target = live_target(w, &live.target_names);
+            DisabledWebhook {
+                key: slot.0.to_owned(),
+                instance: slots.instance(slot, &owned, &target),
+                id: w.id.clone(),
+                target,
+            }
         })
         .collect();
     disabled.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
@@ -328,7 +333,7 @@ impl<'d> Slots<'d> {
     }
 
     /// The slot the declared webhook `d` has under `key` (its own, or a previous one).
-    fn of_desired<'a>(&self, d: &'a DesiredSpec, key: &'a str) -> Slot<'a> {
+    fn of_desired<'a>(d: &'a DesiredSpec, key: &'a str) -> Slot<'a> {
         if d.pattern.is_some() {
             (key, Some(d.target.id.as_str()))
         } else {
@@ -558,16 +563,12 @@ fn moved_change(
 ) -> Change {
     // Compare as if the marker already named the new key, so that only real differences show.
     let mut renamed = w.clone();
-    if let Some(desc) = w.description.as_deref()
-        && let Some(m) = marker::parse(desc)
+    if let Some(desc) = w
+        .description
+        .as_deref()
+        .and_then(|desc| marker::rekeyed(desc, &d.key))
     {
-        let start = m.key.as_ptr() as usize - desc.as_ptr() as usize;
-        renamed.description = Some(format!(
-            "{}{}{}",
-            &desc[..start],
-            d.key,
-            &desc[start + m.key.len()..]
-        ));
+        renamed.description = Some(desc);
     }
     let mut change = diff(d, &renamed, owner, false, names, key).unwrap_or_else(|| Change {
         action: Action::Update,

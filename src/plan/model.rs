@@ -1,7 +1,7 @@
 //! The plan's types: the desired and live states it reads, the changes, refusals and conflicts
 //! it holds, and how a value is shown (plainly, or as a secret's fingerprint).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -244,6 +244,9 @@ pub struct LiveFingerprint {
     pub modified_at: Option<String>,
     /// A hash of the webhook's content (secrets included, so a secret change is seen).
     pub content_hash: String,
+    /// A hash of each field of the content, by the field's API name, so that a saved plan can
+    /// name the fields that changed on the platform.
+    pub field_hashes: BTreeMap<String, String>,
 }
 
 /// The request that carries out a change.
@@ -293,6 +296,71 @@ pub fn address(key: &str, instance: Option<&str>) -> String {
     match instance {
         Some(name) => format!("webhook.{key}[{}]", serde_json::Value::from(name)),
         None => format!("webhook.{key}"),
+    }
+}
+
+/// Which declared webhook a command means: a key, or one webhook of a pattern's key on one
+/// target. Written as the plan's address (`webhook.k["acme/x"]`, the `webhook.` optional), or as
+/// a key with a `--target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    /// The key as given (perhaps with `webhook.` in front: see [`Selector::is_key`]).
+    pub key: String,
+    /// The target's `username/name` or ID, when one webhook of several is meant.
+    pub target: Option<String>,
+}
+
+impl Selector {
+    /// Reads `key`, `key["target"]` or `webhook.key["target"]`; `target` (from `--target`)
+    /// applies when the text names none, and must agree when it does.
+    pub fn parse(text: &str, target: Option<&str>) -> Result<Self, String> {
+        let (key, index) = match text.split_once('[') {
+            None => (text, None),
+            Some((key, rest)) => {
+                let quoted = rest
+                    .strip_suffix(']')
+                    .and_then(|q| serde_json::from_str::<String>(q).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "`{text}` is not an address: write `key[\"username/name\"]`, with the quotes"
+                        )
+                    })?;
+                (key, Some(quoted))
+            }
+        };
+        let target = match (index, target) {
+            (Some(a), Some(b)) if a.replacen('~', "/", 1) != b.replacen('~', "/", 1) => {
+                return Err(format!(
+                    "`{text}` names the target `{a}`, and --target names `{b}`"
+                ));
+            }
+            (Some(a), _) => Some(a),
+            (None, b) => b.map(str::to_owned),
+        };
+        Ok(Selector {
+            key: key.to_owned(),
+            target: target.map(|t| t.replacen('~', "/", 1)),
+        })
+    }
+
+    /// Whether `key` is the key this selector names (written with or without `webhook.`).
+    pub fn is_key(&self, key: &str) -> bool {
+        self.key == key || self.key.strip_prefix("webhook.") == Some(key)
+    }
+
+    /// Whether the target named `name` (`username/name`) with ID `id` is the one selected (any
+    /// is, when none is).
+    pub fn is_target(&self, name: Option<&str>, id: &str) -> bool {
+        self.target
+            .as_deref()
+            .is_none_or(|t| t == id || Some(t) == name)
+    }
+}
+
+impl DisabledWebhook {
+    /// Its address: `webhook.<key>` or `webhook.<key>["<target>"]`.
+    pub fn address(&self) -> String {
+        address(&self.key, self.instance.as_deref())
     }
 }
 
@@ -365,10 +433,12 @@ impl fmt::Display for Refusal {
                     "Too many deletes: {pct:.2}% is over {MAX_SAFE_DELETE_PERCENT}.00% ({deletes} of {owned} owned webhooks); --force required"
                 )
             }
+            Refusal::DeletesAll { owned: 1 } => {
+                f.write_str("The plan deletes the only owned webhook; --force required")
+            }
             Refusal::DeletesAll { owned } => write!(
                 f,
-                "The plan deletes all {owned} owned webhook{}; --force required",
-                if *owned == 1 { "" } else { "s" }
+                "The plan deletes all {owned} owned webhooks; --force required"
             ),
             Refusal::EmptyManifests { owned } => write!(
                 f,
@@ -500,6 +570,8 @@ pub struct UnmanagedWebhook {
 pub struct DisabledWebhook {
     /// Its key.
     pub key: String,
+    /// For one webhook of a pattern: its target's name, the index of its address.
+    pub instance: Option<String>,
     /// Its ID.
     pub id: String,
     /// The Actor or task it belongs to.

@@ -655,6 +655,7 @@ fn a_disabled_copy_is_not_a_duplicate_and_disabled_webhooks_are_named() {
         p.disabled,
         vec![DisabledWebhook {
             key: "k".into(),
+            instance: None,
             id: "W1".into(),
             // Named as the live state names it (here: not at all, so by its ID).
             target: Target {
@@ -893,6 +894,28 @@ fn deleting_everything_or_planning_an_empty_set_needs_force() {
         },
     );
     assert_eq!((p.refusal, p.changes.len(), p.untouched.kept), (None, 0, 2));
+}
+
+/// Issue 16, item 19: "1 owned webhook exist". One and many, worded alike in every rule.
+#[test]
+fn refusals_agree_in_number_with_their_counts() {
+    let words = |r: Refusal| r.to_string();
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 1 }),
+        "The manifests declare no webhooks, but 1 owned webhook exists; --force required to delete it"
+    );
+    assert_eq!(
+        words(Refusal::EmptyManifests { owned: 2 }),
+        "The manifests declare no webhooks, but 2 owned webhooks exist; --force required to delete them"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 1 }),
+        "The plan deletes the only owned webhook; --force required"
+    );
+    assert_eq!(
+        words(Refusal::DeletesAll { owned: 3 }),
+        "The plan deletes all 3 owned webhooks; --force required"
+    );
 }
 
 #[test]
@@ -1317,6 +1340,8 @@ enum LiveKind {
     /// Owned, written by a version without the record of secret fields.
     OwnedWithoutRecord(usize),
     Foreign(usize),
+    /// Owned, its description edited after the marker.
+    Damaged(usize),
     Unmanaged,
     AdHoc,
     Integration,
@@ -1328,6 +1353,7 @@ fn arb_live_kind() -> impl Strategy<Value = LiveKind> {
         4 => (0..KEYS.len()).prop_map(LiveKind::Owned),
         2 => (0..KEYS.len()).prop_map(LiveKind::OwnedWithoutRecord),
         1 => (0..KEYS.len()).prop_map(LiveKind::Foreign),
+        1 => (0..KEYS.len()).prop_map(LiveKind::Damaged),
         2 => Just(LiveKind::Unmanaged),
         1 => Just(LiveKind::AdHoc),
         1 => Just(LiveKind::Integration),
@@ -1375,6 +1401,18 @@ fn arb_world() -> impl Strategy<Value = (Vec<DesiredSpec>, Vec<Webhook>)> {
                             },
                             "them",
                         ),
+                        LiveKind::Damaged(k) => {
+                            let mut w = live_of(
+                                &id,
+                                &DesiredSpec {
+                                    key: KEYS[k].to_owned(),
+                                    ..spec
+                                },
+                                "me",
+                            );
+                            w.description = Some(format!("{} edited", w.description.unwrap()));
+                            w
+                        }
                         LiveKind::Unmanaged => plain(&id, Some("by hand"), &spec.target),
                         LiveKind::AdHoc => {
                             let mut w = plain(&id, None, &spec.target);
@@ -1430,9 +1468,15 @@ proptest! {
                 let w = live.iter().find(|w| &w.id == id).unwrap();
                 match classify(w, "me") {
                     Class::Owned { .. } => {}
-                    Class::Unmanaged => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
+                    Class::Unmanaged | Class::Damaged { .. } => prop_assert!(adoptable.contains(id.as_str()) && c.action == Action::Adopt),
                     other => prop_assert!(false, "touched {id}, which is {other:?}"),
                 }
+            }
+        }
+        // A damaged marker no entry adopts stops the plan: nothing beside it may duplicate it.
+        for w in &live {
+            if matches!(classify(w, "me"), Class::Damaged { .. }) && !adoptable.contains(w.id.as_str()) {
+                prop_assert!(!p.is_applicable(), "{} is damaged, yet the plan applies", w.id);
             }
         }
         // Never creates a key twice, and never creates a key that lives already. An address
@@ -1726,4 +1770,53 @@ fn a_concrete_key_still_moves_between_targets_in_place() {
     assert_eq!(p.changes.len(), 1);
     assert_eq!(p.changes[0].action, Action::Update);
     assert_eq!(p.changes[0].address(), "webhook.k");
+}
+
+#[test]
+fn selectors_read_addresses_and_keys_with_targets() {
+    let s = Selector::parse(r#"webhook.oncall["acme/price-monitor"]"#, None).unwrap();
+    assert!(s.is_key("oncall") && !s.is_key("other"));
+    assert_eq!(s.target.as_deref(), Some("acme/price-monitor"));
+    assert!(s.is_target(Some("acme/price-monitor"), "X"));
+    assert!(!s.is_target(Some("acme/web-scraper"), "X"));
+    // The address a plan prints reads back.
+    let printed = address("a/b", Some("acme/x"));
+    let back = Selector::parse(&printed, None).unwrap();
+    assert!(back.is_key("a/b"));
+    assert_eq!(back.target.as_deref(), Some("acme/x"));
+    // A key with --target; `~` reads as `/`; an ID selects too.
+    let s = Selector::parse("oncall", Some("acme~x")).unwrap();
+    assert_eq!(s.target.as_deref(), Some("acme/x"));
+    assert!(
+        Selector::parse("oncall", Some("A1"))
+            .unwrap()
+            .is_target(None, "A1")
+    );
+    assert!(
+        Selector::parse("oncall", None)
+            .unwrap()
+            .is_target(Some("any"), "any")
+    );
+    assert!(Selector::parse(r#"k["acme/x"]"#, Some("acme/y")).is_err());
+    assert!(Selector::parse("k[acme/x]", None).is_err());
+}
+
+#[test]
+fn a_disabled_webhook_of_a_pattern_is_named_by_its_address() {
+    let mut w = live_of("W1", &instance("oncall", actor("A1")), "me");
+    w.extra
+        .insert("isEnabled".into(), serde_json::Value::Bool(false));
+    let other = live_of("W2", &instance("oncall", actor("A2")), "me");
+    let desired = [
+        instance("oncall", actor("A1")),
+        instance("oncall", actor("A2")),
+    ];
+    let p = plan(
+        &desired,
+        &state(vec![w, other]),
+        "me",
+        PlanOptions::default(),
+    );
+    let addresses: Vec<String> = p.disabled.iter().map(DisabledWebhook::address).collect();
+    assert_eq!(addresses, [r#"webhook.oncall["A1"]"#]);
 }

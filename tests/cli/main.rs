@@ -32,6 +32,8 @@ mod files;
 mod fuzz;
 /// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
 mod gitops;
+/// Ownership: markers, damaged markers, disabled duplicates, adoption, saved plans (issue 16).
+mod ownership;
 /// Patterns: one webhook for many Actors and tasks (issue 17).
 mod patterns;
 mod plan;

@@ -275,3 +275,106 @@ fn a_pattern_gives_each_own_actor_its_webhook_and_follows_the_account() {
             .contains("Plan: 0 to add, 0 to change, 1 to destroy.")
     );
 }
+
+/// `preview`, `test` and `status` take a pattern's webhook by its address, or by key and
+/// `--target`; a key on several targets alone is ambiguous for `test`.
+#[test]
+fn preview_test_and_status_take_the_address_of_a_patterns_webhook() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), MANIFEST).unwrap();
+    let run = |args: &[&str]| server.run_in(dir.path(), args);
+    let address = r#"failed-to-oncall["acme/web-scraper"]"#;
+
+    // Offline: the pattern must match the target, and not exclude it.
+    let preview = run(&["preview", "m.yaml", "--key", address]);
+    assert_eq!(preview.code, 0, "{}", preview.stderr);
+    assert!(
+        preview.stdout.starts_with(
+            r#"# webhook.failed-to-oncall["acme/web-scraper"] (Actor acme/web-scraper) on ACTOR.RUN.FAILED"#
+        ),
+        "{}",
+        preview.stdout
+    );
+    let by_target = run(&[
+        "preview",
+        "m.yaml",
+        "--key",
+        "failed-to-oncall",
+        "--target",
+        "acme/web-scraper",
+    ]);
+    assert_eq!(by_target.stdout, preview.stdout);
+    let excluded = run(&[
+        "preview",
+        "m.yaml",
+        "--key",
+        r#"failed-to-oncall["acme/test-a"]"#,
+    ]);
+    assert_eq!(excluded.code, 64, "{}", excluded.stderr);
+    assert!(excluded.stderr.contains("excluded"), "{}", excluded.stderr);
+    let elsewhere = run(&[
+        "preview",
+        "m.yaml",
+        "--key",
+        "failed-to-oncall",
+        "--target",
+        "apify/web-scraper",
+    ]);
+    assert_eq!(elsewhere.code, 64, "{}", elsewhere.stderr);
+
+    let apply = run(&["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+
+    // `test`: a pattern's key alone names two webhooks; the address names one.
+    let ambiguous = run(&[
+        "test",
+        "m.yaml",
+        "--key",
+        "failed-to-oncall",
+        "--wait",
+        "1s",
+    ]);
+    assert_eq!(ambiguous.code, 64, "{}", ambiguous.stderr);
+    assert!(
+        ambiguous.stderr.contains(r#"webhook.failed-to-oncall["acme/price-monitor"], webhook.failed-to-oncall["acme/web-scraper"]"#),
+        "{}",
+        ambiguous.stderr
+    );
+    let one = run(&[
+        "test", "m.yaml", "--key", address, "--wait", "1s", "--format", "json",
+    ]);
+    let doc: Value = serde_json::from_str(&one.stdout)
+        .unwrap_or_else(|_| panic!("{}{}", one.stdout, one.stderr));
+    let tests = doc["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 1, "{doc}");
+    assert_eq!(tests[0]["instance"], "acme/web-scraper");
+    let scraper = actor_id(&server, "web-scraper");
+    let hooked = server
+        .webhooks_of("acme")
+        .into_iter()
+        .find(|w| w["condition"]["actorId"] == scraper.as_str())
+        .unwrap();
+    assert_eq!(tests[0]["webhookId"], hooked["id"]);
+
+    // `status`: narrowed to the one webhook.
+    let status = run(&[
+        "status",
+        "m.yaml",
+        "--key",
+        "failed-to-oncall",
+        "--target",
+        "acme/price-monitor",
+        "--format",
+        "json",
+    ]);
+    assert!(matches!(status.code, 0 | 5), "{}", status.stderr);
+    let doc: Value = serde_json::from_str(&status.stdout).unwrap();
+    let shown: Vec<&str> = doc["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, ["acme/price-monitor"], "{doc}");
+}

@@ -63,7 +63,7 @@ pub struct JsonPlan {
 pub struct JsonDisabled {
     /// The webhook's key in the manifests.
     pub key: String,
-    /// `webhook.<key>`, as in the text plan.
+    /// `webhook.<key>`, as in the text plan (`webhook.<key>["<target>"]` for a pattern's).
     pub address: String,
     /// The webhook ID.
     pub id: String,
@@ -458,7 +458,7 @@ impl JsonPlan {
                 .iter()
                 .map(|d| JsonDisabled {
                     key: d.key.clone(),
-                    address: format!("webhook.{}", d.key),
+                    address: d.address(),
                     id: d.id.clone(),
                     target: target(&d.target),
                 })

@@ -256,7 +256,7 @@ fn disabled_lines(plan: &Plan) -> Option<(String, Vec<[String; 3]>)> {
             .iter()
             .map(|d| {
                 [
-                    format!("webhook.{}", d.key),
+                    d.address(),
                     d.id.clone(),
                     d.target.to_string(),
                 ]
