@@ -26,29 +26,36 @@ pub fn variables_to_set(variables: &[Variable], printing: bool) -> String {
     out
 }
 
-/// Shell commands that set every variable from its live value, one a line, so that `eval`
-/// restores every byte. A value without control characters is single-quoted (any POSIX shell);
-/// one with them is written `$'...'` with each control byte as an octal escape (bash, zsh, ksh,
-/// and POSIX shells since 2024), so the output holds no control byte a terminal or a pipe could
-/// act on or drop.
+/// Shell commands that set every variable from its live value, one a line, so that `eval` in
+/// any POSIX shell (bash, zsh, dash, ...) restores every byte. A value without control
+/// characters is single-quoted; one with them is made by `printf` from a format in which each
+/// control byte is an octal escape (and a final `_`, removed after, keeps trailing newlines), so
+/// the output holds no control byte that a terminal or a pipe could act on or drop.
 pub fn set_commands(variables: &[Variable]) -> String {
     let mut out = String::new();
     for v in variables {
-        let _ = writeln!(out, "export {}={}", v.name, shell_quoted(&v.value));
+        let name = &v.name;
+        if v.value.chars().any(char::is_control) {
+            let _ = writeln!(
+                out,
+                "{name}=$(printf '{}_'); export {name}=\"${{{name}%_}}\"",
+                printf_format(&v.value)
+            );
+        } else {
+            let _ = writeln!(out, "export {name}='{}'", v.value.replace('\'', "'\\''"));
+        }
     }
     out
 }
 
-/// `value` as one shell word.
-fn shell_quoted(value: &str) -> String {
-    if !value.chars().any(char::is_control) {
-        return format!("'{}'", value.replace('\'', "'\\''"));
-    }
-    let mut out = String::from("$'");
+/// `value` as a `printf` format that prints it, for inside single quotes.
+fn printf_format(value: &str) -> String {
+    let mut out = String::new();
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
+            '%' => out.push_str("%%"),
+            '\'' => out.push_str("'\\''"),
             c if c.is_control() => {
                 let mut bytes = [0; 4];
                 for b in c.encode_utf8(&mut bytes).bytes() {
@@ -58,7 +65,6 @@ fn shell_quoted(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('\'');
     out
 }
 
@@ -109,5 +115,73 @@ mod tests {
             value: "it's $x".into(),
         }];
         assert_eq!(set_commands(&v), "export A='it'\\''s $x'\n");
+    }
+
+    /// What `sh -c 'eval "$(cat)"'` sets `names` to from `commands`, run by `shell`, as bytes
+    /// (NUL-separated on the way out).
+    fn eval_in(shell: &str, commands: &str, names: &[&str]) -> Option<Vec<String>> {
+        use std::io::Write as _;
+        let print: String = names
+            .iter()
+            .map(|n| format!("printf '%s\\0' \"${n}\"; "))
+            .collect();
+        let mut child = std::process::Command::new(shell)
+            .arg("-c")
+            .arg(format!("eval \"$(cat)\"; {print}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(commands.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        Some(
+            text.split_terminator('\0')
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn eval_restores_every_byte_of_every_value_in_bash_and_sh() {
+        // Issue 16 item 7: ESC, VT, 0x01 and DEL were lost on the way through a pipe.
+        let mut every: String = (1u8..=127).map(char::from).collect();
+        every.push_str("\u{80}\u{9b}é\u{2028}€ '%s' \\n $HOME `x` \n\n");
+        let values = [
+            every,
+            "\u{1b}[31mred\u{b}\u{1}\u{7f}".to_owned(),
+            "plain 'quoted' $x %d \\".to_owned(),
+            "ends with newlines\n\n".to_owned(),
+            String::new(),
+        ];
+        let variables: Vec<Variable> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Variable {
+                name: format!("V{i}"),
+                value: v.clone(),
+            })
+            .collect();
+        let commands = set_commands(&variables);
+        assert!(
+            !commands.chars().any(|c| c.is_control() && c != '\n'),
+            "{commands:?}"
+        );
+        let names: Vec<String> = variables.iter().map(|v| v.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut ran = 0;
+        for shell in ["bash", "sh"] {
+            if let Some(back) = eval_in(shell, &commands, &names) {
+                assert_eq!(back, values, "{shell}: {commands}");
+                ran += 1;
+            }
+        }
+        assert!(ran > 0, "no shell to run");
     }
 }

@@ -503,3 +503,245 @@ fn a_previous_key_declared_elsewhere_or_claimed_twice_is_an_error_at_its_locatio
         out.stderr
     );
 }
+
+/// An emulator seeded with `yaml`.
+fn account_from(yaml: &str) -> Background {
+    Background::start(EmulatorConfig {
+        seed: SeedSource::Seed(Seed::from_yaml(yaml).unwrap()),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// What `eval "$(cat FILE)"` in bash sets, for the variables `export --print-secrets` printed
+/// into `stdout`: bash really runs the commands, and prints the environment NUL-separated.
+pub(crate) fn eval_in_bash(dir: &Path, stdout: &str) -> Vec<(String, String)> {
+    let file = dir.join("vars.sh");
+    std::fs::write(&file, stdout).unwrap();
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(n, _)| n))
+        .map(|n| n.strip_prefix("export ").unwrap_or(n))
+        .collect();
+    let print: String = names
+        .iter()
+        .map(|n| format!("printf '%s\\0%s\\0' {n} \"${n}\"; "))
+        .collect();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("eval \"$(cat vars.sh)\"; {print}"))
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let parts: Vec<&str> = text.split_terminator('\0').collect();
+    parts
+        .chunks(2)
+        .map(|c| (c[0].to_owned(), c[1].to_owned()))
+        .collect()
+}
+
+/// Every `${NAME}` in `text`.
+fn references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        if i > 0 && rest.as_bytes()[i - 1] == b'$' {
+            rest = &rest[i + 2..];
+            continue;
+        }
+        let after = &rest[i + 2..];
+        let end = after.find('}').unwrap();
+        out.push(after[..end].to_owned());
+        rest = &after[end..];
+    }
+    out
+}
+
+const DOTTED_SEED: &str = r#"
+users:
+  - {username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}
+actors:
+  - {name: acme/crawler.v1}
+  - {name: acme/crawler.v2}
+  - {name: acme/.x}
+  - {name: acme/_.x}
+  - {name: acme/Crawler}
+  - {name: acme/crawler}
+tasks:
+  - {name: acme/crawler.v1, actor: acme/crawler.v1}
+webhooks:
+  - {user: acme, actor: acme/crawler.v1, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/v1"}
+  - {user: acme, actor: acme/crawler.v2, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/v2"}
+  - {user: acme, actor: acme/.x, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/dotx"}
+  - {user: acme, actor: acme/_.x, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/underx"}
+  - {user: acme, actor: acme/Crawler, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/upper"}
+  - {user: acme, actor: acme/crawler, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/lower"}
+  - user: acme
+    task: acme/crawler.v1
+    eventTypes: [ACTOR.RUN.SUCCEEDED]
+    requestUrl: "https://hooks.slack.com/services/T0AAA/B0BBB/sl4ck5ecretXYZ"
+    headersTemplate: '{"X-Ctl": "ctl5ecret\u001b[31m vt\u000b soh\u0001 del\u007f nl\n end", "X-Plain": "it''s %s $HOME \\"}'
+  # Not exported: one on a target that has a file, one on a target that has none.
+  - user: acme
+    actor: acme/crawler.v1
+    eventTypes: [ACTOR.RUN.FAILED]
+    requestUrl: "https://h.example/foreign"
+    description: "[apify-webhooks owner=someone-else key=k secrets=none]"
+  - user: acme
+    actor: acme/crawler.v2
+    eventTypes: [ACTOR.RUN.FAILED]
+    requestUrl: "https://h.example/bad-header"
+    headersTemplate: '{"X Y": "v"}'
+"#;
+
+#[test]
+fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
+    // Issue 16 items 1, 7, 8, 9 and 19 end to end: a file per target, the printed variables
+    // set by bash's `eval` restore every byte, the plan only adopts, nothing moves.
+    let server = account_from(DOTTED_SEED);
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--out",
+        "w",
+        "--owner",
+        "team",
+        "--print-secrets",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(&dir.path().join("w"));
+    let manifests: Vec<&(String, String)> =
+        files.iter().filter(|(p, _)| p.ends_with(".yaml")).collect();
+    assert_eq!(manifests.len(), 7, "{files:#?}");
+    for (path, text) in &manifests {
+        assert_eq!(
+            text.matches("\n    - key: ").count(),
+            1,
+            "{path}: one webhook each\n{text}"
+        );
+    }
+    // Every webhook not exported is listed on stderr, with its reason.
+    for id in before
+        .iter()
+        .filter(|w| {
+            let url = w["requestUrl"].as_str().unwrap();
+            url.ends_with("/foreign") || url.ends_with("/bad-header")
+        })
+        .map(|w| w["id"].as_str().unwrap())
+    {
+        assert!(
+            out.stderr.contains(&format!("#   - {id} on ")),
+            "{id}: {}",
+            out.stderr
+        );
+    }
+    assert!(out.stderr.contains("2 not exported"), "{}", out.stderr);
+    // No secret in any file; exactly the variables the files use are printed.
+    let all_files: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for secret in ["sl4ck5ecretXYZ", "ctl5ecret", "it's %s"] {
+        assert!(!all_files.contains(secret), "{secret} in a file");
+    }
+    let vars = eval_in_bash(dir.path(), &out.stdout);
+    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
+    used.sort();
+    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    printed.sort();
+    assert_eq!(printed, used, "{}", out.stdout);
+    assert!(
+        vars.iter()
+            .any(|(_, v)| v == "ctl5ecret\u{1b}[31m vt\u{b} soh\u{1} del\u{7f} nl\n end"),
+        "{vars:?}"
+    );
+    assert!(
+        vars.iter().any(|(_, v)| v == "it's %s $HOME \\"),
+        "{vars:?}"
+    );
+
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 7 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "w"]));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    // Each webhook kept its target, URL and headers; only the description gained the marker.
+    let after = server.webhooks_of("acme");
+    assert_eq!(after.len(), before.len());
+    for w in &before {
+        let now = after.iter().find(|a| a["id"] == w["id"]).unwrap();
+        for field in ["condition", "requestUrl", "headersTemplate", "eventTypes"] {
+            assert_eq!(w[field], now[field], "{field} of {w}");
+        }
+    }
+}
+
+#[test]
+fn a_long_name_is_exported_and_a_failed_write_leaves_nothing_behind() {
+    // Issue 16 item 11: a 240-character name stopped export halfway, files half written.
+    let long = "n".repeat(240);
+    let seed = format!(
+        "users:\n  - {{username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}}\nactors:\n  - {{name: acme/a}}\n  - {{name: acme/{long}}}\ntasks:\n  - {{name: acme/t, actor: acme/a}}\nwebhooks:\n  - {{user: acme, actor: acme/a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/a'}}\n  - {{user: acme, actor: acme/{long}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/l'}}\n  - {{user: acme, task: acme/t, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/t'}}\n"
+    );
+    let server = account_from(&seed);
+    let dir = tempfile::tempdir().unwrap();
+    // `tasks` is a file where export needs a folder: the last document cannot be placed.
+    std::fs::create_dir(dir.path().join("w")).unwrap();
+    std::fs::write(dir.path().join("w/tasks"), "in the way\n").unwrap();
+    let failed = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w"]));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("nothing was written"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        files_below(&dir.path().join("w")),
+        [("tasks".to_owned(), "in the way\n".to_owned())],
+        "all or nothing"
+    );
+    std::fs::remove_file(dir.path().join("w/tasks")).unwrap();
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(&dir.path().join("w"));
+    assert_eq!(files.len(), 4, "{files:#?}");
+    assert!(
+        files
+            .iter()
+            .any(|(p, t)| p.starts_with("actors/acme/nnnn") && t.contains(&long)),
+        "{files:#?}"
+    );
+    let plan = run(server.bin().current_dir(dir.path()).args(["plan", "w"]));
+    assert!(
+        plan.stdout
+            .contains("Plan: 3 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}{}",
+        plan.stdout,
+        plan.stderr
+    );
+}
