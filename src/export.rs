@@ -343,7 +343,12 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             Err(why) => skipped.push(Skipped {
                 id: c.webhook.id.clone(),
                 target: Some(c.target.clone()),
-                why,
+                why: match c.owned_key {
+                    Some(key) => format!(
+                        "{why}; it is this owner's (key `{key}`), so a plan of the exported files would destroy it: declare it by hand"
+                    ),
+                    None => why,
+                },
             }),
         }
     }

@@ -644,3 +644,95 @@ fn a_nul_in_a_secret_is_not_exported_as_a_variable() {
     );
     assert_eq!(export.files.len(), 1, "{:?}", export.skipped);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Any names (unicode, control characters, dots, case, up to 255 characters) and header
+    /// values: every webhook is in exactly one file or listed as skipped; every file is one
+    /// target's, loads without a problem and resolves to the live values; no two paths are the
+    /// same on a file system that ignores case; the variables are exactly those referenced.
+    #[test]
+    fn any_names_give_one_valid_file_per_target(
+        names in proptest::collection::vec(
+            (proptest::bool::ANY, "[A-Za-z0-9._-]{1,8}", proptest::prop_oneof![
+                "[A-Za-z0-9._-]{1,20}",
+                "\\PC{1,12}",
+                "[a-z\n.]{1,6}",
+                "[a-zA-Z]{200,255}",
+            ]),
+            1..6,
+        ),
+        values in proptest::collection::vec("[ -~\u{1}-\u{1f}\u{7f}é]{0,10}", 1..8),
+    ) {
+        let targets: Vec<(String, TargetKind, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (task, user, name))| {
+                let kind = if *task { TargetKind::Task } else { TargetKind::Actor };
+                (format!("T{i}"), kind, format!("{user}/{name}"))
+            })
+            .collect();
+        let webhooks: Vec<Webhook> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let (id, kind, _) = &targets[i % targets.len()];
+                let mut w = hook(&format!("W{i}"), id, &["ACTOR.RUN.FAILED"], &format!("https://h.example/{i}?q={i}"));
+                w.condition = Some(Condition::for_target(*kind, id));
+                w.headers_template = Some(serde_json::json!({ "X-V": v }).to_string());
+                w
+            })
+            .collect();
+        let refs: Vec<(&str, TargetKind, &str)> = targets
+            .iter()
+            .map(|(id, kind, name)| (id.as_str(), *kind, name.as_str()))
+            .collect();
+        let export = build(&account_of(&refs, webhooks.clone()), &options());
+        let mut seen: Vec<String> = export.skipped.iter().map(|s| s.id.clone()).collect();
+        seen.extend(export.files.iter().flat_map(|f| f.entries.iter().filter_map(|e| e.adopt.clone())));
+        seen.sort();
+        let mut all: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+        all.sort();
+        proptest::prop_assert_eq!(seen, all);
+        let folded: HashSet<String> =
+            export.files.iter().map(|f| f.path.display().to_string().to_lowercase()).collect();
+        proptest::prop_assert_eq!(folded.len(), export.files.len());
+        let owners: HashSet<(TargetKind, &str)> =
+            export.files.iter().map(|f| (f.kind, f.target.as_str())).collect();
+        proptest::prop_assert_eq!(owners.len(), export.files.len());
+        for f in &export.files {
+            proptest::prop_assert!(f.path.iter().all(|p| p.len() <= 110), "{}", f.path.display());
+            for e in &f.entries {
+                let w = webhooks.iter().find(|w| Some(&w.id) == e.adopt.as_ref()).unwrap();
+                let (_, kind, name) = targets.iter().find(|(id, _, _)| w.condition().target().map(|t| t.1) == Some(id.as_str())).unwrap();
+                proptest::prop_assert_eq!((f.kind, f.target.as_str()), (*kind, name.as_str()));
+            }
+        }
+        let back = round_trip(&export, "team");
+        for (id, (url, _, headers, _)) in &back {
+            let w = webhooks.iter().find(|w| &w.id == id).unwrap();
+            proptest::prop_assert_eq!(Some(url.as_str()), w.request_url.as_deref());
+            proptest::prop_assert!(normalize::same_template(headers.as_deref(), w.headers_template.as_deref()));
+        }
+        let mut referenced: Vec<String> = Vec::new();
+        for f in &export.files {
+            let text = document::manifest(f, "team", &export.skipped, "s.json");
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("${") {
+                let after = &rest[i + 2..];
+                let end = after.find('}').unwrap();
+                if i == 0 || !rest[..i].ends_with('$') {
+                    referenced.push(after[..end].to_owned());
+                }
+                rest = &after[end..];
+            }
+        }
+        referenced.sort();
+        let names: Vec<String> = export.variables.iter().map(|v| v.name.clone()).collect();
+        proptest::prop_assert_eq!(names, referenced);
+    }
+}

@@ -121,10 +121,10 @@ mod tests {
     /// (NUL-separated on the way out).
     fn eval_in(shell: &str, commands: &str, names: &[&str]) -> Option<Vec<String>> {
         use std::io::Write as _;
-        let print: String = names
-            .iter()
-            .map(|n| format!("printf '%s\\0' \"${n}\"; "))
-            .collect();
+        let print = names.iter().fold(String::new(), |mut out, n| {
+            let _ = write!(out, "printf '%s\\0' \"${n}\"; ");
+            out
+        });
         let mut child = std::process::Command::new(shell)
             .arg("-c")
             .arg(format!("eval \"$(cat)\"; {print}"))

@@ -2,6 +2,7 @@
 //! exported, the printed variables are set, `plan` shows only adoptions, `apply` makes them,
 //! and `plan` says `No changes.`; secrets never reach a file or the output unless asked for.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use apify_webhooks::emulator::{EmulatorConfig, Seed, SeedSource};
@@ -522,10 +523,10 @@ pub(crate) fn eval_in_bash(dir: &Path, stdout: &str) -> Vec<(String, String)> {
         .filter_map(|l| l.split_once('=').map(|(n, _)| n))
         .map(|n| n.strip_prefix("export ").unwrap_or(n))
         .collect();
-    let print: String = names
-        .iter()
-        .map(|n| format!("printf '%s\\0%s\\0' {n} \"${n}\"; "))
-        .collect();
+    let print = names.iter().fold(String::new(), |mut out, n| {
+        let _ = write!(out, "printf '%s\\0%s\\0' {n} \"${n}\"; ");
+        out
+    });
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!("eval \"$(cat vars.sh)\"; {print}"))
@@ -613,8 +614,10 @@ fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let files = files_below(&dir.path().join("w"));
-    let manifests: Vec<&(String, String)> =
-        files.iter().filter(|(p, _)| p.ends_with(".yaml")).collect();
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
     assert_eq!(manifests.len(), 7, "{files:#?}");
     for (path, text) in &manifests {
         assert_eq!(
@@ -744,4 +747,335 @@ fn a_long_name_is_exported_and_a_failed_write_leaves_nothing_behind() {
         plan.stdout,
         plan.stderr
     );
+}
+
+/// One webhook of a generated account, by class.
+#[derive(Debug, Clone)]
+enum Class {
+    Unmanaged,
+    /// This owner's (`team`), under key `owned-<n>`.
+    Owned,
+    /// Another owner's.
+    Foreign,
+    /// Ad-hoc, an integration or not HTTP.
+    OutOfScope(u8),
+}
+
+/// A generated webhook: its target (index), class, events, URL form and headers.
+#[derive(Debug, Clone)]
+struct GenHook {
+    target: usize,
+    class: Class,
+    events: Vec<&'static str>,
+    url: u8,
+    headers: Vec<(&'static str, String)>,
+}
+
+const RUN_EVENTS: [&str; 4] = [
+    "ACTOR.RUN.FAILED",
+    "ACTOR.RUN.SUCCEEDED",
+    "ACTOR.RUN.TIMED_OUT",
+    "ACTOR.RUN.ABORTED",
+];
+
+fn gen_hook(targets: usize) -> impl proptest::strategy::Strategy<Value = GenHook> {
+    use proptest::prelude::*;
+    let class = prop_oneof![
+        4 => Just(Class::Unmanaged),
+        2 => Just(Class::Owned),
+        1 => Just(Class::Foreign),
+        1 => (0u8..3).prop_map(Class::OutOfScope),
+    ];
+    // Header values: printable text mixed with control characters (NUL included, rarely).
+    let value = proptest::collection::vec(
+        prop_oneof![
+            6 => proptest::char::range(' ', '~'),
+            2 => proptest::char::range('\u{1}', '\u{1f}'),
+            1 => Just('\u{7f}'),
+            1 => Just('\u{0}'),
+            1 => proptest::char::range('\u{80}', '\u{9f}'),
+            1 => Just('é'),
+        ],
+        0..12,
+    )
+    .prop_map(|chars| chars.into_iter().collect::<String>());
+    let header_name = prop_oneof![
+        Just("Authorization"),
+        Just("X-Token"),
+        Just("x-api-key"),
+        Just("X Bad"),
+    ];
+    (
+        0..targets,
+        class,
+        proptest::sample::subsequence(RUN_EVENTS.to_vec(), 1..=3),
+        0u8..5,
+        proptest::collection::vec((header_name, value), 0..3),
+    )
+        .prop_map(|(target, class, events, url, mut headers)| {
+            if matches!(class, Class::Owned) {
+                // What a manifest can declare (this tool wrote it): a header name that is a
+                // token, a value an environment variable can carry.
+                for (name, value) in &mut headers {
+                    if name.contains(' ') {
+                        *name = "X-Ok";
+                    }
+                    value.retain(|c| c != '\0');
+                }
+            }
+            GenHook {
+                target,
+                class,
+                events,
+                url,
+                headers,
+            }
+        })
+}
+
+/// Target names as the platform allows them: letters (either case), digits, `.`, `_`, `-`,
+/// up to 255 characters; unique, and not only dots.
+fn gen_names() -> impl proptest::strategy::Strategy<Value = Vec<(bool, String)>> {
+    use proptest::prelude::*;
+    let name = prop_oneof![
+        4 => "[A-Za-z0-9._-]{1,24}",
+        1 => "[a-z.]{1,3}",
+        1 => "[a-z]{200,255}",
+    ]
+    .prop_filter("not only dots", |n: &String| !n.chars().all(|c| c == '.'));
+    proptest::collection::vec((any::<bool>(), name), 1..5).prop_map(|mut v| {
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|(task, n)| seen.insert((*task, n.clone())));
+        v
+    })
+}
+
+/// The seed YAML of a generated account; also the distinct secret of each webhook's headers
+/// and URL (by index).
+fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
+    // A YAML double-quoted scalar: JSON's quoting, with every control character escaped.
+    let q = |s: &str| {
+        serde_json::to_string(s)
+            .unwrap()
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    format!("\\u{:04x}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+    };
+    let mut seed = String::from(
+        "users:\n  - {username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}\nactors:\n  - {name: acme/base-actor}\n",
+    );
+    for (task, name) in names {
+        if !task {
+            let _ = writeln!(seed, "  - {{name: {}}}", q(&format!("acme/{name}")));
+        }
+    }
+    seed.push_str(if names.iter().any(|(task, _)| *task) {
+        "tasks:\n"
+    } else {
+        "tasks: []\n"
+    });
+    for (task, name) in names {
+        if *task {
+            let _ = writeln!(
+                seed,
+                "  - {{name: {}, actor: acme/base-actor}}",
+                q(&format!("acme/{name}"))
+            );
+        }
+    }
+    seed.push_str("webhooks:\n");
+    for (i, h) in hooks.iter().enumerate() {
+        let (task, name) = &names[h.target];
+        let target = format!(
+            "{}: {}",
+            if *task { "task" } else { "actor" },
+            q(&format!("acme/{name}"))
+        );
+        let url = match h.url {
+            0 => format!("https://h.example/p{i}"),
+            1 => format!("https://h.example/p{i}?token=Sekr{i}tq&x=1"),
+            2 => format!("https://hooks.slack.com/services/T0/B{i}/Sekr{i}tslack"),
+            3 => format!("https://h.example/p{i}?Sekr{i}tbare#Sekr{i}tfrag"),
+            _ => format!("https://u:Sekr{i}tui@h.example/hooks/a1b2c3d4e5f6a7b8{i:02}/x"),
+        };
+        let _ = write!(
+            seed,
+            "  - {{user: acme, {target}, eventTypes: [{}], requestUrl: {}",
+            h.events.join(", "),
+            q(&url)
+        );
+        if !h.headers.is_empty() {
+            let map: serde_json::Map<String, serde_json::Value> = h
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(j, (n, v))| {
+                    let name = if j == 0 {
+                        (*n).to_owned()
+                    } else {
+                        format!("{n}-{j}")
+                    };
+                    (name, serde_json::Value::String(format!("Sekr{i}t{j}h{v}")))
+                })
+                .collect();
+            let _ = write!(
+                seed,
+                ", headersTemplate: {}",
+                q(&serde_json::Value::Object(map).to_string())
+            );
+        }
+        match &h.class {
+            Class::Unmanaged => {}
+            Class::Owned => {
+                let secrets = if h.headers.is_empty() && h.url == 0 {
+                    "none"
+                } else if h.headers.is_empty() {
+                    "requestUrl"
+                } else if h.url == 0 {
+                    "headersTemplate"
+                } else {
+                    "requestUrl,headersTemplate"
+                };
+                let _ = write!(
+                    seed,
+                    ", description: \"[apify-webhooks owner=team key=owned-{i} secrets={secrets}]\""
+                );
+            }
+            Class::Foreign => {
+                let _ = write!(
+                    seed,
+                    ", description: \"[apify-webhooks owner=else key=f{i} secrets=none]\""
+                );
+            }
+            Class::OutOfScope(0) => seed.push_str(", isAdHoc: true"),
+            Class::OutOfScope(1) => seed.push_str(", isApifyIntegration: true"),
+            Class::OutOfScope(_) => seed.push_str(", actionType: SLACK_MESSAGE"),
+        }
+        seed.push_str("}\n");
+    }
+    seed
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 12,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Issue 16's property: whatever the names (dots, case, length) and webhooks (every
+    /// class, control characters in header values), export -> the printed variables set by
+    /// bash's `eval` -> `plan` only adopts -> `apply` -> `No changes.`; nothing foreign or
+    /// out of scope touched; no file holds a value that was a secret on the platform.
+    #[test]
+    fn any_account_exports_to_manifests_that_only_adopt(
+        (names, hooks) in proptest::strategy::Strategy::prop_flat_map(gen_names(), |names| {
+            let n = names.len();
+            (proptest::strategy::Just(names), proptest::collection::vec(gen_hook(n), 1..6))
+        })
+    ) {
+        export_property(&names, &hooks);
+    }
+}
+
+fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
+    let server = account_from(&gen_seed(names, hooks));
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--out",
+        "w",
+        "--owner",
+        "team",
+        "--include-owned",
+        "--print-secrets",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = if dir.path().join("w").exists() {
+        files_below(&dir.path().join("w"))
+    } else {
+        Vec::new()
+    };
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    for (path, text) in &files {
+        assert!(!text.contains("Sekr"), "a secret in {path}:\n{text}");
+        assert!(path.split('/').all(|p| p.len() <= 110), "{path}");
+    }
+    let vars = eval_in_bash(dir.path(), &out.stdout);
+    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
+    used.sort();
+    used.dedup();
+    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    printed.sort();
+    assert_eq!(printed, used, "{}", out.stdout);
+    // A file per target: each names one target, no two the same on a case-blind file system.
+    let mut folded: Vec<String> = manifests.iter().map(|(p, _)| p.to_lowercase()).collect();
+    folded.sort();
+    folded.dedup();
+    assert_eq!(folded.len(), manifests.len());
+    if manifests.is_empty() {
+        return;
+    }
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w", "--format", "json"]));
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    for change in doc["changes"].as_array().unwrap() {
+        assert_eq!(
+            change["actions"],
+            serde_json::json!(["adopt", "update"]),
+            "only adoptions: {change:#}"
+        );
+        for f in change["fields"].as_array().unwrap() {
+            assert_eq!(f["field"], "owner", "an adoption only marks: {change:#}");
+        }
+    }
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "w"]));
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    let after = server.webhooks_of("acme");
+    assert_eq!(after.len(), before.len());
+    for w in &before {
+        let now = after.iter().find(|a| a["id"] == w["id"]).unwrap();
+        let description = w["description"].as_str().unwrap_or("");
+        let foreign_or_out = description.contains("owner=else")
+            || w["isAdHoc"] == true
+            || w["isApifyIntegration"] == true
+            || w["actionType"] != "HTTP_REQUEST";
+        if foreign_or_out {
+            assert_eq!(w, now, "touched");
+        }
+        for field in [
+            "condition",
+            "requestUrl",
+            "headersTemplate",
+            "payloadTemplate",
+            "eventTypes",
+        ] {
+            assert_eq!(w[field], now[field], "{field} of {w}");
+        }
+    }
 }
