@@ -225,7 +225,10 @@ fn write_all_or_none(out: &Path, planned: &[(PathBuf, String)]) -> Result<Vec<St
                 done.push(Done::Dir(dir));
             }
         }
-        if target.symlink_metadata().is_ok() {
+        if let Ok(meta) = target.symlink_metadata() {
+            if meta.is_dir() {
+                return Err((what(), "a folder is in the way".into()));
+            }
             // --force: keep the old file aside until everything is in place.
             let aside = old.join(i.to_string());
             std::fs::create_dir_all(&old).map_err(|e| (what(), e.into()))?;

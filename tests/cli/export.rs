@@ -747,6 +747,23 @@ fn a_long_name_is_exported_and_a_failed_write_leaves_nothing_behind() {
         plan.stdout,
         plan.stderr
     );
+    // --force replaces files, never a folder that is in the way (nor what is in it).
+    let a = dir.path().join("w/actors/acme/a.yaml");
+    std::fs::remove_file(&a).unwrap();
+    std::fs::create_dir(&a).unwrap();
+    std::fs::write(a.join("keep.txt"), "mine\n").unwrap();
+    let before = files_below(&dir.path().join("w"));
+    let forced = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w", "--force"]));
+    assert_eq!(forced.code, 1, "{}", forced.stderr);
+    assert!(
+        forced.stderr.contains("a folder is in the way"),
+        "{}",
+        forced.stderr
+    );
+    assert_eq!(files_below(&dir.path().join("w")), before);
 }
 
 /// One webhook of a generated account, by class.
