@@ -1,6 +1,8 @@
 //! `export` end to end (issue 10): an account seeded with a dozen webhooks of every class is
 //! exported, the printed variables are set, `plan` shows only adoptions, `apply` makes them,
 //! and `plan` says `No changes.`; secrets never reach a file or the output unless asked for.
+//! Issue 16: names with dots, case and length, control characters set through bash's `eval`,
+//! all files or none, and a property test over random accounts of every class.
 
 use std::fmt::Write as _;
 use std::path::Path;
