@@ -450,21 +450,21 @@ fn looks_like_credential_name(name: &str) -> bool {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    [
-        "token",
-        "secret",
-        "password",
-        "passwd",
-        "apikey",
-        "authorization",
-        "auth",
-        "credential",
-        "privatekey",
-        "signature",
-        "accesskey",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    lower == "auth"
+        || [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "apikey",
+            "authorization",
+            "credential",
+            "privatekey",
+            "signature",
+            "accesskey",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Why an out-of-scope webhook cannot be managed.

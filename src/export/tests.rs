@@ -533,7 +533,7 @@ fn a_credential_in_a_payload_is_warned_about() {
     // Issue 16 item 8: a payload's `"token": "..."` was written without a word.
     let mut w = hook("P1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x");
     w.payload_template =
-        Some(r#"{"token": "s3cret", "run": {{resource}}, "auth": {"apiKey": "k"}, "tokenRef": "{{resource.id}}"}"#.into());
+        Some(r#"{"token": "s3cret", "run": {{resource}}, "auth": {"apiKey": "k"}, "tokenRef": "{{resource.id}}", "author": "Jane"}"#.into());
     let export = build(&account(vec![w]), &options());
     let fields: Vec<&str> = export.warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(fields.len(), 2, "{fields:?}");
