@@ -149,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn eval_restores_every_byte_of_every_value_in_bash_and_sh() {
+    fn eval_restores_every_byte_of_every_value_in_bash_sh_and_zsh() {
         // Issue 16 item 7: ESC, VT, 0x01 and DEL were lost on the way through a pipe.
         let mut every: String = (1u8..=127).map(char::from).collect();
         every.push_str("\u{80}\u{9b}é\u{2028}€ '%s' \\n $HOME `x` \n\n");
@@ -176,7 +176,8 @@ mod tests {
         let names: Vec<String> = variables.iter().map(|v| v.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut ran = 0;
-        for shell in ["bash", "sh"] {
+        // zsh too where it is installed (CI installs it for the completion tests).
+        for shell in ["bash", "sh", "zsh"] {
             if let Some(back) = eval_in(shell, &commands, &names) {
                 assert_eq!(back, values, "{shell}: {commands}");
                 ran += 1;
