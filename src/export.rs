@@ -235,7 +235,9 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
     // Keys this owner already uses: generated keys must not take them.
     let mut taken: HashSet<String> = HashSet::new();
     for w in &account.webhooks {
-        if let Class::Owned { key } | Class::Damaged { key } = classify(w, &options.owner) {
+        if let Class::Owned { key } | Class::Damaged { key: Some(key), .. } =
+            classify(w, &options.owner)
+        {
             taken.insert(key.to_owned());
         }
     }
@@ -267,10 +269,8 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                 skipped.push(skip(format!("belongs to owner `{owner}`")));
                 continue;
             }
-            Class::Damaged { key } => {
-                skipped.push(skip(format!(
-                    "its description has text after this owner's marker (key `{key}`): `plan` reports it"
-                )));
+            Class::Damaged { problem, .. } => {
+                skipped.push(skip(format!("{problem}: `plan` reports it")));
                 continue;
             }
             Class::Owned { .. } if !options.include_owned => continue,

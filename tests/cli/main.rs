@@ -30,6 +30,8 @@ mod files;
 mod fuzz;
 /// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
 mod gitops;
+/// Ownership: markers, damaged markers, disabled duplicates, adoption, saved plans (issue 16).
+mod ownership;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
