@@ -165,6 +165,69 @@ fn a_symbolic_link_loop_is_an_error_naming_the_link() {
 }
 
 #[test]
+fn a_broken_link_to_a_manifest_folder_is_an_error_not_a_destroy() {
+    // `repo/linked -> ../real`, applied while the folder was there...
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("repo")).unwrap();
+    std::fs::create_dir_all(root.join("real")).unwrap();
+    std::fs::write(root.join("repo/main.yaml"), MAIN).unwrap();
+    std::fs::write(
+        root.join("real/sym.yaml"),
+        MAIN.replace("main/failed", "sym1"),
+    )
+    .unwrap();
+    symlink("../real", root.join("repo/linked")).unwrap();
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["apply", "--local", "--auto-approve", "repo"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("2 added"), "{}", out.stdout);
+    // ...then the folder moves away: the plan refuses instead of destroying `sym1`.
+    std::fs::rename(root.join("real"), root.join("real.moved")).unwrap();
+    for command in ["validate", "plan"] {
+        let mut cmd = in_dir(root);
+        cmd.arg(command);
+        if command == "plan" {
+            cmd.arg("--local");
+        }
+        let out = run_within(LIMIT, cmd.arg("repo"));
+        assert_eq!(out.code, 65, "{command}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(
+                "error: broken symbolic link `repo/linked` -> `../real`: its target does not exist"
+            ),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("destroyed"), "{}", out.stdout);
+    }
+    // The same for a link to a file, anywhere below the path, whatever its name; and for a
+    // path argument that is itself a broken link.
+    std::fs::rename(root.join("real.moved"), root.join("real")).unwrap();
+    std::fs::create_dir_all(root.join("repo/deep/er")).unwrap();
+    symlink("../../../nothing.yml", root.join("repo/deep/er/notes")).unwrap();
+    symlink("real/gone", root.join("arg")).unwrap();
+    let out = run_within(LIMIT, in_dir(root).args(["validate", "repo", "arg"]));
+    assert_eq!(out.code, 65, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: broken symbolic link `repo/deep/er/notes` -> `../../../nothing.yml`: its target does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "error: broken symbolic link `arg` -> `real/gone`: its target does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_file_reached_twice_is_loaded_once_under_the_first_path() {
     let dir = linked_tree();
     let root = dir.path();
