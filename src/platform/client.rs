@@ -212,8 +212,18 @@ impl ApifyClient {
             if connect && !self.retry.retries_connect(started.elapsed(), delay) {
                 return Err(error);
             }
-            if Instant::now() + delay >= deadline {
-                return Err(self.timed_out(&method, &url, attempt_detail(&error)));
+            let now = Instant::now();
+            if now + delay >= deadline {
+                // Not a timeout yet: say what really happened, and after how long.
+                let server_wait = retry_after.map(|r| r.min(self.retry.max_retry_after));
+                return Err(PlatformError::RetryPastTimeout {
+                    elapsed: rounded(started.elapsed()),
+                    wait: rounded(delay),
+                    retry_after: server_wait.is_some_and(|w| w >= delay),
+                    left: rounded(deadline.saturating_duration_since(now)),
+                    timeout: self.clock.total,
+                    last: Box::new(error),
+                });
             }
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             // A single retry is routine (a 429, a blip); more are worth telling the user, who
@@ -237,11 +247,9 @@ impl ApifyClient {
 
     /// The error for a request still being tried when the run's timeout ran out.
     fn timed_out(&self, method: &Method, url: &Url, last_error: String) -> PlatformError {
-        let mut url = url.clone();
-        url.set_query(None);
         PlatformError::TimedOut {
             method: method.to_string(),
-            url: url.into(),
+            url: without_query(url),
             timeout: self.clock.total,
             last_error,
         }
@@ -721,6 +729,13 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         source = cause.source();
     }
     text
+}
+
+/// `url` without its query string, for messages.
+fn without_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.into()
 }
 
 /// A duration to show: whole seconds from a second up, whole milliseconds below (an attempt cut

@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::apply::{ApplyReport, Counts, Outcome, Status};
 use crate::plan::Action;
 
-/// The version of the JSON apply report (1.1: `counts.adopted`, no longer in `changed`).
-pub const REPORT_FORMAT_VERSION: &str = "1.1";
+/// The version of the JSON apply report (1.1: `counts.adopted`, no longer in `changed`; 1.2:
+/// an operation's optional `note`).
+pub const REPORT_FORMAT_VERSION: &str = "1.2";
 
 fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
@@ -47,7 +48,12 @@ pub fn progress_line(o: &Outcome) -> String {
         }
         _ => String::new(),
     };
-    format!("webhook.{}: {what}{id}{error}", o.key)
+    let note = o
+        .note
+        .as_deref()
+        .map(|n| format!(": {n}"))
+        .unwrap_or_default();
+    format!("webhook.{}: {what}{id}{error}{note}", o.key)
 }
 
 /// The end of an apply's text output: what the per-operation lines could not say (an
@@ -143,6 +149,7 @@ mod tests {
             },
             webhook_id: Some("W1".into()),
             status,
+            note: None,
         }
     }
 
