@@ -56,6 +56,12 @@ pub struct ClientConfig {
     pub user_agent: String,
 }
 
+/// The error when no token is found anywhere; it names `--local` for a first try without an
+/// account.
+pub const NO_TOKEN: &str = "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+                            `apify login` (or try it without an account, against a local \
+                            emulator: --local)";
+
 impl ClientConfig {
     /// A configuration with the default retry policy and timeout.
     pub fn new(api_url: ApiBaseUrl, token: ApiToken) -> Self {
@@ -98,13 +104,7 @@ impl ClientConfig {
             .unwrap_or(DEFAULT_API_URL);
         let api_url = ApiBaseUrl::parse(url)?;
         let (token, source) = resolve_token(inputs.env_token, inputs.token_file, inputs.home)?
-            .ok_or_else(|| {
-                PlatformError::Config(
-                    "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
-                     `apify login`"
-                        .to_owned(),
-                )
-            })?;
+            .ok_or_else(|| PlatformError::Config(NO_TOKEN.to_owned()))?;
         let mut config = ClientConfig::new(api_url, token);
         if let Some(value) = inputs.retry_base_ms {
             config.retry.base_delay = parse_retry_base_ms(value)?;
@@ -901,7 +901,11 @@ mod tests {
         assert!(!format!("{config:?}").contains("tok\""), "{config:?}");
 
         let none = ClientConfig::from_inputs(ClientInputs::default()).unwrap_err();
-        assert!(none.to_string().contains("no API token"), "{none}");
+        assert_eq!(
+            none.to_string(),
+            "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with `apify login` \
+             (or try it without an account, against a local emulator: --local)"
+        );
         let http = ClientInputs {
             api_url: Some("http://example.com"),
             ..inputs

@@ -862,3 +862,38 @@ fn under_a_rate_limit_with_a_long_retry_after_apply_reports_what_it_made_and_why
     );
     assert_no_changes(&server, dir.path());
 }
+
+#[test]
+fn without_a_token_every_command_that_connects_suggests_local() {
+    // Issue 16 item 18: a new user without an account learns about `--local` from the error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "version: 1\nactors:\n  acme/web-scraper:\n    - {key: a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/a'}\n",
+    )
+    .unwrap();
+    for args in [
+        &["plan", "m.yaml"][..],
+        &["apply", "--auto-approve", "m.yaml"],
+        &["status", "m.yaml"],
+        &["export", "--out", "exported"],
+    ] {
+        let out = crate::support::run_in(dir.path(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            "error: no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+             `apify login` (or try it without an account, against a local emulator: --local)\n",
+            "{args:?}"
+        );
+        // And `--local` does work there.
+        let mut local = args.to_vec();
+        local.insert(1, "--local");
+        let out = crate::support::run_in(dir.path(), &local);
+        assert!(
+            !out.stderr.contains("no API token"),
+            "{local:?}: {}",
+            out.stderr
+        );
+    }
+}
