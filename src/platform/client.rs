@@ -58,7 +58,7 @@ pub struct ClientConfig {
 
 /// The error when no token is found anywhere; it names `--local` for a first try without an
 /// account.
-pub const NO_TOKEN: &str = "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+const NO_TOKEN: &str = "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
                             `apify login` (or try it without an account, against a local \
                             emulator: --local)";
 
