@@ -11,8 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::connect::ConnectArgs;
-use super::plan::SafetyArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, ManifestArgs, SafetyArgs};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::error::{Error, Refused};
 use crate::exit;
