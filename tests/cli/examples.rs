@@ -203,7 +203,8 @@ fn files_the_pipelines_write() -> std::collections::BTreeSet<String> {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
                     .collect();
-                if target.ends_with(".md") || target.ends_with(".json") {
+                let extension = std::path::Path::new(&target).extension();
+                if extension.is_some_and(|e| e == "md" || e == "json") {
                     files.insert(target);
                 }
             }
