@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use super::escape_controls;
 use crate::apply::{ApplyReport, Counts, Outcome, Status};
 use crate::plan::Action;
 
@@ -44,14 +45,18 @@ pub fn progress_line(o: &Outcome) -> String {
             let status = http_status
                 .map(|s| format!("HTTP {s} "))
                 .unwrap_or_default();
-            format!(": {status}{error_type}: {message}")
+            format!(
+                ": {status}{}: {}",
+                escape_controls(error_type),
+                escape_controls(message)
+            )
         }
         _ => String::new(),
     };
     let note = o
         .note
         .as_deref()
-        .map(|n| format!(": {n}"))
+        .map(|n| format!(": {}", escape_controls(n)))
         .unwrap_or_default();
     format!("webhook.{}: {what}{id}{error}{note}", o.key)
 }
@@ -189,6 +194,21 @@ mod tests {
         assert_eq!(
             line,
             "webhook.b: Failed [id=W1]: HTTP 500 internal-server-error: boom"
+        );
+    }
+
+    #[test]
+    fn a_servers_message_cannot_start_a_line_of_its_own() {
+        let hostile = Status::Failed {
+            http_status: Some(500),
+            error_type: "x\r::warning::T".into(),
+            message: "boom\n::error::M\u{1b}[2J".into(),
+        };
+        let line = progress_line(&outcome("k", Action::Update, hostile));
+        let line = anstream::adapter::strip_str(&line).to_string();
+        assert_eq!(
+            line,
+            "webhook.k: Failed [id=W1]: HTTP 500 x\\r::warning::T: boom\\n::error::M\\u{1b}[2J"
         );
     }
 }

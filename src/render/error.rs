@@ -22,7 +22,7 @@ fn refused_message(refused: &Refused) -> String {
             reasons,
             replan,
         } => {
-            let file = plan_file.display();
+            let file = super::escape_controls(&plan_file.to_string_lossy()).into_owned();
             let mut out = format!("Saved plan `{file}` is stale; nothing was changed:\n");
             for reason in reasons {
                 let _ = writeln!(out, "  - {reason}");
@@ -35,7 +35,8 @@ fn refused_message(refused: &Refused) -> String {
             if !flag_will_do {
                 let _ = write!(
                     out,
-                    "Plan again (`{replan}`), review the new plan, and apply that."
+                    "Plan again (`{}`), review the new plan, and apply that.",
+                    super::escape_controls(replan)
                 );
             }
             out.trim_end().to_owned()

@@ -213,11 +213,14 @@ impl Console {
         }
     }
 
-    /// Writes `err` to stderr, worded once ([`error::message`]), or its diagnostics.
+    /// Writes `err` to stderr, worded once ([`error::message`]), or its diagnostics. Only a
+    /// refusal spans lines; in any other message a line break can only come from a name it
+    /// quotes (a path, a server's message), and is escaped like every control character.
     pub fn report(&self, err: &crate::error::Error) {
         match err {
             crate::error::Error::InvalidManifest(diagnostics) => self.diagnostics(diagnostics),
-            other => self.error(&error::message(other)),
+            crate::error::Error::Refused(_) => self.error(&error::message(err)),
+            other => self.error(&escape_controls(&error::message(other))),
         }
     }
 

@@ -496,3 +496,37 @@ fn the_emulator_refuses_a_state_file_that_is_a_fifo_and_leaves_it_alone() {
     );
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
+
+#[test]
+fn errors_escape_the_control_characters_of_the_paths_they_name() {
+    // Issue 16 item 6: a path argument with a line feed or a CR must not start a line of its
+    // own on stderr (`::warning` is a GitHub workflow command).
+    let dir = one_webhook();
+    let root = dir.path();
+    for args in [
+        &[
+            "plan",
+            "--local",
+            "m.yaml",
+            "--out",
+            "no\n::warning::A/plan.json",
+        ][..],
+        &["apply", "--local", "--plan", "gone\r::warning::B.json"],
+        &["validate", "missing\n::warning::C.yaml"],
+    ] {
+        let out = run_within(LIMIT, in_dir(root).args(args));
+        assert_ne!(out.code, 0, "{args:?}");
+        for line in out.stderr.split(['\n', '\r']) {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{args:?}: {}",
+                out.stderr
+            );
+        }
+        assert!(
+            out.stderr.contains("\\n::warning::") || out.stderr.contains("\\r::warning::"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
