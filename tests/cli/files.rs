@@ -529,4 +529,27 @@ fn errors_escape_the_control_characters_of_the_paths_they_name() {
             out.stderr
         );
     }
+    // A saved plan under such a name is applied, and named, escaped.
+    let saved = "p\n::warning::D.json";
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["plan", "--local", "m.yaml", "--out", saved]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["apply", "--local", "--plan", saved]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Applying the saved plan `p\\n::warning::D.json`: 1 to add"),
+        "{}",
+        out.stderr
+    );
+    for text in [&out.stdout, &out.stderr] {
+        for line in text.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{text}");
+        }
+    }
 }
