@@ -572,6 +572,7 @@ mod tests {
                 error_type: "rate-limit-exceeded".into(),
                 message: "Too many requests.".into(),
             }),
+            attempts: 1,
             elapsed: Duration::from_millis(3),
             wait: Duration::from_secs(30),
             retry_after: true,
@@ -647,7 +648,7 @@ mod tests {
             Some(
                 "created, but not read back to check it (Too many requests; not retried: the \
                  platform asked to wait 30s (Retry-After), more than the 19s left of --timeout \
-                 20s (tried for 3ms)); the next plan shows whether it is right"
+                 20s (1 attempt in 3ms)); the next plan shows whether it is right"
             )
         );
         assert_eq!(report.counts().added, 1);
@@ -661,7 +662,7 @@ mod tests {
                 http_status: Some(429),
                 error_type: "rate-limit-exceeded".into(),
                 message: "Too many requests; not retried: the platform asked to wait 30s \
-                          (Retry-After), more than the 19s left of --timeout 20s (tried for 3ms)"
+                          (Retry-After), more than the 19s left of --timeout 20s (1 attempt in 3ms)"
                     .into(),
             }
         );

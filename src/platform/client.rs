@@ -217,6 +217,7 @@ impl ApifyClient {
                 // Not a timeout yet: say what really happened, and after how long.
                 let server_wait = retry_after.map(|r| r.min(self.retry.max_retry_after));
                 return Err(PlatformError::RetryPastTimeout {
+                    attempts: attempt,
                     elapsed: rounded(started.elapsed()),
                     wait: rounded(delay),
                     retry_after: server_wait.is_some_and(|w| w >= delay),

@@ -172,6 +172,8 @@ pub enum PlatformError {
     RetryPastTimeout {
         /// The error of the last attempt.
         last: Box<PlatformError>,
+        /// How many attempts were made.
+        attempts: u32,
         /// How long this request was tried, rounded for people.
         elapsed: std::time::Duration,
         /// The wait before the next attempt, rounded for people.
@@ -234,9 +236,10 @@ impl PlatformError {
 
     /// Why a [`PlatformError::RetryPastTimeout`] request was not tried again, and after how
     /// long: `not retried: the platform asked to wait 30s (Retry-After), more than the 19s left
-    /// of --timeout 20s (tried for 1s)`. `None` for other errors.
+    /// of --timeout 20s (1 attempt in 1s)`. `None` for other errors.
     pub fn gave_up_because(&self) -> Option<String> {
         let PlatformError::RetryPastTimeout {
+            attempts,
             elapsed,
             wait,
             retry_after,
@@ -254,9 +257,10 @@ impl PlatformError {
             format!("the next retry would wait {}", d(wait))
         };
         Some(format!(
-            "not retried: {wait}, more than the {} left of --timeout {} (tried for {})",
+            "not retried: {wait}, more than the {} left of --timeout {} ({attempts} attempt{} in {})",
             d(left),
             d(timeout),
+            if *attempts == 1 { "" } else { "s" },
             d(elapsed)
         ))
     }

@@ -839,7 +839,7 @@ fn under_a_rate_limit_with_a_long_retry_after_apply_reports_what_it_made_and_why
             assert!(
                 message.contains(
                     "not retried: the platform asked to wait 30s (Retry-After), more than the "
-                ) && message.contains(" left of --timeout 20s (tried for "),
+                ) && message.contains(" left of --timeout 20s (1 attempt in "),
                 "{message}"
             );
         }

@@ -506,7 +506,7 @@ async fn a_retry_after_longer_than_the_time_left_is_named_not_called_a_timeout()
             && text.contains(
                 "; not retried: the platform asked to wait 30s (Retry-After), more than the "
             )
-            && text.contains(" left of --timeout 20s (tried for "),
+            && text.contains(" left of --timeout 20s (1 attempt in "),
         "{text}"
     );
     assert!(!text.contains("timed out"), "{text}");
@@ -555,7 +555,8 @@ async fn the_run_timeout_bounds_retrying_and_says_what_it_waited_for() {
                 text.starts_with(
                     "GET /v2/webhooks failed: HTTP 503 internal-server-error: Internal server error"
                 ) && text.contains("; not retried: the next retry would wait ")
-                    && text.contains(" left of --timeout 400ms (tried for "),
+                    && text.contains(" left of --timeout 400ms (")
+                    && text.contains(" attempt"),
                 "{text}"
             );
             assert!(!text.contains("timed out"), "{text}");
