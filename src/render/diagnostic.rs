@@ -237,23 +237,30 @@ impl Echo {
 }
 
 /// The characters `from..to` of a line to show: all of it when it fits, else
-/// [`MAX_ECHO_COLUMNS`] starting a little before `caret`.
+/// [`MAX_ECHO_COLUMNS`] columns starting up to [`ECHO_CONTEXT`] columns before `caret`. The caret
+/// is always inside (`from <= caret <= to`), however wide the characters before it are shown
+/// (a tab takes four columns, an escaped control character up to six).
 fn window(chars: &[char], caret: usize) -> (usize, usize) {
-    let width = |range: &[char]| display_width(range.iter().copied());
-    if width(chars) <= MAX_ECHO_COLUMNS {
+    let width = |c: char| display_width(std::iter::once(c));
+    if display_width(chars.iter().copied()) <= MAX_ECHO_COLUMNS {
         return (0, chars.len());
     }
-    let mut from = caret.saturating_sub(ECHO_CONTEXT);
-    let mut to = from;
+    let caret = caret.min(chars.len());
+    let mut from = caret;
     let mut used = 0;
-    while to < chars.len() && used + width(&chars[to..=to]) <= MAX_ECHO_COLUMNS {
-        used += width(&chars[to..=to]);
+    while from > 0 && used + width(chars[from - 1]) <= ECHO_CONTEXT {
+        from -= 1;
+        used += width(chars[from]);
+    }
+    let mut to = caret;
+    while to < chars.len() && used + width(chars[to]) <= MAX_ECHO_COLUMNS {
+        used += width(chars[to]);
         to += 1;
     }
     // Near the end of the line, show more of what comes before instead.
-    while from > 0 && used + width(&chars[from - 1..from]) <= MAX_ECHO_COLUMNS {
+    while from > 0 && used + width(chars[from - 1]) <= MAX_ECHO_COLUMNS {
         from -= 1;
-        used += width(&chars[from..=from]);
+        used += width(chars[from]);
     }
     (from, to)
 }
@@ -391,6 +398,24 @@ mod tests {
         assert_eq!(marked, "MARK", "\n{out}");
         assert!(lines[4].ends_with("^^^^ label\\n::error::z"), "{out}");
         assert!(out.contains("= help: help\\u{2028}::notice::w"), "{out}");
+    }
+
+    #[test]
+    fn a_long_line_of_wide_characters_keeps_the_caret_in_view() {
+        // Before the caret, far more columns than the context: tabs and escaped controls.
+        for filler in ["\t", "\u{1b}", "\u{85}"] {
+            let line = format!("{}MARK{}", filler.repeat(300), "x".repeat(300));
+            let src = Arc::new(SourceFile::new("m.yaml", line.clone()));
+            let at = line.find("MARK").unwrap();
+            let out = plain(&Diagnostic::error("e").at(&src, Span::new(at, at + 4), ""));
+            let lines: Vec<&str> = out.lines().collect();
+            let echo = lines[3].split_once("| ").unwrap().1;
+            assert!(echo.starts_with('…') && echo.ends_with('…'), "{echo}");
+            assert!(echo.chars().count() <= MAX_ECHO_COLUMNS + 2, "{echo}");
+            let caret_at = lines[4].chars().position(|c| c == '^').unwrap();
+            let marked: String = lines[3].chars().skip(caret_at).take(4).collect();
+            assert_eq!(marked, "MARK", "{filler:?}\n{out}");
+        }
     }
 
     #[test]
