@@ -107,7 +107,10 @@ if $emulator && [ -n "${APIFY_API_BASE_URL:-}" ]; then
   export APIFY_TOKEN=apify_api_LOCAL_EMULATOR_acme_0000000000
 elif $emulator; then
   step "start the emulator"
-  apify-webhooks emulator --port 0 >"$work/emulator.out" 2>"$work/emulator.err" &
+  # The binary itself, not the shell function: `$!` must be the emulator's PID (a backgrounded
+  # function is a subshell, and killing it would leave the emulator running). It also stops
+  # by itself should this script die without running its trap (SIGKILL).
+  "$bin" emulator --port 0 --exit-with-parent >"$work/emulator.out" 2>"$work/emulator.err" &
   emulator_pid=$!
   for _ in $(seq 100); do
     grep -q '^Listening on ' "$work/emulator.out" 2>/dev/null && break

@@ -1,6 +1,7 @@
 //! `apify-webhooks emulator`: serves the local Apify API emulator on loopback until SIGINT or
-//! SIGTERM, printing one line with its address (`Listening on http://127.0.0.1:PORT`) to
-//! stdout first, so a script or test can read where it is. `apify-webhooks emulator fire`
+//! SIGTERM (or, with `--exit-with-parent`, until the process that started it exits), printing
+//! one line with its address (`Listening on http://127.0.0.1:PORT`) to stdout first, so a
+//! script or test can read where it is. `apify-webhooks emulator fire`
 //! starts a simulated run or build on a running emulator, which delivers the matching
 //! webhooks, and shows what they answered.
 
@@ -181,6 +182,10 @@ struct ServeArgs {
     /// How long one delivery call may take.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     delivery_timeout: Duration,
+    /// Stop when the process that started this one exits, even if it was killed without a
+    /// chance to stop the emulator (for scripts and tests: nothing is left running).
+    #[arg(long)]
+    exit_with_parent: bool,
 }
 
 impl ServeArgs {
@@ -258,6 +263,8 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
 
 /// Serves until SIGINT or SIGTERM.
 fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
+    // Taken before anything else: a parent that dies while the emulator starts is noticed too.
+    let parent = parent_id();
     super::block_on(async {
         let handle = Emulator::start(args.config())
             .await
@@ -269,9 +276,41 @@ fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
             })?;
         ctx.console
             .print(&format!("Listening on {}\n", handle.base_url()));
-        super::stop_signal().await;
+        tokio::select! {
+            () = super::stop_signal() => {}
+            () = parent_exit(parent), if args.exit_with_parent => {
+                tracing::info!("the parent process exited");
+            }
+        }
         tracing::info!("emulator stopping");
         handle.shutdown().await;
         Ok(exit::SUCCESS)
     })
+}
+
+/// The parent process's ID, where there is one to watch.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "`None` on platforms without parent IDs"
+)]
+fn parent_id() -> Option<u32> {
+    #[cfg(unix)]
+    return Some(std::os::unix::process::parent_id());
+    #[cfg(not(unix))]
+    None
+}
+
+/// Returns once the parent process (`parent`, taken at start) has exited: this process is then
+/// re-parented, so its parent ID changes (checked five times a second). Never returns where
+/// that cannot be seen.
+async fn parent_exit(parent: Option<u32>) {
+    let Some(parent) = parent else {
+        return std::future::pending().await;
+    };
+    loop {
+        if parent_id() != Some(parent) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::emulator::{OTHER_TOKEN, TOKEN, client, config, http, start};
+use crate::support::{LEAK_MARKER_ENV, leak_marker, leaked_after, marked_processes};
 
 /// A raw request with the acme token; returns status and JSON body (`Null` when empty).
 async fn call(
@@ -593,11 +594,21 @@ impl Drop for Child {
 async fn the_emulator_subcommand_prints_its_address_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
+    let marker = leak_marker("emulator-subcommand");
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_apify-webhooks"))
-            .args(["emulator", "--port", "0", "--max-page-size", "1", "--state"])
+            .args([
+                "emulator",
+                "--exit-with-parent",
+                "--port",
+                "0",
+                "--max-page-size",
+                "1",
+            ])
+            .arg("--state")
             .arg(&state)
             .env_remove("APIFY_WEBHOOKS_LOG")
+            .env(LEAK_MARKER_ENV, &marker)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -647,6 +658,43 @@ async fn the_emulator_subcommand_prints_its_address_and_serves() {
     .unwrap()
     .unwrap();
     assert!(status.success(), "exit status {status:?}");
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(10));
+    assert!(leaked.is_empty(), "left running: {leaked:?}");
+}
+
+/// With `--exit-with-parent`, an emulator whose parent is killed outright (no chance to stop
+/// it) stops by itself instead of running on under PID 1 (issue 16 item 15).
+#[test]
+fn an_emulator_started_with_exit_with_parent_stops_when_its_parent_is_killed() {
+    let marker = leak_marker("exit-with-parent");
+    let mut parent = Command::new("sh")
+        .args([
+            "-c",
+            r#""$0" emulator --port 0 --exit-with-parent & echo "$!"; wait"#,
+            env!("CARGO_BIN_EXE_apify-webhooks"),
+        ])
+        .env(LEAK_MARKER_ENV, &marker)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(parent.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let emulator: u32 = line.trim().parse().unwrap();
+    // Both run: the shell and the emulator it started.
+    let running = marked_processes(&marker);
+    if let Some(running) = &running {
+        assert!(running.contains(&emulator), "{running:?} holds {emulator}");
+    }
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(20));
+    assert!(
+        leaked.is_empty(),
+        "left running after its parent died: {leaked:?}"
+    );
 }
 
 #[tokio::test]
