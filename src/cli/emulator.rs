@@ -14,7 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::Context;
 use crate::emulator::{
     DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireError,
-    RunKind, RunRequest, SeedSource,
+    FireProgress, RunKind, RunRequest, SeedSource,
 };
 use crate::error::Error;
 use crate::exit;
@@ -246,8 +246,9 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
         user: args.user.clone(),
     };
     let wait = (!args.no_wait).then_some(args.wait);
+    let progress = |p: FireProgress<'_>| ctx.console.info(&render::fire_progress(&p));
     let run = super::block_on(async {
-        crate::emulator::fire(&args.url, &request, wait)
+        crate::emulator::fire(&args.url, &request, wait, &progress)
             .await
             .map_err(|err| match err {
                 FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(err.to_string()),
@@ -258,7 +259,18 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
         FireFormat::Text => render::fire_text(&run),
         FireFormat::Json => render::fire_json(&run),
     });
-    Ok(exit::SUCCESS)
+    // As `status` and `test`: 5 when a delivery did not succeed (failed, or still retrying
+    // when the wait ended). Without a wait nothing is known yet.
+    let failing = wait.is_some()
+        && run
+            .dispatches
+            .iter()
+            .any(|d| d.status.as_deref() != Some("SUCCEEDED"));
+    Ok(if failing {
+        exit::DELIVERY_FAILING
+    } else {
+        exit::SUCCESS
+    })
 }
 
 /// Serves until SIGINT or SIGTERM.

@@ -490,6 +490,7 @@ pub(crate) fn simulate(
             fired.push(json!({
                 "id": dispatch["id"],
                 "webhookId": dispatch["webhookId"],
+                "webhookDescription": state.webhooks[index].description,
                 "eventType": name,
             }));
             jobs.push(job);
