@@ -338,6 +338,7 @@ pub fn fire_progress(progress: &FireProgress<'_>) -> String {
             call,
         } => {
             let answer = call_answer(call).unwrap_or_else(|| "no answer".to_owned());
+            let answer = answer.trim_end_matches('.');
             let outcome = match dispatch.status.as_deref() {
                 Some("SUCCEEDED") => "delivered".to_owned(),
                 Some("FAILED") => "failed; no more retries".to_owned(),

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
+use crate::emulator::{
+    DEFAULT_TOKEN, DeliveryConfig, Emulator, EmulatorConfig, EmulatorHandle, SeedSource,
+};
 use crate::error::Error;
 use crate::platform::{ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs};
 
@@ -111,13 +113,15 @@ fn relative_if_below_cwd(path: &Path) -> PathBuf {
         .unwrap_or_else(|| path.to_path_buf())
 }
 
-/// Starts the emulator with its state in `dir` and a client for its seeded user.
-async fn open_local(
-    dir: &Path,
-    reset: bool,
-    retry_base_ms: Option<&str>,
-    timeout: std::time::Duration,
-) -> Result<Connection, Error> {
+/// What a refused delivery to another host advises under `--local`: the commands that work
+/// (`test --local` cannot deliver there; `emulator fire --local` can be told to).
+pub const LOCAL_EXTERNAL_ADVICE: &str = "to deliver there, fire a run with `apify-webhooks \
+     emulator fire --local --allow-external-delivery --actor ACTOR` (or `--task TASK`), or point \
+     requestUrl at a receiver on this machine (127.0.0.1 or localhost)";
+
+/// Makes the local folder `dir` (with a `.gitignore` that keeps it out of version control)
+/// when missing, removes its state when `reset`, and returns the state file's path.
+pub fn prepare_local_dir(dir: &Path, reset: bool) -> Result<PathBuf, Error> {
     let io = |e| Error::io(format!("cannot prepare `{}`", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let ignore = dir.join(".gitignore");
@@ -136,13 +140,40 @@ async fn open_local(
             Err(e) => return Err(io(e)),
         }
     }
-    let emulator = Emulator::start(EmulatorConfig {
+    Ok(state)
+}
+
+/// Starts the embedded emulator on the local state in `dir` (see [`prepare_local_dir`]),
+/// delivering as `delivery` says.
+pub async fn start_local(
+    dir: &Path,
+    reset: bool,
+    delivery: DeliveryConfig,
+) -> Result<EmulatorHandle, Error> {
+    let state = prepare_local_dir(dir, reset)?;
+    Emulator::start(EmulatorConfig {
         seed: SeedSource::Default,
-        state_file: Some(state.clone()),
+        state_file: Some(state),
+        delivery,
         ..EmulatorConfig::default()
     })
     .await
-    .map_err(|e| Error::io("cannot start the local emulator", e))?;
+    .map_err(|e| Error::io("cannot start the local emulator", e))
+}
+
+/// Starts the emulator with its state in `dir` and a client for its seeded user.
+async fn open_local(
+    dir: &Path,
+    reset: bool,
+    retry_base_ms: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<Connection, Error> {
+    let delivery = DeliveryConfig {
+        external_advice: LOCAL_EXTERNAL_ADVICE.to_owned(),
+        ..DeliveryConfig::default()
+    };
+    let emulator = start_local(dir, reset, delivery).await?;
+    let state = dir.join("state.json");
     let url = ApiBaseUrl::parse(emulator.base_url())?;
     let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
     let mut config = ClientConfig::new(url, token);
