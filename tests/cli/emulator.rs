@@ -678,11 +678,12 @@ fn an_emulator_started_with_exit_with_parent_stops_when_its_parent_is_killed() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(parent.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let emulator: u32 = line.trim().parse().unwrap();
+    // The shell prints the emulator's PID, then the emulator its address: it is serving (and
+    // knows its parent) before the parent dies.
+    let mut lines = BufReader::new(parent.stdout.take().unwrap()).lines();
+    let emulator: u32 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let listening = lines.next().unwrap().unwrap();
+    assert!(listening.starts_with("Listening on "), "{listening}");
     // Both run: the shell and the emulator it started.
     let running = marked_processes(&marker);
     if let Some(running) = &running {
@@ -1235,14 +1236,7 @@ async fn actor_lists_page_like_the_platform_and_show_what_the_user_created_or_us
     // More than a page of acme's own Actors.
     seed.actors.extend((0..1_050).map(|i| SeedActor {
         name: format!("acme/bulk-{i:04}"),
-        username: None,
-        id: None,
-        title: None,
-        description: None,
-        is_public: false,
-        used_by: Vec::new(),
-        created_at: None,
-        modified_at: None,
+        ..SeedActor::default()
     }));
     let emulator = start(EmulatorConfig {
         seed: apify_webhooks::emulator::SeedSource::Seed(seed),

@@ -632,7 +632,7 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
         "--outcome",
         "failed",
     ]));
-    assert_eq!(fired.code, 0, "{}", fired.stderr);
+    assert_eq!(fired.code, 5, "the delivery failed: {}", fired.stderr);
     let drift = repo.step(&emulator, "drift.sh", &[("COMMENT_FILE", "drift.md")]);
     assert_eq!(drift.code, 2, "drift wins over failing: {}", drift.stderr);
     assert!(
