@@ -16,8 +16,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::Context;
 use crate::diagnostic::shown;
 use crate::emulator::{
-    DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireError,
-    FireProgress, RunKind, RunRequest, SeedSource,
+    DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireProgress,
+    RunKind, RunRequest, SeedSource,
 };
 use crate::error::Error;
 use crate::exit;
@@ -300,33 +300,26 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
     };
     let wait = (!args.no_wait).then_some(args.wait);
     let progress = |p: FireProgress<'_>| ctx.console.info(&render::fire_progress(&p));
-    let fire = |url: String| async move {
-        crate::emulator::fire(&url, &request, wait, &progress)
-            .await
-            .map_err(|err| match err {
-                FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(err.to_string()),
-                other => Error::io("emulator fire", other),
-            })
-    };
     let run = super::block_on(async {
-        if !args.local {
+        if args.local {
+            let dir = session::find_local_dir(&[args.path.clone().unwrap_or_else(|| ".".into())]);
+            ctx.console.info(&format!(
+                "Using the local emulator (state in {}).",
+                shown(&dir.join("state.json").display().to_string())
+            ));
+            session::fire_local(
+                &dir,
+                args.allow_external_delivery,
+                &request,
+                args.wait,
+                &progress,
+            )
+            .await
+        } else {
             // clap requires `--url` (or its variable) without `--local`.
-            return fire(args.url.clone().unwrap_or_default()).await;
+            let url = args.url.clone().unwrap_or_default();
+            Ok(crate::emulator::fire(&url, &request, wait, &progress).await?)
         }
-        let dir = session::find_local_dir(&[args.path.clone().unwrap_or_else(|| ".".into())]);
-        let delivery = DeliveryConfig {
-            allow_external: args.allow_external_delivery,
-            external_advice: "add --allow-external-delivery to send elsewhere".to_owned(),
-            ..DeliveryConfig::default()
-        };
-        let emulator = session::start_local(&dir, false, delivery).await?;
-        ctx.console.info(&format!(
-            "Using the local emulator (state in {}).",
-            shown(&dir.join("state.json").display().to_string())
-        ));
-        let run = fire(emulator.base_url().to_owned()).await;
-        emulator.shutdown().await;
-        run
     })?;
     ctx.console.print(&match args.format {
         FireFormat::Text => render::fire_text(&run),
@@ -348,23 +341,14 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
 
 /// `emulator seed`.
 fn run_seed(args: &SeedArgs, ctx: &Context) -> Result<u8, Error> {
-    let state = if let Some(state) = &args.state {
-        state.clone()
-    } else {
-        let dir = session::find_local_dir(&[args.path.clone().unwrap_or_else(|| ".".into())]);
-        session::prepare_local_dir(&dir, false)?
+    let target = match &args.state {
+        Some(file) => session::SeedTarget::File(file.clone()),
+        None => session::SeedTarget::Local(session::find_local_dir(&[args
+            .path
+            .clone()
+            .unwrap_or_else(|| ".".into())])),
     };
-    // A broken symbolic link or anything else in the way counts as existing: never replaced
-    // without --reset.
-    if !args.reset && std::fs::symlink_metadata(&state).is_ok() {
-        return Err(Error::Usage(format!(
-            "{} already exists; add --reset to replace it with the seed (its webhooks and \
-             dispatches are lost)",
-            shown(&state.display().to_string())
-        )));
-    }
-    let counts = crate::emulator::write_seeded_state(&args.file, &state)
-        .map_err(|err| Error::io("emulator seed", err))?;
+    let (state, counts) = session::seed_state(&args.file, &target, args.reset)?;
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     ctx.console.print(&format!(

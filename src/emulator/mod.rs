@@ -38,7 +38,7 @@ use tokio::task::JoinHandle;
 pub use deliver::{DeliveryConfig, MAX_RECORDED_BODY, RunKind, RunRequest, SERVE_EXTERNAL_ADVICE};
 pub use faults::{Faults, InjectedFault};
 pub use log::LogEntry;
-pub use remote::{FireError, FireProgress, FiredDispatch, FiredRun, fire};
+pub use remote::{CallOutcome, FireError, FireProgress, FiredDispatch, FiredRun, fire};
 pub use seed::{
     DEFAULT_SEED_YAML, DEFAULT_TOKEN, Seed, SeedActor, SeedDispatch, SeedError, SeedTask, SeedUser,
     SeedWebhook,

@@ -97,13 +97,43 @@ pub enum FireProgress<'a> {
     },
     /// A delivery call was made.
     Call {
-        /// The dispatch, as it is after the call (`status` `ACTIVE` while retries remain).
+        /// The dispatch, as it is now (later calls may have been made already).
         dispatch: &'a FiredDispatch,
         /// The call's number (1 for the first attempt).
         attempt: usize,
         /// The call (`responseStatus`, `errorMessage`, ...).
         call: &'a Value,
+        /// What came of it.
+        outcome: CallOutcome,
     },
+}
+
+/// What came of one delivery call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The receiver accepted it (2xx): the dispatch succeeded.
+    Delivered,
+    /// It failed, and another attempt follows (or has been made already).
+    Retrying,
+    /// It failed, and it was the last attempt: the dispatch failed.
+    GaveUp,
+}
+
+impl CallOutcome {
+    /// The outcome of call number `attempt` of `dispatch`: decided by the call itself and
+    /// whether a later one exists, not by when it was seen (a poll can see several at once).
+    fn of(dispatch: &FiredDispatch, attempt: usize, call: &Value) -> Self {
+        let accepted = call["responseStatus"]
+            .as_u64()
+            .is_some_and(|s| (200..300).contains(&s));
+        if accepted {
+            CallOutcome::Delivered
+        } else if attempt < dispatch.calls.len() || !dispatch.ended() {
+            CallOutcome::Retrying
+        } else {
+            CallOutcome::GaveUp
+        }
+    }
 }
 
 /// How often [`fire`] looks at the deliveries.
@@ -200,6 +230,7 @@ pub async fn fire(
                     dispatch,
                     attempt: n + 1,
                     call,
+                    outcome: CallOutcome::of(dispatch, n + 1, call),
                 });
             }
             seen[index] = dispatch.calls.len();
@@ -217,5 +248,34 @@ impl FiredDispatch {
     /// Whether the dispatch has ended (`SUCCEEDED` or `FAILED`).
     pub fn ended(&self) -> bool {
         matches!(self.status.as_deref(), Some("SUCCEEDED" | "FAILED"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_call_s_outcome_depends_on_the_calls_after_it_not_on_when_it_is_seen() {
+        let fail = json!({"responseStatus": 500});
+        let ok = json!({"responseStatus": 204});
+        let refused = json!({"responseStatus": null, "errorMessage": "no"});
+        let dispatch = |status: &str, calls: Vec<Value>| FiredDispatch {
+            status: Some(status.to_owned()),
+            calls,
+            ..FiredDispatch::default()
+        };
+        // Three failed calls seen at once, after the dispatch failed: only the last gave up.
+        let failed = dispatch("FAILED", vec![fail.clone(), fail.clone(), refused.clone()]);
+        assert_eq!(CallOutcome::of(&failed, 1, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&failed, 2, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&failed, 3, &refused), CallOutcome::GaveUp);
+        // Still active: the latest failure is retried.
+        let active = dispatch("ACTIVE", vec![fail.clone()]);
+        assert_eq!(CallOutcome::of(&active, 1, &fail), CallOutcome::Retrying);
+        let succeeded = dispatch("SUCCEEDED", vec![fail.clone(), ok.clone()]);
+        assert_eq!(CallOutcome::of(&succeeded, 1, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&succeeded, 2, &ok), CallOutcome::Delivered);
     }
 }

@@ -14,7 +14,7 @@ use crate::delivery::{
     WebhookStatus,
 };
 use crate::diagnostic::shown;
-use crate::emulator::{FireProgress, FiredDispatch, FiredRun};
+use crate::emulator::{CallOutcome, FireProgress, FiredDispatch, FiredRun};
 
 /// The version of the JSON status and test reports.
 pub const REPORT_FORMAT_VERSION: &str = "1.0";
@@ -336,13 +336,14 @@ pub fn fire_progress(progress: &FireProgress<'_>) -> String {
             dispatch,
             attempt,
             call,
+            outcome,
         } => {
             let answer = call_answer(call).unwrap_or_else(|| "no answer".to_owned());
             let answer = answer.trim_end_matches('.');
-            let outcome = match dispatch.status.as_deref() {
-                Some("SUCCEEDED") => "delivered".to_owned(),
-                Some("FAILED") => "failed; no more retries".to_owned(),
-                _ => "failed; retrying".to_owned(),
+            let outcome = match outcome {
+                CallOutcome::Delivered => "delivered",
+                CallOutcome::Retrying => "failed; retrying",
+                CallOutcome::GaveUp => "failed; no more retries",
             };
             format!(
                 "  {} -> {}: attempt {attempt}: {answer}: {outcome}",

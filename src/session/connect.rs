@@ -1,11 +1,13 @@
 //! Connecting to the platform: the Apify API through the HTTP client, or the embedded emulator
 //! (`--local`), started in this process with its state in a `.apify-webhooks/` folder found by
-//! walking up from the manifests, the way git finds `.git`.
+//! walking up from the manifests, the way git finds `.git`. Also what `emulator fire --local`
+//! and `emulator seed` do with that state.
 
 use std::path::{Path, PathBuf};
 
 use crate::emulator::{
-    DEFAULT_TOKEN, DeliveryConfig, Emulator, EmulatorConfig, EmulatorHandle, SeedSource,
+    DEFAULT_TOKEN, DeliveryConfig, Emulator, EmulatorConfig, EmulatorHandle, FireProgress,
+    FiredRun, RunRequest, SeedCounts, SeedSource,
 };
 use crate::error::Error;
 use crate::platform::{ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs};
@@ -159,6 +161,60 @@ pub async fn start_local(
     })
     .await
     .map_err(|e| Error::io("cannot start the local emulator", e))
+}
+
+/// Fires `run` on the local state in `dir` (`emulator fire --local`): the emulator runs in
+/// this process until the run's deliveries have ended (at most `wait`), delivering to other
+/// hosts than loopback ones only when `allow_external`.
+pub async fn fire_local(
+    dir: &Path,
+    allow_external: bool,
+    run: &RunRequest,
+    wait: std::time::Duration,
+    progress: &(dyn Fn(FireProgress<'_>) + Sync),
+) -> Result<FiredRun, Error> {
+    let delivery = DeliveryConfig {
+        allow_external,
+        external_advice: "add --allow-external-delivery to send elsewhere".to_owned(),
+        ..DeliveryConfig::default()
+    };
+    let emulator = start_local(dir, false, delivery).await?;
+    let fired = crate::emulator::fire(emulator.base_url(), run, Some(wait), progress).await;
+    emulator.shutdown().await;
+    Ok(fired?)
+}
+
+/// Where `emulator seed` writes.
+#[derive(Debug, Clone)]
+pub enum SeedTarget {
+    /// The local state in this `.apify-webhooks/` folder (made when missing).
+    Local(PathBuf),
+    /// This state file.
+    File(PathBuf),
+}
+
+/// Makes the seed file `seed` the state `target` names; an existing state (anything at its
+/// path, a broken symbolic link included) is replaced only when `reset`. Returns the state
+/// file and what the seed holds.
+pub fn seed_state(
+    seed: &Path,
+    target: &SeedTarget,
+    reset: bool,
+) -> Result<(PathBuf, SeedCounts), Error> {
+    let state = match target {
+        SeedTarget::Local(dir) => prepare_local_dir(dir, false)?,
+        SeedTarget::File(file) => file.clone(),
+    };
+    if !reset && std::fs::symlink_metadata(&state).is_ok() {
+        return Err(Error::Usage(format!(
+            "{} already exists; add --reset to replace it with the seed (its webhooks and \
+             dispatches are lost)",
+            crate::diagnostic::shown(&state.display().to_string())
+        )));
+    }
+    let counts = crate::emulator::write_seeded_state(seed, &state)
+        .map_err(|err| Error::io("emulator seed", err))?;
+    Ok((state, counts))
 }
 
 /// Starts the emulator with its state in `dir` and a client for its seeded user.

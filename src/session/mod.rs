@@ -11,8 +11,8 @@ mod connect;
 use std::path::{Path, PathBuf};
 
 pub use connect::{
-    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_EXTERNAL_ADVICE, find_local_dir,
-    prepare_local_dir, start_local,
+    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_EXTERNAL_ADVICE, SeedTarget, find_local_dir,
+    fire_local, prepare_local_dir, seed_state, start_local,
 };
 
 use crate::error::Error;
