@@ -359,8 +359,9 @@ pub fn fire_progress(progress: &FireProgress<'_>) -> String {
 pub fn fire_text(run: &FiredRun) -> String {
     let mut out = String::new();
     let started = run
-        .actor_task_id
+        .actor_task_name
         .as_deref()
+        .or(run.actor_task_id.as_deref())
         .map(|t| format!(" (started by task {})", shown(t)))
         .unwrap_or_default();
     let _ = writeln!(
@@ -368,7 +369,7 @@ pub fn fire_text(run: &FiredRun) -> String {
         "Simulated {} {} of Actor {}{started}: {}; {}.",
         shown(&run.kind),
         shown(&run.id),
-        shown(&run.actor_id),
+        shown(run.actor_name.as_deref().unwrap_or(&run.actor_id)),
         shown(&run.status),
         plural(run.dispatches.len() as u64, "dispatch", "dispatches"),
     );
