@@ -269,8 +269,8 @@ pub fn test_text(outcomes: &[TestOutcome]) -> String {
         };
         let _ = writeln!(
             out,
-            "webhook.{}: {} [dispatch {}]",
-            shown(&o.key),
+            "{}: {} [dispatch {}]",
+            shown(&crate::plan::address(&o.key, o.instance.as_deref())),
             paint(style, verdict),
             shown(&o.dispatch_id)
         );
@@ -468,6 +468,7 @@ mod tests {
                     key: "alerts".to_owned(),
                     webhook_id: "W1".to_owned(),
                     target: Some("acme/web-scraper".to_owned()),
+                    target_id: None,
                     event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
                     last_dispatch: Some(last(DispatchStatus::Succeeded, 200)),
                     total_dispatches: 3,
@@ -479,6 +480,7 @@ mod tests {
                     key: "broken|pipe".to_owned(),
                     webhook_id: "W2".to_owned(),
                     target: Some("acme/daily-crawl".to_owned()),
+                    target_id: None,
                     event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
                     last_dispatch: Some(last(DispatchStatus::Failed, 500)),
                     total_dispatches: 1,
