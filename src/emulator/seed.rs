@@ -50,7 +50,7 @@ pub struct Seed {
 }
 
 /// A user of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedUser {
     pub username: String,
@@ -67,7 +67,7 @@ pub struct SeedUser {
 }
 
 /// An Actor of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedActor {
     /// `username/name`, or just `name` when `username` is given.
@@ -93,7 +93,7 @@ pub struct SeedActor {
 }
 
 /// A task of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedTask {
     /// `username/name`, or just `name` when `username` is given.
@@ -117,7 +117,7 @@ pub struct SeedTask {
 
 /// A webhook of the seed. The owner is `user` (a username) or `userId`; the scope is `actor`
 /// or `task` (by name or ID) or a raw `condition`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(clippy::struct_excessive_bools)] // The API's own flags, one field each.
 pub struct SeedWebhook {
@@ -170,7 +170,7 @@ pub struct SeedWebhook {
 }
 
 /// A dispatch of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedDispatch {
     pub webhook_id: String,

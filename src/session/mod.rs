@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use connect::{
-    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_PROJECT_STATE, LocalProject, find_local_dir,
-    local_user,
+    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_EXTERNAL_ADVICE, LOCAL_PROJECT_STATE,
+    LocalProject, SeedTarget, find_local_dir, fire_local, local_user, prepare_local_dir,
+    seed_state, start_local,
 };
 
 use crate::error::Error;

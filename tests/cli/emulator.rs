@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::emulator::{OTHER_TOKEN, TOKEN, client, config, http, start};
+use crate::support::{LEAK_MARKER_ENV, leak_marker, leaked_after, marked_processes};
 
 /// A raw request with the acme token; returns status and JSON body (`Null` when empty).
 async fn call(
@@ -593,11 +594,21 @@ impl Drop for Child {
 async fn the_emulator_subcommand_prints_its_address_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
+    let marker = leak_marker("emulator-subcommand");
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_apify-webhooks"))
-            .args(["emulator", "--port", "0", "--max-page-size", "1", "--state"])
+            .args([
+                "emulator",
+                "--exit-with-parent",
+                "--port",
+                "0",
+                "--max-page-size",
+                "1",
+            ])
+            .arg("--state")
             .arg(&state)
             .env_remove("APIFY_WEBHOOKS_LOG")
+            .env(LEAK_MARKER_ENV, &marker)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -647,6 +658,44 @@ async fn the_emulator_subcommand_prints_its_address_and_serves() {
     .unwrap()
     .unwrap();
     assert!(status.success(), "exit status {status:?}");
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(10));
+    assert!(leaked.is_empty(), "left running: {leaked:?}");
+}
+
+/// With `--exit-with-parent`, an emulator whose parent is killed outright (no chance to stop
+/// it) stops by itself instead of running on under PID 1 (issue 16 item 15).
+#[test]
+fn an_emulator_started_with_exit_with_parent_stops_when_its_parent_is_killed() {
+    let marker = leak_marker("exit-with-parent");
+    let mut parent = Command::new("sh")
+        .args([
+            "-c",
+            r#""$0" emulator --port 0 --exit-with-parent & echo "$!"; wait"#,
+            env!("CARGO_BIN_EXE_apify-webhooks"),
+        ])
+        .env(LEAK_MARKER_ENV, &marker)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The shell prints the emulator's PID, then the emulator its address: it is serving (and
+    // knows its parent) before the parent dies.
+    let mut lines = BufReader::new(parent.stdout.take().unwrap()).lines();
+    let emulator: u32 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let listening = lines.next().unwrap().unwrap();
+    assert!(listening.starts_with("Listening on "), "{listening}");
+    // Both run: the shell and the emulator it started.
+    let running = marked_processes(&marker);
+    if let Some(running) = &running {
+        assert!(running.contains(&emulator), "{running:?} holds {emulator}");
+    }
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(20));
+    assert!(
+        leaked.is_empty(),
+        "left running after its parent died: {leaked:?}"
+    );
 }
 
 #[tokio::test]
@@ -1187,14 +1236,7 @@ async fn actor_lists_page_like_the_platform_and_show_what_the_user_created_or_us
     // More than a page of acme's own Actors.
     seed.actors.extend((0..1_050).map(|i| SeedActor {
         name: format!("acme/bulk-{i:04}"),
-        username: None,
-        id: None,
-        title: None,
-        description: None,
-        is_public: false,
-        used_by: Vec::new(),
-        created_at: None,
-        modified_at: None,
+        ..SeedActor::default()
     }));
     let emulator = start(EmulatorConfig {
         seed: apify_webhooks::emulator::SeedSource::Seed(seed),
@@ -1287,6 +1329,42 @@ async fn actor_lists_page_like_the_platform_and_show_what_the_user_created_or_us
     assert_eq!(names(&theirs), ["web-scraper", "secret-actor"]);
     let (_, _, theirs) = other("/v2/acts?my=1").await;
     assert_eq!(names(&theirs), ["secret-actor"]);
+
+    // An Actor acme used that its owner makes private again is no longer listed (nor visible).
+    let (status, _, shared) = call_as(
+        OTHER_TOKEN,
+        base,
+        reqwest::Method::POST,
+        "/v2/actors",
+        Some(json!({"name": "shared-tool", "isPublic": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{shared}");
+    let run = http()
+        .post(format!("{base}/_emulator/runs"))
+        .json(&json!({"actor": "other/shared-tool", "user": "acme", "outcome": "SUCCEEDED"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status(), 201);
+    let shared_by = |body: &Value| {
+        body["data"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "shared-tool")
+    };
+    assert!(shared_by(&acme("/v2/acts?offset=1000".to_owned()).await));
+    let (status, _, _) = call_as(
+        OTHER_TOKEN,
+        base,
+        reqwest::Method::PUT,
+        "/v2/actors/other~shared-tool",
+        Some(json!({"isPublic": false})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!shared_by(&acme("/v2/acts?offset=1000".to_owned()).await));
     crate::contract::assert_log_matches_spec(&emulator);
 }
 
@@ -1337,4 +1415,228 @@ async fn actors_and_tasks_made_through_the_api_survive_a_restart() {
     assert_eq!(kept_task.id, task["data"]["id"].as_str().unwrap());
     assert!(api.get_actor("acme/lead-enricher").await.unwrap().is_none());
     second.shutdown().await;
+}
+
+/// A receiver on 127.0.0.1 that answers every request `200 ok`; returns its URL and how many
+/// requests it got.
+fn ok_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // Read the head, then as many body bytes as it announces.
+            let mut bytes = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body_start = loop {
+                let Ok(n) = stream.read(&mut buf) else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                bytes.extend_from_slice(&buf[..n]);
+                if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i + 4);
+                }
+            };
+            let Some(body_start) = body_start else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&bytes[..body_start]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while bytes.len() < body_start + length {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                }
+            }
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (url, count)
+}
+
+/// `--local` users can start from existing webhooks (`emulator seed --local`), fire runs on the
+/// local state (`emulator fire --local`), and are told what works when a delivery cannot be
+/// made (issue 16 item 16).
+#[test]
+fn local_users_seed_the_state_fire_runs_and_get_advice_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (receiver, received) = ok_receiver();
+    std::fs::write(
+        root.join("seed.yaml"),
+        format!(
+            "users: [{{username: acme, token: {TOKEN}}}]
+actors: [{{name: acme/web-scraper}}, {{name: acme/price-monitor}}]
+tasks: [{{name: acme/daily-crawl, actor: acme/web-scraper}}]
+webhooks:
+  - {{user: acme, actor: acme/web-scraper, eventTypes: [ACTOR.RUN.FAILED],
+      requestUrl: '{receiver}/hook', description: made in the Console}}
+  - {{user: acme, actor: acme/price-monitor, eventTypes: [ACTOR.RUN.FAILED],
+      requestUrl: 'https://hooks.example.com/x'}}
+"
+        ),
+    )
+    .unwrap();
+    let local = |args: &[&str]| crate::support::run_in(root, args);
+
+    let seeded = local(&["emulator", "seed", "--local", "seed.yaml"]);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    assert!(
+        seeded.stdout.contains(
+            "Seeded .apify-webhooks/state.json from seed.yaml: 1 user, 2 Actors, 1 task, 2 webhooks, 0 dispatches."
+        ),
+        "{}",
+        seeded.stdout
+    );
+    assert!(root.join(".apify-webhooks/.gitignore").is_file());
+    let again = local(&["emulator", "seed", "--local", "seed.yaml"]);
+    assert_eq!(again.code, 64, "never replaced silently: {}", again.stderr);
+    assert!(again.stderr.contains("add --reset"), "{}", again.stderr);
+    let bad = local(&["emulator", "seed", "--local", "--reset", "missing.yaml"]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("missing.yaml"), "{}", bad.stderr);
+
+    // The seeded webhooks are what `--local` commands see: export turns them into manifests.
+    let exported = local(&["export", "--local", "--out", "webhooks"]);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert!(root.join("webhooks/actors/acme/web-scraper.yaml").is_file());
+
+    // A run fired on the local state delivers to the local receiver, found from a manifest
+    // folder below the state as `plan --local webhooks` finds it.
+    let fired = local(&[
+        "emulator",
+        "fire",
+        "--local",
+        "webhooks",
+        "--actor",
+        "acme/web-scraper",
+        "--outcome",
+        "failed",
+    ]);
+    assert_eq!(fired.code, 0, "{}{}", fired.stdout, fired.stderr);
+    assert!(
+        fired
+            .stderr
+            .contains("Using the local emulator (state in .apify-webhooks/state.json)."),
+        "{}",
+        fired.stderr
+    );
+    assert!(
+        fired.stdout.contains("-> unmanaged webhook ") && fired.stdout.contains("SUCCEEDED"),
+        "{}",
+        fired.stdout
+    );
+    assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".apify-webhooks/state.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        state["dispatches"].as_array().unwrap().len(),
+        1,
+        "the dispatch is kept in the local state"
+    );
+
+    // Another host is not delivered to: exit 5, with advice that works for `fire --local`.
+    let refused = local(&[
+        "emulator",
+        "fire",
+        "--local",
+        "--actor",
+        "acme/price-monitor",
+        "--outcome",
+        "failed",
+    ]);
+    assert_eq!(refused.code, 5, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stdout
+            .contains("add --allow-external-delivery to send elsewhere"),
+        "{}",
+        refused.stdout
+    );
+    let no_wait = local(&[
+        "emulator",
+        "fire",
+        "--local",
+        "--no-wait",
+        "--actor",
+        "acme/web-scraper",
+    ]);
+    assert_eq!(no_wait.code, 64, "{}", no_wait.stderr);
+
+    // `test --local` cannot deliver there either; its advice names what works instead.
+    let manifest = root.join("webhooks/actors/acme/price.yaml");
+    std::fs::write(
+        &manifest,
+        "version: 1\nactors:\n  acme/price-monitor:\n    - key: price-alert\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://hooks.example.com/alert\n",
+    )
+    .unwrap();
+    let applied = local(&[
+        "apply",
+        "--local",
+        "--auto-approve",
+        "webhooks/actors/acme/price.yaml",
+    ]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let tested = local(&[
+        "test",
+        "--local",
+        "webhooks/actors/acme/price.yaml",
+        "--key",
+        "price-alert",
+    ]);
+    assert_eq!(tested.code, 5, "{}{}", tested.stdout, tested.stderr);
+    let said = format!("{}{}", tested.stdout, tested.stderr);
+    assert!(
+        said.contains("apify-webhooks emulator fire --local --allow-external-delivery"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("start it with --allow-external-delivery"),
+        "{said}"
+    );
+}
+
+/// `emulator seed --state FILE` writes a state file `emulator --state FILE` serves.
+#[tokio::test]
+async fn a_seeded_state_file_is_what_the_emulator_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(
+        &seed,
+        format!("users: [{{username: jane, token: {TOKEN}}}]\nactors: [{{name: jane/solo}}]\n"),
+    )
+    .unwrap();
+    let state = dir.path().join("state.json");
+    let out = crate::support::run(
+        crate::support::bin()
+            .args(["emulator", "seed", "--state"])
+            .arg(&state)
+            .arg(&seed),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let emulator = start(EmulatorConfig {
+        state_file: Some(state),
+        ..config()
+    })
+    .await;
+    let api = client(&emulator, TOKEN);
+    assert_eq!(
+        api.current_user().await.unwrap().username.as_deref(),
+        Some("jane")
+    );
+    assert!(api.get_actor("jane/solo").await.unwrap().is_some());
 }
