@@ -80,6 +80,10 @@ impl Accounts {
     }
 
     /// Runs the binary in `dir` with both tokens set (and no `APIFY_TOKEN`).
+    #[expect(
+        clippy::unused_self,
+        reason = "called on the accounts it runs against, which must be running"
+    )]
     fn run(&self, dir: &Path, args: &[&str]) -> Output {
         run(bin()
             .current_dir(dir)
@@ -272,9 +276,45 @@ fn a_stale_environment_refuses_the_whole_saved_plan() {
     let out = accounts.run(repo.path(), &["apply", "--plan", "plan.json"]);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("environment `prod`"), "{}", out.stderr);
-    assert!(out.stderr.contains("stale"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Nothing was changed in any environment."),
+        "{}",
+        out.stderr
+    );
     assert!(nothing_written(&accounts.staging), "staging untouched");
     assert!(managed_keys(&accounts.staging, "acme").is_empty());
+}
+
+#[test]
+fn changed_vars_make_a_saved_plan_stale_before_anything_is_read() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let plan = accounts.run(repo.path(), &["plan", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let project = repo.path().join("apify-webhooks.yaml");
+    let text = std::fs::read_to_string(&project).unwrap();
+    std::fs::write(
+        &project,
+        text.replace(
+            "https://hooks.example.com\n",
+            "https://new-hooks.example.com\n",
+        ),
+    )
+    .unwrap();
+    accounts.staging.handle().clear_request_log();
+    accounts.prod.handle().clear_request_log();
+    let out = accounts.run(repo.path(), &["apply", "--plan", "plan.json"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("environment `prod`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the environment's vars in the project file changed"),
+        "{}",
+        out.stderr
+    );
+    assert!(accounts.staging.handle().request_log().is_empty());
+    assert!(accounts.prod.handle().request_log().is_empty());
 }
 
 #[test]
