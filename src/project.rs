@@ -386,7 +386,7 @@ impl Checker<'_> {
                     let Some(p) = self.string(item, "manifests") else {
                         continue;
                     };
-                    let path = self.base.join(p);
+                    let path = joined(self.base, p);
                     if !path.exists() {
                         self.error(
                             item.span,
@@ -449,7 +449,7 @@ impl Checker<'_> {
                 d.help
                     .push("`token` names an environment variable; `tokenFile` a file".to_owned());
             } else {
-                token = Some(TokenSource::File(self.base.join(s)));
+                token = Some(TokenSource::File(joined(self.base, s)));
             }
         }
         let api_url = node.lookup("/apiUrl").and_then(|(n, _)| {
@@ -507,6 +507,29 @@ impl Checker<'_> {
             api_url,
             vars,
         })
+    }
+}
+
+/// `base` joined with `relative`, `.` and `..` resolved lexically where they can be (so
+/// messages say `examples/secrets.yaml`, not `examples/project/../secrets.yaml`).
+fn joined(base: &Path, relative: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.join(relative).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 
@@ -612,6 +635,17 @@ mod tests {
             "project_file_no_environments",
             check("version: 1\nenvironment: {}\n").unwrap_err()
         );
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_project_files_folder() {
+        assert_eq!(
+            joined(Path::new("examples/project"), "../minimal.yaml"),
+            PathBuf::from("examples/minimal.yaml")
+        );
+        assert_eq!(joined(Path::new("."), "./webhooks"), PathBuf::from("webhooks"));
+        assert_eq!(joined(Path::new("."), "../up"), PathBuf::from("../up"));
+        assert_eq!(joined(Path::new("a"), ".."), PathBuf::from("."));
     }
 
     #[test]

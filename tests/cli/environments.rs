@@ -599,3 +599,34 @@ fn the_github_pipeline_plans_every_environment_in_one_comment_and_applies_on_mer
         ["scraper-failed"]
     );
 }
+
+#[test]
+fn the_example_project_file_is_valid_and_points_editors_at_its_schema() {
+    let path = crate::support::root().join("examples/project/apify-webhooks.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../schemas/project.schema.json\n"),
+        "{text}"
+    );
+    let project = apify_webhooks::project::load(&path).unwrap();
+    assert_eq!(project.environments.len(), 2);
+    // The committed schema accepts it too, and refuses a misspelt field.
+    let source = std::sync::Arc::new(apify_webhooks::diagnostic::SourceFile::new("p", text));
+    let (root, _) = apify_webhooks::manifest::yaml::parse(&source).unwrap();
+    let mut doc = root.unwrap().to_json(&source).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(apify_webhooks::project::SCHEMA_JSON).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&doc));
+    doc["environments"]["prod"]["tokn"] = serde_json::json!("X");
+    assert!(!validator.is_valid(&doc));
+    // Planning it without the tokens names the environment, and writes nothing.
+    let out = run(bin()
+        .env("PAGERDUTY_ROUTING_KEY", "k")
+        .env("SLACK_WEBHOOK_PATH", "T/B/x")
+        .env("ARCHIVE_API_TOKEN", "t")
+        .args(["plan", "--project"])
+        .arg(&path));
+    assert_eq!(out.code, 64, "{out:?}");
+    assert!(out.stderr.contains("environment `staging`"), "{}", out.stderr);
+}
