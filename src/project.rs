@@ -365,7 +365,15 @@ impl Checker<'_> {
             Some((list, key_span)) => {
                 let items: Vec<&Node> = match &list.value {
                     NodeValue::Seq(items) => items.iter().collect(),
-                    NodeValue::String(_) => vec![list],
+                    NodeValue::String(one) => {
+                        let d = self.error(
+                            list.span,
+                            "`manifests` is a list of manifest files or directories",
+                            "not a list",
+                        );
+                        d.help.push(format!("write `[{}]`", shown(one)));
+                        Vec::new()
+                    }
                     _ => {
                         self.error(
                             list.span,
@@ -593,7 +601,7 @@ mod tests {
     #[test]
     fn a_valid_project_file_gives_its_environments_in_order() {
         let envs = check(
-            "version: 1\nenvironments:\n  staging:\n    manifests: [webhooks/common]\n    owner: acme\n    token: STAGING_TOKEN\n    apiUrl: http://127.0.0.1:9\n    vars:\n      ORG: acme-staging\n  prod:\n    manifests: webhooks/common\n    tokenFile: secrets/prod\n",
+            "version: 1\nenvironments:\n  staging:\n    manifests: [webhooks/common]\n    owner: acme\n    token: STAGING_TOKEN\n    apiUrl: http://127.0.0.1:9\n    vars:\n      ORG: acme-staging\n  prod:\n    manifests: [webhooks/common]\n    tokenFile: secrets/prod\n",
         )
         .unwrap();
         assert_eq!(envs.len(), 2);
@@ -625,6 +633,14 @@ mod tests {
     }
 
     #[test]
+    fn a_single_manifest_path_must_be_a_list_as_the_schema_says() {
+        let out =
+            check("version: 1\nenvironments:\n  a:\n    manifests: webhooks/common\n").unwrap_err();
+        assert!(out.contains("apify-webhooks.yaml:4:16"), "{out}");
+        assert!(out.contains("write `[webhooks/common]`"), "{out}");
+    }
+
+    #[test]
     fn syntax_errors_and_empty_files_are_located() {
         insta::assert_snapshot!(
             "project_file_syntax",
@@ -643,7 +659,10 @@ mod tests {
             joined(Path::new("examples/project"), "../minimal.yaml"),
             PathBuf::from("examples/minimal.yaml")
         );
-        assert_eq!(joined(Path::new("."), "./webhooks"), PathBuf::from("webhooks"));
+        assert_eq!(
+            joined(Path::new("."), "./webhooks"),
+            PathBuf::from("webhooks")
+        );
         assert_eq!(joined(Path::new("."), "../up"), PathBuf::from("../up"));
         assert_eq!(joined(Path::new("a"), ".."), PathBuf::from("."));
     }

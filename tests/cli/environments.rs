@@ -628,5 +628,9 @@ fn the_example_project_file_is_valid_and_points_editors_at_its_schema() {
         .args(["plan", "--project"])
         .arg(&path));
     assert_eq!(out.code, 64, "{out:?}");
-    assert!(out.stderr.contains("environment `staging`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("environment `staging`"),
+        "{}",
+        out.stderr
+    );
 }
