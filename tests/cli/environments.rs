@@ -634,3 +634,23 @@ fn the_example_project_file_is_valid_and_points_editors_at_its_schema() {
         out.stderr
     );
 }
+
+#[test]
+fn status_reports_every_environment_in_one_document() {
+    let accounts = Accounts::start();
+    let repo = accounts.repo();
+    let out = accounts.run(repo.path(), &["apply", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let text = accounts.run(repo.path(), &["status"]);
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(text.stdout.contains("── Environment `staging` ──"), "{}", text.stdout);
+    assert!(text.stdout.contains("── Environment `prod` ──"), "{}", text.stdout);
+    let json = accounts.run(repo.path(), &["status", "--env", "prod", "--format", "json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let envs = doc["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1);
+    assert_eq!(envs[0]["name"], "prod");
+    assert_eq!(envs[0]["report"]["webhooks"][0]["key"], "scraper-failed");
+    assert!(only_user(&accounts.prod, "acme-prod"));
+}
