@@ -643,9 +643,20 @@ fn status_reports_every_environment_in_one_document() {
     assert_eq!(out.code, 0, "{out:?}");
     let text = accounts.run(repo.path(), &["status"]);
     assert_eq!(text.code, 0, "{text:?}");
-    assert!(text.stdout.contains("── Environment `staging` ──"), "{}", text.stdout);
-    assert!(text.stdout.contains("── Environment `prod` ──"), "{}", text.stdout);
-    let json = accounts.run(repo.path(), &["status", "--env", "prod", "--format", "json"]);
+    assert!(
+        text.stdout.contains("── Environment `staging` ──"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("── Environment `prod` ──"),
+        "{}",
+        text.stdout
+    );
+    let json = accounts.run(
+        repo.path(),
+        &["status", "--env", "prod", "--format", "json"],
+    );
     assert_eq!(json.code, 0, "{json:?}");
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let envs = doc["environments"].as_array().unwrap();

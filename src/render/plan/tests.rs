@@ -831,3 +831,70 @@ fn diff_blocks_use_a_fence_longer_than_any_backticks_inside() {
     let md = markdown(&p, &ctx(&[]));
     assert!(md.contains("`````diff\n"), "{md}");
 }
+
+// --- Project reports ----------------------------------------------------------------------
+
+fn env_report<'a>(
+    name: &'a str,
+    plan: &'a Plan,
+    vars: &'a std::collections::BTreeMap<String, String>,
+    secrets: &'a [String],
+) -> project::EnvironmentReport<'a> {
+    project::EnvironmentReport {
+        name,
+        plan,
+        api: "https://api.apify.com",
+        account: "ACCOUNT1",
+        vars,
+        secrets,
+        manifest_digest: "sha256:0",
+    }
+}
+
+#[test]
+fn a_comment_of_several_big_environments_stays_one_comment_under_the_limit() {
+    let big = big_plan(300, 40);
+    let vars = std::collections::BTreeMap::from([("ORG".to_owned(), "x".repeat(2_000))]);
+    let reports: Vec<_> = ["staging", "prod", "client-a"]
+        .iter()
+        .map(|n| env_report(n, &big, &vars, &[]))
+        .collect();
+    let md = project::markdown(&reports, &ctx(&[]));
+    assert!(md.len() <= 65_000, "{} characters", md.len());
+    for name in ["staging", "prod", "client-a"] {
+        assert!(md.contains(&format!("### Environment `{name}`")), "{name}");
+    }
+    assert!(md.contains("Total: 900 to add, 0 to change, 0 to destroy in 3 environments."));
+}
+
+#[test]
+fn every_project_format_masks_each_environments_secrets_and_shows_its_vars() {
+    let secrets = rich_secrets();
+    let rich = rich_plan();
+    let vars = std::collections::BTreeMap::from([("ORG".to_owned(), "acme-staging".to_owned())]);
+    let none = std::collections::BTreeMap::new();
+    let empty = no_changes_plan();
+    let reports = [
+        env_report("staging", &rich, &vars, &secrets),
+        env_report("prod", &empty, &none, &[]),
+    ];
+    for out in [
+        project::text(&reports, &ctx(&[])),
+        project::json(&reports, &ctx(&[])),
+        project::markdown(&reports, &ctx(&[])),
+    ] {
+        for s in &secrets {
+            assert!(!out.contains(s.as_str()), "{s} shown in {out}");
+        }
+        assert!(out.contains("acme-staging"), "{out}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&project::json(&reports, &ctx(&[]))).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(PLAN_SCHEMA_JSON).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&doc));
+    assert_eq!(doc["format_version"], FORMAT_VERSION);
+    assert_eq!(
+        doc["environments"][1]["plan"]["changes"],
+        serde_json::json!([])
+    );
+}
