@@ -22,6 +22,11 @@ use crate::webhook::TargetKind;
 /// for the platform's 60 requests per second per resource limit.
 pub const READ_CONCURRENCY: usize = 32;
 
+/// How many full webhooks a plan reads at once: all of an account at the platform's cap, so the
+/// candidates take one round trip. Each is a resource of its own (60 requests a second each),
+/// and 100 requests are far below the 250,000 a minute a user may send.
+pub const DETAIL_CONCURRENCY: usize = crate::webhook::MAX_WEBHOOKS_PER_USER;
+
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
@@ -381,7 +386,7 @@ async fn full_candidates<P: Platform>(
             let w = platform.get_webhook(&id).await?;
             Ok::<_, PlatformError>((id, w))
         })
-        .buffer_unordered(READ_CONCURRENCY)
+        .buffer_unordered(DETAIL_CONCURRENCY)
         .try_collect()
         .await?;
     // A candidate deleted between the list and the get is gone.
