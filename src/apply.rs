@@ -522,6 +522,31 @@ mod tests {
         }
     }
 
+    /// What `apply` and `destroy` rely on when a stop (Ctrl-C) during one environment must keep
+    /// the next ones from starting: a run whose stop is already set starts nothing.
+    #[tokio::test]
+    async fn a_run_stopped_before_it_starts_sends_nothing_and_says_so() {
+        let p = plan(
+            &[desired("k", actor("A1")), desired("k2", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let platform = Haunted::default();
+        let report = apply(
+            &platform,
+            &p,
+            &ApplyOptions::default(),
+            &AtomicBool::new(true),
+            |_| {},
+        )
+        .await;
+        assert!(platform.keys.lock().unwrap().is_empty(), "nothing sent");
+        assert!(report.interrupted);
+        assert!(!report.is_complete());
+        assert_eq!(report.counts().not_started, 2);
+    }
+
     #[tokio::test]
     async fn a_create_answered_only_with_missing_webhooks_fails_after_fresh_keys() {
         let p = plan(

@@ -230,7 +230,13 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
                 parallelism: args.parallelism,
                 ..ApplyOptions::default()
             };
-            runtime.block_on(super::execute(&connection.client, plan, &options, console))
+            runtime.block_on(super::execute(
+                &connection.client,
+                plan,
+                &options,
+                console,
+                &std::sync::Arc::default(),
+            ))
         }
         Ok(false) => ApplyReport::default(),
         Err(e) => {
@@ -456,13 +462,20 @@ fn run_project(
         ..ApplyOptions::default()
     };
     let mut results = Vec::with_capacity(envs.len());
+    let stop = std::sync::Arc::default();
     if go {
         for ((e, p), c) in envs.iter().zip(&planned).zip(connections.list()) {
             let report = if p.plan.is_empty() {
                 ApplyReport::default()
             } else {
                 console.info(&format!("Applying environment `{}`.", e.name));
-                runtime.block_on(super::execute(&c.client, &p.plan, &apply_options, console))
+                runtime.block_on(super::execute(
+                    &c.client,
+                    &p.plan,
+                    &apply_options,
+                    console,
+                    &stop,
+                ))
             };
             results.push(report);
         }

@@ -152,6 +152,7 @@ pub(crate) fn run(args: &DestroyArgs, ctx: &Context) -> Result<u8, Error> {
         }
     };
     let mut results: Vec<ApplyReport> = Vec::new();
+    let stop = std::sync::Arc::default();
     if go {
         for ((n, p), c) in names.iter().zip(&planned).zip(connections.list()) {
             if p.plan.is_empty() {
@@ -166,6 +167,7 @@ pub(crate) fn run(args: &DestroyArgs, ctx: &Context) -> Result<u8, Error> {
                 &p.plan,
                 &ApplyOptions::default(),
                 console,
+                &stop,
             )));
         }
     }

@@ -374,14 +374,17 @@ fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
         .try_init();
 }
 
-/// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM.
+/// Runs the plan with progress on stderr, stopping early on Ctrl-C or SIGTERM. `stop` is
+/// shared by the environments of one run: once set, an environment not started yet starts no
+/// operation (each is reported as not started).
 pub(crate) async fn execute(
     client: &crate::platform::ApifyClient,
     plan: &Plan,
     options: &ApplyOptions,
     console: &Console,
+    stop: &Arc<AtomicBool>,
 ) -> ApplyReport {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(stop);
     let watcher = {
         let stop = Arc::clone(&stop);
         let console = console.clone();
