@@ -30,6 +30,8 @@ mod files;
 mod fuzz;
 /// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
 mod gitops;
+/// Installing it from the npm and PyPI packages and the release archive, offline (issue 19).
+mod install;
 mod plan;
 /// The platform client against the emulator.
 mod platform;
