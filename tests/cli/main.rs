@@ -25,7 +25,8 @@ mod examples;
 mod export;
 /// Every webhook field known everywhere it must be.
 mod fields;
-/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
+/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes (the tests that make
+/// symbolic links, FIFOs or file modes, or read `/dev/zero`, are `cfg(unix)`).
 mod files;
 mod fuzz;
 /// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
