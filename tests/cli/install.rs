@@ -76,7 +76,7 @@ fn path_without_rust() -> OsString {
 
 /// A command with the environment of `support::bin` (no token, owner, API URL or colour; a
 /// HOME without an apify-cli login), the example variables, an npm cache of its own under
-/// `home`, and no Rust toolchain on PATH.
+/// `scratch`, npm offline, and no Rust toolchain on PATH.
 fn user_command(program: impl AsRef<std::ffi::OsStr>, dir: &Path, scratch: &Path) -> Command {
     let mut cmd = Command::new(program);
     for var in [
@@ -97,6 +97,7 @@ fn user_command(program: impl AsRef<std::ffi::OsStr>, dir: &Path, scratch: &Path
         .env("npm_config_update_notifier", "false")
         .env("npm_config_audit", "false")
         .env("npm_config_fund", "false")
+        .env("npm_config_offline", "true")
         .env("PIP_CONFIG_FILE", scratch.join("no-pip.conf"))
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .envs(EXAMPLE_VARS);
@@ -257,6 +258,22 @@ fn runs_the_quick_start(how: &str, run_it: &dyn Fn(&[&str]) -> Output) {
     }
 }
 
+/// The first `sh` block of the README's "Quick start" section.
+fn readme_quick_start() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("Quick start"))
+        .expect("the README has a Quick start section");
+    let block = section
+        .split_once("```sh\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .expect("the quick start has a sh block")
+        .0;
+    assert!(block.contains("npx apify-webhooks"), "{block}");
+    block.to_owned()
+}
+
 fn npm_install(project: &Path, tarballs: &[PathBuf]) -> Output {
     run(user_command("npm", project, project)
         .args(["install", "--offline"])
@@ -281,6 +298,21 @@ fn the_npm_packages_install_offline_and_run_the_quick_start() {
             .args(["--offline", "--no-install", "apify-webhooks"])
             .args(args))
     });
+    // The README's quick start, word for word, as a new user without Rust runs it.
+    let quick_start = readme_quick_start();
+    let out = run(user_command("bash", project.path(), project.path())
+        .args(["-euo", "pipefail", "-c"])
+        .arg(&quick_start));
+    assert_eq!(
+        out.code, 0,
+        "the README's quick start:\n{quick_start}\n{}{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.contains("No changes."),
+        "the quick start ends converged: {}",
+        out.stdout
+    );
     // The binary that ran is the platform package's, not one found on PATH.
     let installed = project
         .path()

@@ -15,6 +15,8 @@ mod apply;
 mod contract;
 /// Will it deliver? The emulator's delivery, `status` and `test`.
 mod delivery;
+/// The README, the guide in docs/ and the changelog: links resolve, commands parse (issue 19).
+mod docs;
 /// The emulator as an API and as a process.
 mod emulator;
 /// The event model against the official schemas.
