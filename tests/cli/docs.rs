@@ -124,12 +124,11 @@ fn links(prose: &str) -> Vec<(usize, String)> {
             search = start + len;
         }
         let trimmed = line.trim_start();
-        if trimmed.starts_with('[') {
-            if let Some((label, target)) = trimmed.split_once("]: ") {
-                if !label.contains('(') {
-                    found.push((i + 1, target.trim().to_owned()));
-                }
-            }
+        if trimmed.starts_with('[')
+            && let Some((label, target)) = trimmed.split_once("]: ")
+            && !label.contains('(')
+        {
+            found.push((i + 1, target.trim().to_owned()));
         }
     }
     found
@@ -198,13 +197,11 @@ fn broken_links(file: &Path, text: &str) -> Vec<String> {
             broken.push(format!("{whence}: {} does not exist", resolved.display()));
             continue;
         }
-        if let Some(anchor) = anchor {
-            if resolved.extension().is_some_and(|e| e == "md") {
-                let target_text = std::fs::read_to_string(&resolved).unwrap();
-                if !anchors(&target_text).contains(anchor) {
-                    broken.push(format!("{whence}: no heading #{anchor}"));
-                }
-            }
+        if let Some(anchor) = anchor
+            && resolved.extension().is_some_and(|e| e == "md")
+            && !anchors(&std::fs::read_to_string(&resolved).unwrap()).contains(anchor)
+        {
+            broken.push(format!("{whence}: no heading #{anchor}"));
         }
     }
     broken

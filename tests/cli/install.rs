@@ -65,7 +65,8 @@ fn path_without_rust() -> OsString {
     let path = std::env::join_paths(dirs).unwrap();
     assert!(
         find_in(&path, "cargo").is_none() && find_in(&path, "rustc").is_none(),
-        "the PATH without Rust has Rust on it: {path:?}"
+        "the PATH without Rust has Rust on it: {}",
+        path.display()
     );
     assert!(
         find_in(&path, "node").is_some(),
@@ -122,7 +123,12 @@ impl Packages {
                 name.starts_with(prefix) && name.ends_with(suffix)
             })
             .collect();
-        assert_eq!(found.len(), 1, "{prefix}*{suffix} in {:?}", self.dir);
+        assert_eq!(
+            found.len(),
+            1,
+            "{prefix}*{suffix} in {}",
+            self.dir.display()
+        );
         found.into_iter().next().unwrap()
     }
 
