@@ -73,6 +73,9 @@ pub enum Health {
     Pending,
     /// No dispatch yet.
     Idle,
+    /// The platform has disabled the webhook (`isEnabled: false`): it delivers nothing,
+    /// whatever its past dispatches say.
+    Disabled,
 }
 
 /// The last dispatch of a webhook.
@@ -141,9 +144,11 @@ pub struct StatusReport {
 }
 
 impl StatusReport {
-    /// Whether any managed webhook is failing.
+    /// Whether any managed webhook is failing, or disabled (and so delivers nothing).
     pub fn any_failing(&self) -> bool {
-        self.webhooks.iter().any(|w| w.health == Health::Failing)
+        self.webhooks
+            .iter()
+            .any(|w| matches!(w.health, Health::Failing | Health::Disabled))
     }
 }
 
@@ -232,6 +237,7 @@ fn judge(
         .map(|d| DispatchStatus::parse(d.status.as_deref()))
         .find(|s| matches!(s, DispatchStatus::Succeeded | DispatchStatus::Failed));
     let health = match (last_finished, ordered.is_empty()) {
+        _ if !webhook.is_enabled() => Health::Disabled,
         (Some(DispatchStatus::Failed), _) => Health::Failing,
         (Some(_), _) => Health::Healthy,
         (None, true) => Health::Idle,

@@ -10,11 +10,15 @@
 //! whole, or the webhook is skipped when that cannot make a valid manifest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Severity, SourceFile};
 
 use crate::plan::marker::{self, SecretFields};
 use crate::plan::normalize;
@@ -41,8 +45,21 @@ pub struct Export {
     pub files: Vec<ExportFile>,
     /// Webhooks that were not exported, and why, sorted by target and ID.
     pub skipped: Vec<Skipped>,
-    /// The variables the documents reference, sorted by name.
+    /// The variables the documents reference (exactly those), sorted by name.
     pub variables: Vec<Variable>,
+    /// What the user should look at before committing the documents, sorted by key.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something exported that deserves a look (it is still exported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The webhook ID.
+    pub id: String,
+    /// Its key in the documents.
+    pub key: String,
+    /// What to look at.
+    pub message: String,
 }
 
 /// One manifest document: the webhooks of one Actor or task.
@@ -64,6 +81,8 @@ pub struct ExportFile {
 pub struct Entry {
     /// The key.
     pub key: String,
+    /// The variables this entry references (not written: the document holds `${NAME}`).
+    pub variables: Vec<Variable>,
     /// The ID to adopt (unmanaged webhooks only).
     pub adopt: Option<String>,
     /// Event types, in the platform's documented order.
@@ -98,8 +117,8 @@ pub enum Headers {
 pub struct Skipped {
     /// The webhook ID.
     pub id: String,
-    /// `username/name` of its Actor or task, when it has one that could be named.
-    pub target: Option<String>,
+    /// Its Actor or task, when it has one that could be named.
+    pub target: Option<TargetName>,
     /// Why it was not exported.
     pub why: String,
 }
@@ -205,16 +224,25 @@ struct Candidate<'w> {
 }
 
 /// Builds the documents for `account`.
+///
+/// Every entry kept has been written out as a document on its own and loaded back through the
+/// manifest validation without a problem; what does not validate is [`Skipped`] with the
+/// reason. Each Actor and task gets a file of its own ([`file_paths`]), and the variables are
+/// exactly those the kept entries reference.
 pub fn build(account: &Account, options: &ExportOptions) -> Export {
     let mut skipped = Vec::new();
     let mut candidates = Vec::new();
     // Keys this owner already uses: generated keys must not take them.
     let mut taken: HashSet<String> = HashSet::new();
     for w in &account.webhooks {
-        if let Class::Owned { key } | Class::Damaged { key } = classify(w, &options.owner) {
+        if let Class::Owned { key } | Class::Damaged { key: Some(key), .. } =
+            classify(w, &options.owner)
+        {
             taken.insert(key.to_owned());
         }
     }
+    // Owned keys exported so far: a second live webhook under one key is `plan`'s to report.
+    let mut owned_exported: HashSet<&str> = HashSet::new();
     let mut webhooks: Vec<&Webhook> = account.webhooks.iter().collect();
     webhooks.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
     for w in webhooks {
@@ -224,7 +252,7 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             .and_then(|(_, id)| account.names.get(id));
         let skip = |why: String| Skipped {
             id: w.id.clone(),
-            target: target.map(|t| t.name.clone()),
+            target: target.cloned(),
             why,
         };
         let (owned_key, human, recorded) = match classify(w, &options.owner) {
@@ -241,14 +269,18 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                 skipped.push(skip(format!("belongs to owner `{owner}`")));
                 continue;
             }
-            Class::Damaged { key } => {
-                skipped.push(skip(format!(
-                    "its description has text after this owner's marker (key `{key}`): `plan` reports it"
-                )));
+            Class::Damaged { problem, .. } => {
+                skipped.push(skip(format!("{problem}: `plan` reports it")));
                 continue;
             }
             Class::Owned { .. } if !options.include_owned => continue,
             Class::Owned { key } => {
+                if !owned_exported.insert(key) {
+                    skipped.push(skip(format!(
+                        "another webhook carries this owner's key `{key}` too: `plan` reports it"
+                    )));
+                    continue;
+                }
                 let m = w.description.as_deref().and_then(marker::parse);
                 let human = m.as_ref().map(|m| m.human.to_owned());
                 let recorded = m.and_then(|m| m.secrets).unwrap_or(SecretFields::UNKNOWN);
@@ -278,46 +310,161 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             recorded,
         });
     }
-    let mut variables = Variables::default();
-    let mut by_file: BTreeMap<PathBuf, ExportFile> = BTreeMap::new();
+    let mut names = HashSet::new();
+    let mut warnings = Vec::new();
+    let mut by_target: BTreeMap<(TargetKind, &str), Vec<Entry>> = BTreeMap::new();
     for c in candidates {
         let key = match c.owned_key {
             Some(key) => key.to_owned(),
             None => unique_key(&generated_key(&c.target.name, &c.events), &mut taken),
         };
-        match entry(&c, key, options.include_secrets, &mut variables) {
+        let kept = entry(&c, key, options.include_secrets, &mut names)
+            .and_then(|entry| validated(entry, c.target, &options.owner));
+        match kept {
             Ok(entry) => {
-                let path = file_path(c.target);
-                by_file
-                    .entry(path.clone())
-                    .or_insert_with(|| ExportFile {
-                        kind: c.target.kind,
-                        target: c.target.name.clone(),
-                        path,
-                        entries: Vec::new(),
-                    })
-                    .entries
+                if !options.include_secrets
+                    && let Some(payload) = entry.payload_template.as_deref()
+                {
+                    for field in credential_fields(payload) {
+                        warnings.push(Warning {
+                            id: c.webhook.id.clone(),
+                            key: entry.key.clone(),
+                            message: format!(
+                                "its payloadTemplate holds a literal under `{field}` that looks like a credential; it is written to the file as it is: move it to a `${{NAME}}` reference before committing"
+                            ),
+                        });
+                    }
+                }
+                by_target
+                    .entry((c.target.kind, c.target.name.as_str()))
+                    .or_default()
                     .push(entry);
             }
             Err(why) => skipped.push(Skipped {
                 id: c.webhook.id.clone(),
-                target: Some(c.target.name.clone()),
-                why,
+                target: Some(c.target.clone()),
+                why: match c.owned_key {
+                    Some(key) => format!(
+                        "{why}; it is this owner's (key `{key}`), so a plan of the exported files would destroy it: declare it by hand"
+                    ),
+                    None => why,
+                },
             }),
         }
     }
-    let mut files: Vec<ExportFile> = by_file.into_values().collect();
-    for f in &mut files {
-        f.entries.sort_by(|a, b| a.key.cmp(&b.key));
-    }
-    skipped.sort_by(|a, b| (&a.target, &a.id).cmp(&(&b.target, &b.id)));
-    let mut variables = variables.all;
+    let targets: Vec<(TargetKind, &str)> = by_target.keys().copied().collect();
+    let paths = file_paths(&targets);
+    let mut files: Vec<ExportFile> = by_target
+        .into_iter()
+        .zip(paths)
+        .map(|(((kind, name), mut entries), path)| {
+            entries.sort_by(|a, b| a.key.cmp(&b.key));
+            ExportFile {
+                kind,
+                target: name.to_owned(),
+                path,
+                entries,
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.sort_by(|a, b| {
+        let name = |s: &Skipped| s.target.as_ref().map(|t| (t.name.clone(), t.kind));
+        (name(a), &a.id).cmp(&(name(b), &b.id))
+    });
+    let mut variables: Vec<Variable> = files
+        .iter()
+        .flat_map(|f| &f.entries)
+        .flat_map(|e| e.variables.iter().cloned())
+        .collect();
     variables.sort_by(|a, b| a.name.cmp(&b.name));
+    warnings.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
     Export {
         files,
         skipped,
         variables,
+        warnings,
     }
+}
+
+/// `entry` if, written as a document of its own for `target` and `owner`, it loads back through
+/// the manifest validation without an error; else the first error, as the reason to skip it.
+fn validated(entry: Entry, target: &TargetName, owner: &str) -> Result<Entry, String> {
+    let file = ExportFile {
+        kind: target.kind,
+        target: target.name.clone(),
+        path: PathBuf::from("export.yaml"),
+        entries: vec![entry],
+    };
+    let text = document::manifest(&file, owner, &[], "manifest.schema.json");
+    let source = Arc::new(SourceFile::new("export.yaml", text));
+    let loaded = crate::manifest::load_source(&source);
+    if let Some(error) = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+    {
+        return Err(format!(
+            "a manifest cannot declare it: {}",
+            error.message.trim_end_matches('.')
+        ));
+    }
+    let [entry] = <[Entry; 1]>::try_from(file.entries).unwrap_or_else(|_| unreachable!());
+    Ok(entry)
+}
+
+/// Names in a JSON payload template under which a literal string looks like a credential.
+fn credential_fields(payload: &str) -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (name, v) in map {
+                    if let Value::String(s) = v
+                        && looks_like_credential_name(name)
+                        && !s.is_empty()
+                        && !s.starts_with('\u{1}')
+                        && !s.contains("{{")
+                        && !s.contains("${")
+                        && !out.contains(name)
+                    {
+                        out.push(name.clone());
+                    }
+                    walk(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(value) = normalize::as_json(payload) {
+        walk(&value, &mut out);
+    }
+    out
+}
+
+/// Whether a field name says its value is a credential (`token`, `apiKey`, `password`, ...).
+fn looks_like_credential_name(name: &str) -> bool {
+    let lower: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    lower == "auth"
+        || [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "apikey",
+            "authorization",
+            "credential",
+            "privatekey",
+            "signature",
+            "accesskey",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Why an out-of-scope webhook cannot be managed.
@@ -359,24 +506,69 @@ fn event_types(w: &Webhook, kind: TargetKind) -> Result<Vec<EventType>, String> 
     Ok(out)
 }
 
-/// `actors/<username>/<name>.yaml` or `tasks/<username>/<name>.yaml`.
-fn file_path(target: &TargetName) -> PathBuf {
-    let folder = match target.kind {
-        TargetKind::Actor => "actors",
-        TargetKind::Task => "tasks",
+/// The longest file or folder name export writes, in bytes (file systems allow 255; the rest
+/// is room for `.yaml` and for tools that add a suffix).
+const MAX_FILE_PART: usize = 100;
+
+/// The file of each target, in the same order: `actors/<username>/<name>.yaml` or
+/// `tasks/<username>/<name>.yaml`, one per target whatever the names. A part that is not a
+/// plain file name (other characters than `A-Z a-z 0-9 . _ -`, a leading `.`, longer than
+/// [`MAX_FILE_PART`]) is cleaned, shortened and given a short hash of the exact name, so it is
+/// stable from run to run; targets whose paths would still be the same on a file system that
+/// ignores case all get that hash.
+fn file_paths(targets: &[(TargetKind, &str)]) -> Vec<PathBuf> {
+    let path = |kind: TargetKind, name: &str, hashed: bool| {
+        let folder = match kind {
+            TargetKind::Actor => "actors",
+            TargetKind::Task => "tasks",
+        };
+        let (user, short) = name.split_once('/').unwrap_or(("", name));
+        let mut path = PathBuf::from(folder);
+        path.push(file_part(user, user, false));
+        path.push(format!("{}.yaml", file_part(short, name, hashed)));
+        path
     };
-    let mut path = PathBuf::from(folder);
-    for part in target.name.split('/') {
-        path.push(safe_file_part(part));
+    let folded = |p: &PathBuf| p.to_string_lossy().to_lowercase();
+    let mut paths: Vec<PathBuf> = targets
+        .iter()
+        .map(|(kind, name)| path(*kind, name, false))
+        .collect();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for p in &paths {
+        *count.entry(folded(p)).or_default() += 1;
     }
-    path.set_extension("yaml");
-    path
+    for (p, (kind, name)) in paths.iter_mut().zip(targets) {
+        if count[&folded(p)] > 1 {
+            *p = path(*kind, name, true);
+        }
+    }
+    // Two different names with the same hash: never expected, but never one file either.
+    let mut seen: HashSet<String> = HashSet::new();
+    for p in &mut paths {
+        let base = p.clone();
+        let mut n = 2;
+        while !seen.insert(folded(p)) {
+            *p = base.with_extension(format!("{n}.yaml"));
+            n += 1;
+        }
+    }
+    paths
 }
 
-/// A name part as a file name: characters other than `A-Z a-z 0-9 . _ -` become `_`, and it
-/// never starts with `.`.
-fn safe_file_part(part: &str) -> String {
-    let mut s: String = part
+/// `part` as a file or folder name: as it is when it is a plain name, else cleaned (characters
+/// other than `A-Z a-z 0-9 . _ -` as `_`), shortened and followed by `-` and a short hash of
+/// `whole`; the hash too when `hashed`.
+fn file_part(part: &str, whole: &str, hashed: bool) -> String {
+    let plain = !part.is_empty()
+        && !part.starts_with('.')
+        && part.len() <= MAX_FILE_PART
+        && part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if plain && !hashed {
+        return part.to_owned();
+    }
+    let cleaned: String = part
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -385,11 +577,19 @@ fn safe_file_part(part: &str) -> String {
                 '_'
             }
         })
+        .take(MAX_FILE_PART - 9)
         .collect();
-    if s.is_empty() || s.starts_with('.') {
-        s.insert(0, '_');
+    let cleaned = cleaned.trim_start_matches('.');
+    let digest = Sha256::digest(whole.as_bytes());
+    let hash = digest.iter().take(4).fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    });
+    if cleaned.is_empty() {
+        format!("_-{hash}")
+    } else {
+        format!("{cleaned}-{hash}")
     }
-    s
 }
 
 /// The readable key of a webhook: the target's name and the events, e.g. `web-scraper-failed`
@@ -444,14 +644,13 @@ fn unique_key(base: &str, taken: &mut HashSet<String>) -> String {
     key
 }
 
-/// The variables handed out so far, unique by name.
-#[derive(Default)]
-struct Variables {
+/// The variables of one entry, named uniquely across the whole export.
+struct Variables<'n> {
+    names: &'n mut HashSet<String>,
     all: Vec<Variable>,
-    names: HashSet<String>,
 }
 
-impl Variables {
+impl Variables<'_> {
     /// A reference `${NAME}` to a new variable named after `key` and `part`, holding `value`.
     fn reference(&mut self, key: &str, part: &str, value: &str) -> String {
         let base = env_name(&format!("{key}_{part}"));
@@ -503,8 +702,14 @@ fn entry(
     c: &Candidate<'_>,
     key: String,
     include_secrets: bool,
-    vars: &mut Variables,
+    names: &mut HashSet<String>,
 ) -> Result<Entry, String> {
+    // Names are only taken for an entry that is kept.
+    let mut scratch = names.clone();
+    let mut vars = Variables {
+        names: &mut scratch,
+        all: Vec::new(),
+    };
     let w = c.webhook;
     let url = w.request_url.clone().unwrap_or_default();
     let request_url = if include_secrets {
@@ -513,7 +718,7 @@ fn entry(
         // A recorded secret may sit anywhere in the URL: the URL is the secret.
         vars.reference(&key, "REQUEST_URL", &url)
     } else {
-        url_with_references(&url, &key, vars)
+        url_with_references(&url, &key, &mut vars)
     };
     let payload = normalize::text(w.payload_template.as_deref());
     if payload.is_some() && c.recorded.payload_template && !include_secrets {
@@ -568,8 +773,17 @@ fn entry(
             }
         },
     };
+    if vars.all.iter().any(|v| v.value.contains('\0')) {
+        return Err(
+            "a secret value holds a NUL character, which no environment variable can carry: write it by hand, or export with --include-secrets"
+                .to_owned(),
+        );
+    }
+    let variables = vars.all;
+    *names = scratch;
     Ok(Entry {
         key,
+        variables,
         adopt: c.owned_key.is_none().then(|| w.id.clone()),
         event_types: c.events.clone(),
         request_url,
@@ -595,11 +809,12 @@ fn header_pairs(text: &str) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-/// `url` with the userinfo and every query value replaced by references, and `${` escaped
-/// elsewhere.
-fn url_with_references(url: &str, key: &str, vars: &mut Variables) -> String {
+/// `url` with its secrets replaced by references: the userinfo, every query value and bare
+/// query part, the fragment, and the path when it is the credential ([`secret_path`]); `${`
+/// escaped elsewhere.
+fn url_with_references(url: &str, key: &str, vars: &mut Variables<'_>) -> String {
     let (before_fragment, fragment) = match url.find('#') {
-        Some(i) => (&url[..i], Some(&url[i..])),
+        Some(i) => (&url[..i], Some(&url[i + 1..])),
         None => (url, None),
     };
     let (before_query, query) = match before_fragment.find('?') {
@@ -615,14 +830,23 @@ fn url_with_references(url: &str, key: &str, vars: &mut Variables) -> String {
             let authority_end = rest.find('/').unwrap_or(rest.len());
             let authority = &rest[..authority_end];
             out.push_str(&escape(&before_query[..authority_start]));
-            match authority.rfind('@') {
+            let host = match authority.rfind('@') {
                 Some(at) if at > 0 => {
                     out.push_str(&vars.reference(key, "URL_USERINFO", &authority[..at]));
                     out.push_str(&escape(&authority[at..]));
+                    &authority[at + 1..]
                 }
-                _ => out.push_str(&escape(authority)),
-            }
-            out.push_str(&escape(&rest[authority_end..]));
+                _ => {
+                    out.push_str(&escape(authority));
+                    authority
+                }
+            };
+            out.push_str(&path_with_references(
+                host,
+                &rest[authority_end..],
+                key,
+                vars,
+            ));
         }
         None => out.push_str(&escape(before_query)),
     }
@@ -634,15 +858,81 @@ fn url_with_references(url: &str, key: &str, vars: &mut Variables) -> String {
                 Some((name, value)) if !value.is_empty() => {
                     format!("{}={}", escape(name), vars.reference(key, name, value))
                 }
-                _ => escape(pair),
+                Some(_) => escape(pair),
+                // A bare `?SECRET`: the part may be the credential itself.
+                None if !pair.is_empty() => vars.reference(key, "QUERY", pair),
+                None => String::new(),
             })
             .collect();
         out.push_str(&parts.join("&"));
     }
     if let Some(fragment) = fragment {
-        out.push_str(&escape(fragment));
+        out.push('#');
+        if !fragment.is_empty() {
+            out.push_str(&vars.reference(key, "URL_FRAGMENT", fragment));
+        }
     }
     out
+}
+
+/// The path of a URL on `host` (`/...`, or empty), with the credential in it as references:
+/// the whole path after the first `/` for services whose webhook URL is itself the credential,
+/// else each segment that looks like a token.
+fn path_with_references(host: &str, path: &str, key: &str, vars: &mut Variables<'_>) -> String {
+    let Some(after_slash) = path.strip_prefix('/') else {
+        return escape(path);
+    };
+    if secret_path(host, after_slash) {
+        return format!("/{}", vars.reference(key, "URL_PATH", after_slash));
+    }
+    let segments: Vec<String> = after_slash
+        .split('/')
+        .map(|segment| {
+            if looks_like_token(segment) {
+                vars.reference(key, "URL_PATH", segment)
+            } else {
+                escape(segment)
+            }
+        })
+        .collect();
+    format!("/{}", segments.join("/"))
+}
+
+/// Whether a URL on `host` with `path` (after the first `/`) is a credential as a whole: Slack,
+/// Discord, Microsoft Teams, Zapier, Make and Telegram bot webhook URLs.
+fn secret_path(host: &str, path: &str) -> bool {
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    let path_lower = path.to_ascii_lowercase();
+    !path.is_empty()
+        && (host == "hooks.slack.com"
+            || ((under("discord.com") || under("discordapp.com"))
+                && path_lower.starts_with("api/"))
+            || under("webhook.office.com")
+            || ((host == "outlook.office.com" || host == "outlook.office365.com")
+                && path_lower.starts_with("webhook"))
+            || host == "hooks.zapier.com"
+            || (under("make.com") && host.starts_with("hook."))
+            || (under("integromat.com") && host.starts_with("hook."))
+            || (host == "api.telegram.org" && path_lower.starts_with("bot")))
+}
+
+/// Whether a path segment looks like a token rather than a word: long, of token characters
+/// only, with letters and digits mixed.
+fn looks_like_token(segment: &str) -> bool {
+    let letters = segment.chars().filter(char::is_ascii_alphabetic).count();
+    let digits = segment.chars().filter(char::is_ascii_digit).count();
+    segment.len() >= 16
+        && segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~%+=:".contains(c))
+        && letters >= 2
+        && digits >= 2
 }
 
 /// A payload template as people write it: JSON (placeholders allowed outside strings) laid
@@ -736,6 +1026,8 @@ fn layout(text: &str) -> String {
     out.push('\n');
     out
 }
+
+pub mod document;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use super::connect::ConnectArgs;
 use super::{Context, parse_owner};
 use crate::error::Error;
 use crate::exit;
-use crate::export::{self, ExportOptions};
+use crate::export::{self, ExportOptions, document};
 use crate::manifest::DEFAULT_OWNER;
 use crate::render::export as render;
 
@@ -81,8 +81,8 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
     if args.include_secrets {
         render::warn(console, render::secrets_warning(true));
     }
+    let all: Vec<&export::Skipped> = exported.skipped.iter().collect();
     if args.stdout {
-        let all: Vec<&export::Skipped> = exported.skipped.iter().collect();
         let mut text = String::new();
         if !all.is_empty() {
             text.push_str(&render::skipped_comment(&all));
@@ -92,26 +92,19 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
                 text.push_str("---\n");
             }
             let _ = writeln!(text, "# file: {}", file.path.display());
-            text.push_str(&render::manifest(file, &owner, &[], SCHEMA_FILE));
+            text.push_str(&document::manifest(file, &owner, &[], SCHEMA_FILE));
         }
         console.print(&text);
         console.info(render::summary(&exported, &[]).trim_end());
     } else {
         let written = write_files(args, &exported, &owner)?;
         console.info(render::summary(&exported, &written).trim_end());
-        let elsewhere: Vec<&export::Skipped> = exported
-            .skipped
-            .iter()
-            .filter(|s| {
-                !exported
-                    .files
-                    .iter()
-                    .any(|f| s.target.as_deref() == Some(f.target.as_str()))
-            })
-            .collect();
-        if !elsewhere.is_empty() {
-            console.info(render::skipped_comment(&elsewhere).trim_end());
+        if !all.is_empty() {
+            console.info(render::skipped_comment(&all).trim_end());
         }
+    }
+    for w in &exported.warnings {
+        render::warn(console, &render::warning(w));
     }
     console.info(render::variables_to_set(&exported.variables, args.print_secrets).trim_end());
     if args.print_secrets && !exported.variables.is_empty() {
@@ -121,8 +114,10 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
     Ok(exit::SUCCESS)
 }
 
-/// Writes every document (and the schema) under `--out`, each atomically; refuses before
-/// writing anything when one exists and `--force` is not given.
+/// Writes every document (and the schema) under `--out`: all of them or none. Refuses before
+/// writing anything when one exists and `--force` is not given; writes them all into a
+/// temporary folder inside `--out` first, then renames each into place, and puts everything
+/// back as it was when one of those steps fails.
 fn write_files(
     args: &ExportArgs,
     exported: &export::Export,
@@ -135,24 +130,28 @@ fn write_files(
             let depth = f.path.components().count() - 1;
             let schema = format!("{}{SCHEMA_FILE}", "../".repeat(depth));
             (
-                args.out.join(&f.path),
-                render::manifest(f, owner, &exported.skipped, &schema),
+                f.path.clone(),
+                document::manifest(f, owner, &exported.skipped, &schema),
             )
         })
         .collect();
-    if !planned.is_empty() {
-        let schema = args.out.join(SCHEMA_FILE);
-        let same =
-            std::fs::read_to_string(&schema).is_ok_and(|s| s == crate::manifest::SCHEMA_JSON);
-        if !same {
-            planned.push((schema, crate::manifest::SCHEMA_JSON.to_owned()));
-        }
+    if planned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let same_schema = std::fs::read_to_string(args.out.join(SCHEMA_FILE))
+        .is_ok_and(|s| s == crate::manifest::SCHEMA_JSON);
+    if !same_schema {
+        planned.push((
+            PathBuf::from(SCHEMA_FILE),
+            crate::manifest::SCHEMA_JSON.to_owned(),
+        ));
     }
     if !args.force {
         let existing: Vec<String> = planned
             .iter()
-            .filter(|(p, _)| p.symlink_metadata().is_ok())
-            .map(|(p, _)| format!("`{}`", p.display()))
+            .map(|(p, _)| args.out.join(p))
+            .filter(|p| p.symlink_metadata().is_ok())
+            .map(|p| format!("`{}`", p.display()))
             .collect();
         if !existing.is_empty() {
             return Err(Error::io(
@@ -164,18 +163,111 @@ fn write_files(
             ));
         }
     }
-    let mut written = Vec::new();
-    for (path, text) in &planned {
-        write_one(path, text)?;
-        written.push(path.display().to_string());
+    let out_existed = args.out.exists();
+    let result = write_all_or_none(&args.out, &planned);
+    if result.is_err() && !out_existed {
+        // Only removes it when it is empty, as it was made.
+        let _ = std::fs::remove_dir(&args.out);
     }
-    Ok(written)
+    result
 }
 
-fn write_one(path: &Path, text: &str) -> Result<(), Error> {
-    let what = || format!("cannot write `{}`", path.display());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(what(), e))?;
+/// A step of the all-or-none write done, so that a failure can undo it.
+enum Done {
+    /// A folder made.
+    Dir(PathBuf),
+    /// A file moved.
+    Moved { from: PathBuf, to: PathBuf },
+}
+
+/// What failed, and why.
+type Failure = (String, Box<dyn std::error::Error + Send + Sync>);
+
+/// The all-or-none write of [`write_files`].
+fn write_all_or_none(out: &Path, planned: &[(PathBuf, String)]) -> Result<Vec<String>, Error> {
+    let nothing = |what: String| format!("{what} (nothing was written)");
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::io(nothing(format!("cannot create `{}`", out.display())), e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".apify-webhooks-export-")
+        .tempdir_in(out)
+        .map_err(|e| {
+            Error::io(
+                nothing(format!(
+                    "cannot create a temporary folder in `{}`",
+                    out.display()
+                )),
+                e,
+            )
+        })?;
+    let new = staging.path().join("new");
+    let old = staging.path().join("old");
+    for (path, text) in planned {
+        write_one(&new.join(path), &out.join(path), text)
+            .map_err(|(what, e)| Error::io(nothing(what), e))?;
     }
-    crate::files::write_private(path, text.as_bytes()).map_err(|e| Error::io(what(), e.reason()))
+    let mut done: Vec<Done> = Vec::new();
+    let step = |done: &mut Vec<Done>, i: usize, path: &Path| -> Result<(), Failure> {
+        let target = out.join(path);
+        let what = || format!("cannot write `{}`", target.display());
+        if let Some(parent) = target.parent() {
+            let mut missing = Vec::new();
+            let mut dir = parent;
+            while !dir.exists() {
+                missing.push(dir.to_path_buf());
+                match dir.parent() {
+                    Some(p) => dir = p,
+                    None => break,
+                }
+            }
+            for dir in missing.into_iter().rev() {
+                std::fs::create_dir(&dir).map_err(|e| (what(), e.into()))?;
+                done.push(Done::Dir(dir));
+            }
+        }
+        if let Ok(meta) = target.symlink_metadata() {
+            if meta.is_dir() {
+                return Err((what(), "a folder is in the way".into()));
+            }
+            // --force: keep the old file aside until everything is in place.
+            let aside = old.join(i.to_string());
+            std::fs::create_dir_all(&old).map_err(|e| (what(), e.into()))?;
+            std::fs::rename(&target, &aside).map_err(|e| (what(), e.into()))?;
+            done.push(Done::Moved {
+                from: target.clone(),
+                to: aside,
+            });
+        }
+        let staged = new.join(path);
+        std::fs::rename(&staged, &target).map_err(|e| (what(), e.into()))?;
+        done.push(Done::Moved {
+            from: staged,
+            to: target,
+        });
+        Ok(())
+    };
+    for (i, (path, _)) in planned.iter().enumerate() {
+        if let Err((what, e)) = step(&mut done, i, path) {
+            for d in done.into_iter().rev() {
+                let _ = match d {
+                    Done::Dir(dir) => std::fs::remove_dir(dir),
+                    Done::Moved { from, to } => std::fs::rename(to, from),
+                };
+            }
+            return Err(Error::io(nothing(what), e));
+        }
+    }
+    Ok(planned
+        .iter()
+        .map(|(p, _)| out.join(p).display().to_string())
+        .collect())
+}
+
+/// Writes `text` to `path` (in the staging folder, for `shown`), making its folders.
+fn write_one(path: &Path, shown: &Path, text: &str) -> Result<(), Failure> {
+    let what = || format!("cannot write `{}`", shown.display());
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| (what(), e.into()))?;
+    }
+    crate::files::write_private(path, text.as_bytes()).map_err(|e| (what(), e.reason().into()))
 }

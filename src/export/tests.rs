@@ -53,7 +53,7 @@ fn round_trip(export: &Export, owner: &str) -> HashMap<String, Back> {
         .collect();
     let mut out = HashMap::new();
     for file in &export.files {
-        let text = crate::render::export::manifest(file, owner, &export.skipped, "schema.json");
+        let text = document::manifest(file, owner, &export.skipped, "schema.json");
         let source = Arc::new(SourceFile::new("export.yaml", text.clone()));
         let loaded = crate::manifest::load_source(&source);
         assert!(
@@ -221,13 +221,15 @@ fn secrets_become_references_and_load_back_to_the_live_values() {
         names,
         [
             "WEB_SCRAPER_FAILED_AUTHORIZATION",
+            "WEB_SCRAPER_FAILED_QUERY",
             "WEB_SCRAPER_FAILED_TOKEN",
+            "WEB_SCRAPER_FAILED_URL_FRAGMENT",
             "WEB_SCRAPER_FAILED_URL_USERINFO",
             "WEB_SCRAPER_FAILED_X_A",
         ]
     );
-    let text = crate::render::export::manifest(&export.files[0], "team", &[], "s.json");
-    for secret in ["pa55", "t0k", "s3cret", "it's"] {
+    let text = document::manifest(&export.files[0], "team", &[], "s.json");
+    for secret in ["pa55", "t0k", "s3cret", "it's", "&flag", "#frag"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     let back = round_trip(&export, "team");
@@ -261,7 +263,7 @@ fn include_secrets_writes_values_verbatim() {
         },
     );
     assert!(export.variables.is_empty());
-    let text = crate::render::export::manifest(&export.files[0], "team", &[], "s.json");
+    let text = document::manifest(&export.files[0], "team", &[], "s.json");
     assert!(text.contains("t0k") && text.contains("s3cret"), "{text}");
     let back = round_trip(&export, "team");
     assert_eq!(back["S1"].0, "https://h.example/?token=t0k");
@@ -302,7 +304,7 @@ fn defaults_are_omitted_and_json_payloads_are_formatted() {
     w.do_not_retry = Some(false);
     w.should_interpolate_strings = Some(false);
     let export = build(&account(vec![w]), &options());
-    let text = crate::render::export::manifest(&export.files[0], "team", &[], "s.json");
+    let text = document::manifest(&export.files[0], "team", &[], "s.json");
     assert!(
         text.ends_with(
             "      requestUrl: https://h.example/x\n      payloadTemplate: |\n        {\n          \"run\": {{resource}},\n          \"list\": [\n            1,\n            2\n          ],\n          \"empty\": {}\n        }\n"
@@ -337,5 +339,400 @@ proptest::proptest! {
         let back = round_trip(&export, "team");
         proptest::prop_assert_eq!(&back["P1"].0, &format!("https://h.example/?v={value}"));
         proptest::prop_assert_eq!(back["P1"].3.as_deref(), Some(description.as_str()));
+    }
+}
+
+/// An account whose targets are `(id, kind, name)`.
+fn account_of(targets: &[(&str, TargetKind, &str)], webhooks: Vec<Webhook>) -> Account {
+    Account {
+        webhooks,
+        names: targets
+            .iter()
+            .map(|(id, kind, name)| {
+                (
+                    (*id).to_owned(),
+                    TargetName {
+                        kind: *kind,
+                        name: (*name).to_owned(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Every file's (path, target, adopted IDs).
+fn layout_of(export: &Export) -> Vec<(String, String, Vec<String>)> {
+    export
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.path.display().to_string(),
+                f.target.clone(),
+                f.entries.iter().filter_map(|e| e.adopt.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn names_that_differ_after_a_dot_or_in_case_get_a_file_each() {
+    // Issue 16 item 1: `crawler.v1` and `crawler.v2` were one `crawler.yaml` under `.v1`.
+    let names = [
+        ("A1", TargetKind::Actor, "acme/crawler.v1"),
+        ("A2", TargetKind::Actor, "acme/crawler.v2"),
+        ("A3", TargetKind::Actor, "acme/.x"),
+        ("A4", TargetKind::Actor, "acme/_.x"),
+        ("A5", TargetKind::Actor, "acme/Crawler"),
+        ("A6", TargetKind::Actor, "acme/crawler"),
+        ("A7", TargetKind::Actor, "Acme/crawler"),
+    ];
+    let webhooks = names
+        .iter()
+        .map(|(id, _, _)| {
+            hook(
+                &format!("W{id}"),
+                id,
+                &["ACTOR.RUN.FAILED"],
+                "https://h.example/x",
+            )
+        })
+        .collect();
+    let export = build(&account_of(&names, webhooks), &options());
+    assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+    let layout = layout_of(&export);
+    assert_eq!(layout.len(), names.len(), "{layout:#?}");
+    for (_, target, adopted) in &layout {
+        let (id, _, _) = names.iter().find(|(_, _, n)| n == target).unwrap();
+        assert_eq!(adopted, &[format!("W{id}")], "{layout:#?}");
+    }
+    let folded: HashSet<String> = layout.iter().map(|(p, _, _)| p.to_lowercase()).collect();
+    assert_eq!(folded.len(), names.len(), "{layout:#?}");
+    let paths: Vec<&str> = layout.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert!(paths.contains(&"actors/acme/crawler.v1.yaml"), "{paths:?}");
+    assert!(paths.contains(&"actors/acme/crawler.v2.yaml"), "{paths:?}");
+    assert!(paths.contains(&"actors/acme/_.x.yaml"), "{paths:?}");
+    // Stable: the same account gives the same paths.
+    let names2 = names.iter().rev().copied().collect::<Vec<_>>();
+    let webhooks = names2
+        .iter()
+        .map(|(id, _, _)| {
+            hook(
+                &format!("W{id}"),
+                id,
+                &["ACTOR.RUN.FAILED"],
+                "https://h.example/x",
+            )
+        })
+        .collect();
+    assert_eq!(
+        layout_of(&build(&account_of(&names2, webhooks), &options())),
+        layout
+    );
+}
+
+#[test]
+fn long_names_get_short_stable_file_names() {
+    // Issue 16 item 11: a 240-character name was a file name too long for the file system.
+    let long = format!("acme/{}", "n".repeat(240));
+    let longer = format!("acme/{}x", "n".repeat(240));
+    let names = [
+        ("A1", TargetKind::Actor, long.as_str()),
+        ("A2", TargetKind::Task, longer.as_str()),
+    ];
+    let webhooks = vec![
+        hook("W1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x"),
+        hook("W2", "A2", &["ACTOR.RUN.FAILED"], "https://h.example/x"),
+    ];
+    let export = build(&account_of(&names, webhooks.clone()), &options());
+    assert_eq!(export.files.len(), 2, "{:?}", export.skipped);
+    for f in &export.files {
+        for part in &f.path {
+            assert!(part.len() <= 110, "{}", f.path.display());
+        }
+    }
+    assert_eq!(
+        layout_of(&build(&account_of(&names, webhooks), &options())),
+        layout_of(&export)
+    );
+}
+
+#[test]
+fn secret_paths_bare_queries_and_fragments_become_references() {
+    // Issue 16 item 8.
+    let urls = [
+        (
+            "https://hooks.slack.com/services/T0AAA/B0BBB/XyZsecret123abc",
+            "https://hooks.slack.com/${WEB_SCRAPER_FAILED_URL_PATH}",
+        ),
+        (
+            "https://discord.com/api/webhooks/1234/tok-en_x",
+            "https://discord.com/${WEB_SCRAPER_FAILED_2_URL_PATH}",
+        ),
+        (
+            "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/x/y",
+            "https://acme.webhook.office.com/${WEB_SCRAPER_FAILED_3_URL_PATH}",
+        ),
+        (
+            "https://hooks.zapier.com/hooks/catch/123/abc/",
+            "https://hooks.zapier.com/${WEB_SCRAPER_FAILED_4_URL_PATH}",
+        ),
+        (
+            "https://hook.eu1.make.com/abcdefgh",
+            "https://hook.eu1.make.com/${WEB_SCRAPER_FAILED_5_URL_PATH}",
+        ),
+        (
+            "https://api.telegram.org/bot123:AAH/sendMessage",
+            "https://api.telegram.org/${WEB_SCRAPER_FAILED_6_URL_PATH}",
+        ),
+        (
+            "https://h.example/hooks/a1b2c3d4e5f6a7b8c9d0/run",
+            "https://h.example/hooks/${WEB_SCRAPER_FAILED_7_URL_PATH}/run",
+        ),
+        (
+            "https://h.example/in?SECRET",
+            "https://h.example/in?${WEB_SCRAPER_FAILED_8_QUERY}",
+        ),
+        (
+            "https://h.example/in#s3cret",
+            "https://h.example/in#${WEB_SCRAPER_FAILED_9_URL_FRAGMENT}",
+        ),
+        (
+            "https://h.example/plain/path",
+            "https://h.example/plain/path",
+        ),
+    ];
+    let webhooks: Vec<Webhook> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, (url, _))| {
+            let mut w = hook(&format!("U{i}"), "A1", &["ACTOR.RUN.FAILED"], url);
+            w.created_at = Some(format!("2025-01-{:02}", i + 1));
+            w
+        })
+        .collect();
+    let export = build(&account(webhooks.clone()), &options());
+    assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+    let written: HashMap<&str, &str> = export.files[0]
+        .entries
+        .iter()
+        .map(|e| (e.adopt.as_deref().unwrap(), e.request_url.as_str()))
+        .collect();
+    for (i, (_, expected)) in urls.iter().enumerate() {
+        assert_eq!(written[format!("U{i}").as_str()], *expected);
+    }
+    let back = round_trip(&export, "team");
+    for w in &webhooks {
+        assert_eq!(&back[&w.id].0, w.request_url.as_ref().unwrap());
+    }
+}
+
+#[test]
+fn a_credential_in_a_payload_is_warned_about() {
+    // Issue 16 item 8: a payload's `"token": "..."` was written without a word.
+    let mut w = hook("P1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    w.payload_template =
+        Some(r#"{"token": "s3cret", "run": {{resource}}, "auth": {"apiKey": "k"}, "tokenRef": "{{resource.id}}", "author": "Jane"}"#.into());
+    let export = build(&account(vec![w]), &options());
+    let fields: Vec<&str> = export.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(fields.len(), 2, "{fields:?}");
+    assert!(fields[0].contains("`token`") || fields[1].contains("`token`"));
+    assert!(fields.iter().any(|f| f.contains("`apiKey`")));
+    assert!(fields.iter().all(|f| !f.contains("s3cret")));
+}
+
+#[test]
+fn variables_are_exactly_those_of_the_exported_entries() {
+    // Issue 16 item 9: variables of webhooks that were not exported were printed too.
+    let mut kept = hook("K1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/?t=1");
+    kept.headers_template = Some(r#"{"Authorization": "a"}"#.into());
+    // Not exported: its payload is not a valid template, but its URL and headers held
+    // secrets that were turned into variables before that was found.
+    let mut broken = hook(
+        "B1",
+        "A1",
+        &["ACTOR.RUN.FAILED"],
+        "https://u:p@h.example/?t=2",
+    );
+    broken.headers_template = Some(r#"{"X": "b"}"#.into());
+    broken.payload_template = Some("{\"a\": {{nope".into());
+    // Not exported: a header name a manifest cannot declare.
+    let mut bad_header = hook("B2", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/?t=3");
+    bad_header.headers_template = Some(r#"{"X Y": "c"}"#.into());
+    let export = build(&account(vec![kept, broken, bad_header]), &options());
+    let skipped: Vec<&str> = export.skipped.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(skipped, ["B1", "B2"]);
+    let values: Vec<&str> = export.variables.iter().map(|v| v.value.as_str()).collect();
+    assert_eq!(values, ["a", "1"]);
+    let names: Vec<&str> = export.variables.iter().map(|v| v.name.as_str()).collect();
+    let text = document::manifest(&export.files[0], "team", &export.skipped, "s.json");
+    for name in names {
+        assert!(text.contains(&format!("${{{name}}}")), "{name}: {text}");
+    }
+}
+
+#[test]
+fn only_what_validates_is_exported_and_the_rest_is_listed_with_why() {
+    // Issue 16 item 10.
+    let names = [
+        ("A1", TargetKind::Actor, "acme/web-scraper"),
+        ("A2", TargetKind::Actor, "acme/bad name"),
+        ("A3", TargetKind::Task, "acme/new\nline: x"),
+        ("A4", TargetKind::Actor, "acme/ünï"),
+    ];
+    let mut webhooks = Vec::new();
+    for (i, header) in ["X Y", "X:Z", "Ünï", "Good-Name"].iter().enumerate() {
+        let mut w = hook(
+            &format!("H{i}"),
+            "A1",
+            &["ACTOR.RUN.FAILED"],
+            "https://h.example/x",
+        );
+        w.headers_template = Some(serde_json::json!({ *header: "v" }).to_string());
+        w.created_at = Some(format!("2025-01-0{i}"));
+        webhooks.push(w);
+    }
+    webhooks.push(hook(
+        "N2",
+        "A2",
+        &["ACTOR.RUN.FAILED"],
+        "https://h.example/x",
+    ));
+    let mut on_task = hook("N3", "A3", &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    on_task.condition = Some(Condition::for_target(TargetKind::Task, "A3"));
+    webhooks.push(on_task);
+    webhooks.push(hook(
+        "N4",
+        "A4",
+        &["ACTOR.RUN.FAILED"],
+        "https://h.example/x",
+    ));
+    let export = build(&account_of(&names, webhooks), &options());
+    let skipped: Vec<&str> = export.skipped.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(skipped.len(), 6, "{:?}", export.skipped);
+    for id in ["H0", "H1", "H2", "N2", "N3", "N4"] {
+        let s = export.skipped.iter().find(|s| s.id == id).expect(id);
+        assert!(s.why.starts_with("a manifest cannot declare it: "), "{s:?}");
+    }
+    assert_eq!(layout_of(&export).len(), 1);
+    assert_eq!(export.files[0].entries.len(), 1);
+    // Every document written, with the skipped listed in its comment, loads without a problem.
+    round_trip(&export, "team");
+    let text = document::manifest(&export.files[0], "team", &export.skipped, "s.json");
+    assert!(text.contains("#   - H0 on acme/web-scraper: a manifest cannot declare it: "));
+}
+
+#[test]
+fn a_nul_in_a_secret_is_not_exported_as_a_variable() {
+    let mut w = hook("Z1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    w.headers_template = Some(r#"{"X-A": "a\u0000b"}"#.into());
+    let export = build(&account(vec![w.clone()]), &options());
+    assert!(export.files.is_empty() && export.variables.is_empty());
+    assert!(
+        export.skipped[0].why.contains("NUL"),
+        "{:?}",
+        export.skipped
+    );
+    // Verbatim, it can be written.
+    let export = build(
+        &account(vec![w]),
+        &ExportOptions {
+            include_secrets: true,
+            ..options()
+        },
+    );
+    assert_eq!(export.files.len(), 1, "{:?}", export.skipped);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Any names (unicode, control characters, dots, case, up to 255 characters) and header
+    /// values: every webhook is in exactly one file or listed as skipped; every file is one
+    /// target's, loads without a problem and resolves to the live values; no two paths are the
+    /// same on a file system that ignores case; the variables are exactly those referenced.
+    #[test]
+    fn any_names_give_one_valid_file_per_target(
+        names in proptest::collection::vec(
+            (proptest::bool::ANY, "[A-Za-z0-9._-]{1,8}", proptest::prop_oneof![
+                "[A-Za-z0-9._-]{1,20}",
+                "\\PC{1,12}",
+                "[a-z\n.]{1,6}",
+                "[a-zA-Z]{200,255}",
+            ]),
+            1..6,
+        ),
+        values in proptest::collection::vec("[ -~\u{1}-\u{1f}\u{7f}é]{0,10}", 1..8),
+    ) {
+        let targets: Vec<(String, TargetKind, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (task, user, name))| {
+                let kind = if *task { TargetKind::Task } else { TargetKind::Actor };
+                (format!("T{i}"), kind, format!("{user}/{name}"))
+            })
+            .collect();
+        let webhooks: Vec<Webhook> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let (id, kind, _) = &targets[i % targets.len()];
+                let mut w = hook(&format!("W{i}"), id, &["ACTOR.RUN.FAILED"], &format!("https://h.example/{i}?q={i}"));
+                w.condition = Some(Condition::for_target(*kind, id));
+                w.headers_template = Some(serde_json::json!({ "X-V": v }).to_string());
+                w
+            })
+            .collect();
+        let refs: Vec<(&str, TargetKind, &str)> = targets
+            .iter()
+            .map(|(id, kind, name)| (id.as_str(), *kind, name.as_str()))
+            .collect();
+        let export = build(&account_of(&refs, webhooks.clone()), &options());
+        let mut seen: Vec<String> = export.skipped.iter().map(|s| s.id.clone()).collect();
+        seen.extend(export.files.iter().flat_map(|f| f.entries.iter().filter_map(|e| e.adopt.clone())));
+        seen.sort();
+        let mut all: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+        all.sort();
+        proptest::prop_assert_eq!(seen, all);
+        let folded: HashSet<String> =
+            export.files.iter().map(|f| f.path.display().to_string().to_lowercase()).collect();
+        proptest::prop_assert_eq!(folded.len(), export.files.len());
+        let owners: HashSet<(TargetKind, &str)> =
+            export.files.iter().map(|f| (f.kind, f.target.as_str())).collect();
+        proptest::prop_assert_eq!(owners.len(), export.files.len());
+        for f in &export.files {
+            proptest::prop_assert!(f.path.iter().all(|p| p.len() <= 110), "{}", f.path.display());
+            for e in &f.entries {
+                let w = webhooks.iter().find(|w| Some(&w.id) == e.adopt.as_ref()).unwrap();
+                let (_, kind, name) = targets.iter().find(|(id, _, _)| w.condition().target().map(|t| t.1) == Some(id.as_str())).unwrap();
+                proptest::prop_assert_eq!((f.kind, f.target.as_str()), (*kind, name.as_str()));
+            }
+        }
+        let back = round_trip(&export, "team");
+        for (id, (url, _, headers, _)) in &back {
+            let w = webhooks.iter().find(|w| &w.id == id).unwrap();
+            proptest::prop_assert_eq!(Some(url.as_str()), w.request_url.as_deref());
+            proptest::prop_assert!(normalize::same_template(headers.as_deref(), w.headers_template.as_deref()));
+        }
+        let mut referenced: Vec<String> = Vec::new();
+        for f in &export.files {
+            let text = document::manifest(f, "team", &export.skipped, "s.json");
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("${") {
+                let after = &rest[i + 2..];
+                let end = after.find('}').unwrap();
+                if i == 0 || !rest[..i].ends_with('$') {
+                    referenced.push(after[..end].to_owned());
+                }
+                rest = &after[end..];
+            }
+        }
+        referenced.sort();
+        let names: Vec<String> = export.variables.iter().map(|v| v.name.clone()).collect();
+        proptest::prop_assert_eq!(names, referenced);
     }
 }

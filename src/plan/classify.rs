@@ -1,6 +1,7 @@
 //! Classifying a live webhook for an owner: owned, foreign, unmanaged, damaged, out of scope.
+//! What a description says is read by [`marker::read`] only.
 
-use super::marker;
+use super::marker::{self, Reading};
 use crate::platform::Webhook;
 
 /// The class of a live webhook.
@@ -15,11 +16,14 @@ pub enum Class<'w> {
     Foreign,
     /// A plain HTTP webhook without a marker.
     Unmanaged,
-    /// A webhook whose description holds this owner's marker with other text after it: not
-    /// owned (the marker must end the description), and not left to be duplicated silently.
+    /// A webhook whose description starts a marker that cannot be read with certainty (text
+    /// after it, a missing or repeated attribute, a newer format), naming this owner or none:
+    /// neither owned nor unmanaged, so never duplicated nor taken over silently.
     Damaged {
-        /// The key in the marker.
-        key: &'w str,
+        /// The key the marker names, when it names one.
+        key: Option<&'w str>,
+        /// What is wrong with the marker.
+        problem: marker::Problem,
     },
     /// Ad-hoc, run-scoped, integration or non-HTTP.
     OutOfScope,
@@ -40,17 +44,16 @@ pub fn classify<'w>(webhook: &'w Webhook, owner: &str) -> Class<'w> {
             Class::Unknown
         };
     };
-    match marker::parse(description) {
-        Some(m) if !m.trailing.trim().is_empty() => {
-            if m.owner == owner {
-                Class::Damaged { key: m.key }
-            } else {
-                Class::Unmanaged
-            }
-        }
-        Some(m) if m.owner == owner => Class::Owned { key: m.key },
-        Some(_) => Class::Foreign,
-        None => Class::Unmanaged,
+    match marker::read(description) {
+        Reading::Marker(m) if m.owner == owner => Class::Owned { key: m.key },
+        Reading::Marker(_) => Class::Foreign,
+        // Another owner's, even if damaged: theirs to repair, never ours to touch.
+        Reading::Damaged(d) if d.owner.is_some_and(|o| o != owner) => Class::Foreign,
+        Reading::Damaged(d) => Class::Damaged {
+            key: d.key,
+            problem: d.problem,
+        },
+        Reading::None => Class::Unmanaged,
     }
 }
 

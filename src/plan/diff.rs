@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
-    Action, Change, Class, Conflict, DesiredSpec, Field, FieldChange, LiveState,
+    Action, Change, Class, Conflict, DesiredSpec, DisabledWebhook, Field, FieldChange, LiveState,
     MAX_SAFE_DELETE_PERCENT, MIN_OWNED_FOR_DELETE_SHARE, Plan, PlanOptions, Refusal, Request,
     SecretFields, Shown, Target, UnmanagedWebhook, Untouched, classify, fingerprint, identity,
     live_secret_fields, marker, normalize, secret_fields, show_origin, show_record, show_template,
@@ -18,16 +18,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     let key = &options.key;
     let mut untouched = Untouched::default();
     let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
-    let mut damaged: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    // Webhooks whose marker cannot be read with certainty, by ID: never unmanaged.
+    let mut damaged: BTreeMap<&str, (&Webhook, Option<&str>, String)> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
     let mut unmanaged: Vec<&Webhook> = Vec::new();
     for w in &live.webhooks {
         match classify(w, owner) {
             Class::Owned { key } => owned.entry(key).or_default().push(w),
             Class::Foreign => untouched.foreign += 1,
-            Class::Damaged { key } => {
-                damaged.entry(key).or_default().push(w);
-                unmanaged.push(w);
+            Class::Damaged { key, problem } => {
+                damaged.insert(w.id.as_str(), (w, key, problem.to_string()));
             }
             Class::Unmanaged | Class::Unknown => unmanaged.push(w),
             Class::OutOfScope => untouched.out_of_scope += 1,
@@ -35,34 +35,62 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     }
     let owned_count: usize = owned.values().map(Vec::len).sum();
     let mut conflicts = Vec::new();
-    // Identical owned webhooks under one key (two overlapping applies, say): the oldest is
-    // kept, the others are deleted. Different ones cannot be told apart without guessing.
+    // Owned webhooks of one key identical in every field the platform keeps, `isEnabled`
+    // included (two overlapping applies, say): one enabled copy, the oldest, is kept, the
+    // others are deleted. Different ones cannot be told apart without guessing.
     let mut extras: Vec<(&str, &Webhook, &str)> = Vec::new();
     for (key, ws) in &mut owned {
         if ws.len() < 2 {
             continue;
         }
         if !options.no_delete && all_identical(ws) {
-            ws.sort_by(|a, b| oldest_first(a, b));
+            ws.sort_by(|a, b| b.is_enabled().cmp(&a.is_enabled()).then(oldest_first(a, b)));
             let kept = ws[0];
             for extra in ws.drain(1..) {
                 extras.push((*key, extra, kept.id.as_str()));
             }
         } else {
-            let mut ids: Vec<String> = ws.iter().map(|w| w.id.clone()).collect();
-            ids.sort();
+            let sorted_ids = |filter: fn(&Webhook) -> bool| {
+                let mut ids: Vec<String> = ws
+                    .iter()
+                    .filter(|w| filter(w))
+                    .map(|w| w.id.clone())
+                    .collect();
+                ids.sort();
+                ids
+            };
             conflicts.push(Conflict::DuplicateKey {
                 key: (*key).to_owned(),
-                webhook_ids: ids,
+                webhook_ids: sorted_ids(|_| true),
+                disabled: sorted_ids(|w| !w.is_enabled()),
             });
         }
     }
 
     let mut changes = Vec::new();
     let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
-    // Owned keys a declared webhook moves away from (`previousKeys`): not deleted.
+    // Owned keys a declared webhook moves away from (`previousKeys`), or that an entry claims
+    // by adopting their webhook under another key (refused): not deleted.
     let mut moved: HashSet<&str> = HashSet::new();
+    // Keys named by a damaged marker that no entry adopts: an entry of that key, or moving
+    // from it, gets no change (the conflict says why), so the plan shows what it refuses.
+    let adopted: HashSet<&str> = desired.iter().filter_map(|d| d.adopt.as_deref()).collect();
+    let damaged_keys: HashSet<&str> = damaged
+        .iter()
+        .filter(|(id, _)| !adopted.contains(*id))
+        .filter_map(|(_, (_, k, _))| *k)
+        .collect();
     for d in desired {
+        let blocked = |k: &str| damaged_keys.contains(k) && !owned.contains_key(k);
+        if blocked(&d.key) || d.previous_keys.iter().any(|p| blocked(p)) {
+            // Not deleted either: a key it moves from stays until the conflict is resolved.
+            moved.extend(
+                d.previous_keys
+                    .iter()
+                    .filter_map(|p| owned.get_key_value(p.as_str()).map(|(k, _)| *k)),
+            );
+            continue;
+        }
         if !owned.contains_key(d.key.as_str())
             && let Some((from, ws)) = d
                 .previous_keys
@@ -77,40 +105,40 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             continue;
         }
         match owned.get(d.key.as_str()).map(Vec::as_slice) {
+            // `adopt:` is inert once the webhook carries this owner's marker under the key.
             Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
                 Some(c) => changes.push(c),
                 None => untouched.unchanged += 1,
             },
             Some(_) => {} // a duplicate key: reported as a conflict
-            // A webhook with this key's marker followed by other text: creating another would
-            // duplicate it; taking it over without being told could take a human's webhook.
-            None if d.adopt.is_none() && damaged.contains_key(d.key.as_str()) => {
-                let mut ids: Vec<String> = damaged[d.key.as_str()]
-                    .iter()
-                    .map(|w| w.id.clone())
-                    .collect();
-                ids.sort();
-                conflicts.push(Conflict::DamagedMarker {
-                    key: d.key.clone(),
-                    webhook_ids: ids,
-                });
-            }
             None => match d.adopt.as_deref() {
                 Some(id) => match by_id.get(id) {
-                    None => conflicts.push(Conflict::AdoptMissing {
-                        key: d.key.clone(),
-                        webhook_id: id.to_owned(),
-                    }),
+                    // Adopted once and deleted since (in the Console, say): the entry is what
+                    // it declares, so it is created again; a drift job must keep working.
+                    None => {
+                        let mut c = create(d, owner, key);
+                        c.adopt_gone = Some(id.to_owned());
+                        changes.push(c);
+                    }
                     Some(w) => match classify(w, owner) {
                         Class::Unmanaged | Class::Unknown | Class::Damaged { .. } => {
                             unmanaged.retain(|u| u.id != w.id);
+                            damaged.remove(w.id.as_str());
                             changes.extend(diff(d, w, owner, true, &live.target_names, key));
                         }
-                        Class::Owned { key } => conflicts.push(Conflict::AdoptNotAdoptable {
-                            key: d.key.clone(),
-                            webhook_id: id.to_owned(),
-                            reason: format!("it is already managed under the key `{key}`"),
-                        }),
+                        Class::Owned { key: other } => {
+                            // Renamed without `previousKeys`: neither the old key's webhook is
+                            // deleted nor a new one created, so the plan shows what it refuses.
+                            moved.insert(other);
+                            conflicts.push(Conflict::AdoptNotAdoptable {
+                                key: d.key.clone(),
+                                webhook_id: id.to_owned(),
+                                reason: format!(
+                                    "it is already managed under the key `{other}`. To rename `{other}` to `{new}`, replace `adopt: {id}` with `previousKeys: [{other}]` on the entry; if `{new}` is another webhook, drop `adopt: {id}`",
+                                    new = d.key
+                                ),
+                            });
+                        }
                         Class::Foreign => conflicts.push(Conflict::AdoptNotAdoptable {
                             key: d.key.clone(),
                             webhook_id: id.to_owned(),
@@ -126,6 +154,15 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                 None => changes.push(create(d, owner, key)),
             },
         }
+    }
+    // A marker that cannot be read may be this owner's webhook under any key, a declared one or
+    // one an entry moves from: whatever the plan did beside it could duplicate or leave it.
+    for (id, (_, marker_key, problem)) in &damaged {
+        conflicts.push(Conflict::DamagedMarker {
+            key: marker_key.map(str::to_owned),
+            webhook_id: (*id).to_owned(),
+            problem: problem.clone(),
+        });
     }
     for (key, ws) in &owned {
         if declared.contains(key) || moved.contains(key) || ws.len() > 1 {
@@ -143,6 +180,22 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         changes.push(c);
     }
     changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
+    let deleted: HashSet<&str> = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter_map(|c| c.webhook_id.as_deref())
+        .collect();
+    let mut disabled: Vec<DisabledWebhook> = owned
+        .iter()
+        .flat_map(|(key, ws)| ws.iter().map(move |w| (*key, *w)))
+        .filter(|(_, w)| !w.is_enabled() && !deleted.contains(w.id.as_str()))
+        .map(|(key, w)| DisabledWebhook {
+            key: key.to_owned(),
+            id: w.id.clone(),
+            target: live_target(w, &live.target_names),
+        })
+        .collect();
+    disabled.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
 
     let all_deletes = changes
         .iter()
@@ -203,6 +256,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         total_before,
         total_after,
         conflicts,
+        disabled,
         refusal,
         forced,
     }
@@ -305,6 +359,7 @@ pub(super) fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
         request: Request::Create(body),
         duplicate_of: None,
         moved_from: None,
+        adopt_gone: None,
     }
 }
 
@@ -397,6 +452,7 @@ pub(super) fn delete(
         request: Request::Delete,
         duplicate_of: None,
         moved_from: None,
+        adopt_gone: None,
     }
 }
 
@@ -433,6 +489,7 @@ fn moved_change(
         request: Request::Update(WebhookUpdate::default()),
         duplicate_of: None,
         moved_from: None,
+        adopt_gone: None,
     });
     change.fields.insert(
         0,
@@ -447,18 +504,33 @@ fn moved_change(
     if let Request::Update(body) = &mut change.request
         && body.description.is_none()
     {
-        let record = secret_fields(d);
-        body.description = Some(Some(marker::compose(
-            d.description.as_deref(),
+        let live = w.description.as_deref().and_then(marker::parse);
+        body.description = Some(Some(written_description(
+            live.as_ref(),
+            d,
             owner,
-            &d.key,
-            record,
+            secret_fields(d),
         )));
     }
     // The fingerprint is of the webhook as it is, so a saved plan sees it change.
     change.live = Some(fingerprint(w, key));
     change.moved_from = Some(from.to_owned());
     change
+}
+
+/// The description written for `d`: its human text and the marker, keeping the attributes
+/// this version does not know of the live marker `live`, if any.
+fn written_description(
+    live: Option<&marker::Marker<'_>>,
+    d: &DesiredSpec,
+    owner: &str,
+    record: SecretFields,
+) -> String {
+    let human = d.description.as_deref();
+    match live {
+        Some(m) => m.rewrite(human, owner, &d.key, record),
+        None => marker::compose(human, owner, &d.key, record),
+    }
 }
 
 /// The update (or adoption) that makes `w` match `d`; `None` when it already does.
@@ -570,23 +642,15 @@ pub(super) fn diff(
 
     let live_description = w.description.as_deref().unwrap_or("");
     let parsed = marker::parse(live_description).filter(|m| m.owner == owner && m.key == d.key);
-    let live_human = match &parsed {
-        Some(m) => m.human,
-        None => live_description,
-    };
-    let trailing = parsed.as_ref().is_some_and(|m| !m.trailing.is_empty());
+    let live_human = parsed.as_ref().map_or(live_description, |m| m.human);
     let want_human = d.description.as_deref().unwrap_or("");
-    if live_human != want_human || trailing {
+    if live_human != want_human {
         fields.push(FieldChange {
             field: Field::Description,
-            // The live description without the marker, text added after it included.
-            before: normalize::text(Some(&format!(
-                "{live_human}{}",
-                parsed.as_ref().map_or("", |m| m.trailing)
-            )))
-            .map(|h| Shown::Text(h.to_owned())),
+            // The live description without the marker.
+            before: normalize::text(Some(live_human)).map(|h| Shown::Text(h.to_owned())),
             after: normalize::text(Some(want_human)).map(|h| Shown::Text(h.to_owned())),
-            drift: trailing || (want_human.is_empty() && !live_human.is_empty()),
+            drift: want_human.is_empty() && !live_human.is_empty(),
             text_diff: None,
         });
     }
@@ -634,26 +698,28 @@ pub(super) fn diff(
     }
 
     let record = secret_fields(d);
-    let composed = marker::compose(d.description.as_deref(), owner, &d.key, record);
-    if live_description != composed {
-        // An owned marker that lacks only the record is not a change by itself (upgrading must
-        // not turn every webhook into one); any other change writes the record too.
-        let record_only = parsed
-            .as_ref()
-            .is_some_and(|m| m.secrets.is_none() && m.human == want_human && m.trailing.is_empty());
-        if !record_only || !fields.is_empty() || !body.is_empty() {
-            let live_record = parsed.as_ref().and_then(|m| m.secrets);
-            if parsed.is_some() && live_record != Some(record) {
-                fields.push(FieldChange {
-                    field: Field::Secrets,
-                    before: live_record.map(show_record),
-                    after: Some(show_record(record)),
-                    drift: false,
-                    text_diff: None,
-                });
-            }
-            body.description = Some(Some(composed));
+    // The marker is compared as read, not as written: one written another way (attributes
+    // reordered, other spacing, attributes this version does not know) is not a change.
+    let current = parsed
+        .as_ref()
+        .is_some_and(|m| m.human == want_human && m.secrets == Some(record));
+    // An owned marker that lacks only the record is not a change by itself (upgrading must
+    // not turn every webhook into one); any other change writes the record too.
+    let record_only = parsed
+        .as_ref()
+        .is_some_and(|m| m.secrets.is_none() && m.human == want_human);
+    if !current && (!record_only || !fields.is_empty() || !body.is_empty()) {
+        let live_record = parsed.as_ref().and_then(|m| m.secrets);
+        if parsed.is_some() && live_record != Some(record) {
+            fields.push(FieldChange {
+                field: Field::Secrets,
+                before: live_record.map(show_record),
+                after: Some(show_record(record)),
+                drift: false,
+                text_diff: None,
+            });
         }
+        body.description = Some(Some(written_description(parsed.as_ref(), d, owner, record)));
     }
 
     if fields.is_empty() && body.is_empty() {
@@ -675,5 +741,6 @@ pub(super) fn diff(
         request: Request::Update(body),
         duplicate_of: None,
         moved_from: None,
+        adopt_gone: None,
     })
 }

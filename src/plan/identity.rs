@@ -10,9 +10,11 @@ use serde_json::{Map, Value, json};
 use super::normalize;
 use crate::platform::{Condition, Webhook, WebhookCreate};
 
-/// The normalized content of a live webhook.
+/// The normalized content of a live webhook. A disabled one (`isEnabled: false`, which only the
+/// platform or the Console sets) has `"isEnabled": false` added, so it differs from an enabled
+/// copy; an enabled one's content equals that of the create that made it.
 pub fn of_live(w: &Webhook) -> Value {
-    content(
+    let mut content = content(
         w.condition(),
         w.event_types.as_deref().unwrap_or_default(),
         w.request_url.as_deref(),
@@ -24,7 +26,11 @@ pub fn of_live(w: &Webhook) -> Value {
             w.do_not_retry,
             w.should_interpolate_strings,
         ],
-    )
+    );
+    if !w.is_enabled() {
+        content["isEnabled"] = Value::Bool(false);
+    }
+    content
 }
 
 /// The normalized content of the webhook a create makes (its idempotency key left out).
@@ -130,8 +136,17 @@ mod tests {
         let mut other = live.clone();
         other.request_url = Some("https://x.example/other".into());
         assert_ne!(of_live(&other), of_create(&b));
-        let mut other = live;
+        let mut other = live.clone();
         other.do_not_retry = Some(true);
         assert_ne!(of_live(&other), of_create(&b));
+        // Disabled on the platform: another webhook than the enabled one the create made.
+        let mut disabled = live.clone();
+        disabled
+            .extra
+            .insert("isEnabled".into(), Value::Bool(false));
+        assert_ne!(of_live(&disabled), of_live(&live));
+        let mut enabled = live;
+        enabled.extra.insert("isEnabled".into(), Value::Bool(true));
+        assert_eq!(of_live(&enabled), of_create(&b));
     }
 }

@@ -1,7 +1,7 @@
 //! The plan's types: the desired and live states it reads, the changes, refusals and conflicts
 //! it holds, and how a value is shown (plainly, or as a secret's fingerprint).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -241,6 +241,9 @@ pub struct LiveFingerprint {
     pub modified_at: Option<String>,
     /// A hash of the webhook's content (secrets included, so a secret change is seen).
     pub content_hash: String,
+    /// A hash of each field of the content, by the field's API name, so that a saved plan can
+    /// name the fields that changed on the platform.
+    pub field_hashes: BTreeMap<String, String>,
 }
 
 /// The request that carries out a change.
@@ -276,6 +279,9 @@ pub struct Change {
     pub duplicate_of: Option<String>,
     /// For an update of a webhook renamed through `previousKeys`: the key it had.
     pub moved_from: Option<String>,
+    /// For a create of an entry whose `adopt:` names a webhook that no longer exists (deleted
+    /// in the Console, say): that webhook's ID. The entry is created anew, not refused.
+    pub adopt_gone: Option<String>,
 }
 
 impl Change {
@@ -342,15 +348,18 @@ impl fmt::Display for Refusal {
                     "Too many deletes: {pct:.2}% is over {MAX_SAFE_DELETE_PERCENT}.00% ({deletes} of {owned} owned webhooks); --force required"
                 )
             }
+            Refusal::DeletesAll { owned: 1 } => {
+                f.write_str("The plan deletes the only owned webhook; --force required")
+            }
             Refusal::DeletesAll { owned } => write!(
                 f,
-                "The plan deletes all {owned} owned webhook{}; --force required",
-                if *owned == 1 { "" } else { "s" }
+                "The plan deletes all {owned} owned webhooks; --force required"
             ),
             Refusal::EmptyManifests { owned } => write!(
                 f,
-                "The manifests declare no webhooks, but {owned} owned webhook{} exist; --force required to delete {}",
+                "The manifests declare no webhooks, but {owned} owned webhook{} exist{}; --force required to delete {}",
                 if *owned == 1 { "" } else { "s" },
+                if *owned == 1 { "s" } else { "" },
                 if *owned == 1 { "it" } else { "them" }
             ),
             Refusal::OverCap { after, limit } => write!(
@@ -365,29 +374,28 @@ impl fmt::Display for Refusal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "conflict", rename_all = "snake_case")]
 pub enum Conflict {
-    /// Several live webhooks carry the same owned key.
+    /// Several different live webhooks carry the same owned key.
     DuplicateKey {
         /// The key.
         key: String,
         /// The webhooks carrying it.
         webhook_ids: Vec<String>,
+        /// Those of them the platform has disabled (`isEnabled: false`).
+        disabled: Vec<String>,
     },
-    /// Webhooks carry this owner's marker for a declared key, followed by other text (the
-    /// description was edited outside the tool, or quotes the marker).
+    /// A webhook's description starts a marker that cannot be read with certainty, naming this
+    /// owner or none (text after it, a missing or repeated attribute, a newer format): it is
+    /// neither owned nor unmanaged, so nothing may be planned that could duplicate it.
     DamagedMarker {
-        /// The key.
-        key: String,
-        /// The webhooks carrying it.
-        webhook_ids: Vec<String>,
-    },
-    /// `adopt:` names a webhook that does not exist.
-    AdoptMissing {
-        /// The key of the entry.
-        key: String,
-        /// The webhook ID.
+        /// The key the marker names, when it names one.
+        key: Option<String>,
+        /// The webhook.
         webhook_id: String,
+        /// What is wrong with the marker, in words.
+        problem: String,
     },
-    /// `adopt:` names a webhook another owner manages, or that is out of scope.
+    /// `adopt:` names a webhook that is owned under another key, that another owner manages,
+    /// or that is out of scope.
     AdoptNotAdoptable {
         /// The key of the entry.
         key: String,
@@ -401,21 +409,35 @@ pub enum Conflict {
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Conflict::DuplicateKey { key, webhook_ids } => write!(
-                f,
-                "webhooks {} all carry the owned key `{key}`; delete all but one on the platform",
-                webhook_ids.join(", ")
-            ),
-            Conflict::DamagedMarker { key, webhook_ids } => write!(
-                f,
-                "webhook {} carries the marker of `{key}` with text after it, so it is not owned; remove the text after the marker on the platform, or take the webhook over with `adopt: {}`",
-                webhook_ids.join(", "),
-                webhook_ids[0]
-            ),
-            Conflict::AdoptMissing { key, webhook_id } => {
+            Conflict::DuplicateKey {
+                key,
+                webhook_ids,
+                disabled,
+            } => {
                 write!(
                     f,
-                    "`{key}` adopts webhook {webhook_id}, which does not exist"
+                    "webhooks {} all carry the owned key `{key}` and differ",
+                    webhook_ids.join(", ")
+                )?;
+                match disabled.as_slice() {
+                    [] => {}
+                    [one] => write!(f, " ({one} is disabled on the platform)")?,
+                    many => write!(f, " ({} are disabled on the platform)", many.join(", "))?,
+                }
+                f.write_str("; delete all but one on the platform")
+            }
+            Conflict::DamagedMarker {
+                key,
+                webhook_id,
+                problem,
+            } => {
+                match key {
+                    Some(key) => write!(f, "webhook {webhook_id} (key `{key}`): {problem}")?,
+                    None => write!(f, "webhook {webhook_id}: {problem}")?,
+                }
+                write!(
+                    f,
+                    "; it is neither owned nor unmanaged: correct its description on the platform, or take it over with `adopt: {webhook_id}` on an entry"
                 )
             }
             Conflict::AdoptNotAdoptable {
@@ -458,6 +480,17 @@ pub struct UnmanagedWebhook {
     pub event_types: Vec<String>,
 }
 
+/// An owned webhook the platform has disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisabledWebhook {
+    /// Its key.
+    pub key: String,
+    /// Its ID.
+    pub id: String,
+    /// The Actor or task it belongs to.
+    pub target: Target,
+}
+
 /// The plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -478,6 +511,9 @@ pub struct Plan {
     pub total_after: usize,
     /// Live states that stop the plan.
     pub conflicts: Vec<Conflict>,
+    /// Owned webhooks the platform has disabled (`isEnabled: false`): they deliver nothing,
+    /// whatever the plan says of them. By key.
+    pub disabled: Vec<DisabledWebhook>,
     /// A safety rule that stops the plan (`None` when `--force` lifted it).
     pub refusal: Option<Refusal>,
     /// A safety rule `--force` lifted.

@@ -7,7 +7,7 @@
 //! moment, then [`SavedPlan::staleness`] compares the two: a different manifest digest, owner,
 //! secret, live webhook (`modifiedAt` or content) or operation makes the saved plan stale.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,10 @@ pub struct SavedOperation {
     pub live_modified_at: Option<String>,
     /// Salted hash of the live webhook's content when planned.
     pub live_content_hash: Option<String>,
+    /// Salted hashes of each field of the live webhook's content when planned, by the field's
+    /// API name: what names the fields that changed since (empty in files written before it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub live_field_hashes: BTreeMap<String, String>,
 }
 
 /// Why a saved plan cannot be applied as it is.
@@ -92,15 +96,52 @@ pub enum Staleness {
     },
     /// A value from the environment changed.
     Secrets,
-    /// A webhook the plan touches changed on the platform (or is gone).
+    /// A webhook the plan touches changed on the platform.
     WebhookMoved {
         /// Its key.
         key: String,
         /// Its ID.
         webhook_id: String,
+        /// The API names of the fields that changed (empty when only `modifiedAt` tells, or
+        /// the file predates per-field hashes).
+        fields: Vec<String>,
     },
-    /// The plan computed now differs from the saved one (other live changes).
+    /// A webhook the plan updates was deleted on the platform (planning now creates it).
+    WebhookGone {
+        /// Its key.
+        key: String,
+        /// Its ID.
+        webhook_id: String,
+    },
+    /// An operation of the plan is done already: the live state has what it would make
+    /// (the plan was applied, or the same change was made another way).
+    AlreadyApplied {
+        /// The webhook's key.
+        key: String,
+        /// Its ID; `None` for a create.
+        webhook_id: Option<String>,
+    },
+    /// Planning now gives an operation the saved plan does not have: a webhook it did not
+    /// touch changed on the platform.
+    NewOperation {
+        /// What planning now does.
+        action: Action,
+        /// The webhook's key.
+        key: String,
+        /// Its ID; `None` for a create.
+        webhook_id: Option<String>,
+        /// The API names of the fields the operation changes.
+        fields: Vec<String>,
+    },
+    /// The plan computed now differs from the saved one in a way nothing above explains.
     Operations,
+}
+
+impl Staleness {
+    /// Whether this reason only says the plan was applied already.
+    pub fn is_already_applied(&self) -> bool {
+        matches!(self, Staleness::AlreadyApplied { .. })
+    }
 }
 
 impl fmt::Display for Staleness {
@@ -129,17 +170,81 @@ impl fmt::Display for Staleness {
             Staleness::Secrets => {
                 f.write_str("a value read from the environment changed since the plan was saved")
             }
-            Staleness::WebhookMoved { key, webhook_id } => {
+            Staleness::WebhookMoved {
+                key,
+                webhook_id,
+                fields,
+            } => {
                 write!(
                     f,
                     "webhook {webhook_id} (`{key}`) changed on the platform since the plan was saved"
-                )
+                )?;
+                if !fields.is_empty() {
+                    write!(f, ": {}", fields.join(", "))?;
+                }
+                Ok(())
+            }
+            Staleness::WebhookGone { key, webhook_id } => write!(
+                f,
+                "webhook {webhook_id} (`{key}`) was deleted on the platform since the plan was saved"
+            ),
+            Staleness::AlreadyApplied {
+                key,
+                webhook_id: Some(id),
+            } => write!(f, "webhook {id} (`{key}`) already has this change: the plan was applied already"),
+            Staleness::AlreadyApplied {
+                key,
+                webhook_id: None,
+            } => write!(f, "`{key}` exists already: the plan was applied already"),
+            Staleness::NewOperation {
+                action,
+                key,
+                webhook_id,
+                fields,
+            } => {
+                let fields = if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", fields.join(", "))
+                };
+                match (action, webhook_id) {
+                    (Action::Create, _) | (_, None) => write!(
+                        f,
+                        "`{key}` has no webhook on the platform any more: planning now creates it{fields}"
+                    ),
+                    (Action::Delete, Some(id)) => write!(
+                        f,
+                        "webhook {id} (`{key}`) appeared or changed on the platform since the plan was saved: planning now destroys it"
+                    ),
+                    (Action::Update | Action::Adopt, Some(id)) => write!(
+                        f,
+                        "webhook {id} (`{key}`) changed on the platform since the plan was saved: planning now also updates{fields}"
+                    ),
+                }
             }
             Staleness::Operations => {
                 f.write_str("the live webhooks changed: planning now gives different operations")
             }
         }
     }
+}
+
+/// The fields whose hashes differ between two live fingerprints (a field present on one side
+/// only included), by API name.
+fn changed_fields(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    if before.is_empty() {
+        // A file written before per-field hashes: nothing to compare.
+        return Vec::new();
+    }
+    names
+        .into_iter()
+        .filter(|n| before.get(*n) != after.get(*n))
+        .cloned()
+        .collect()
 }
 
 fn salted(salt: &str, what: &[u8]) -> String {
@@ -222,6 +327,16 @@ impl SavedPlan {
                         .live
                         .as_ref()
                         .map(|l| salted(salt, l.content_hash.as_bytes())),
+                    live_field_hashes: c
+                        .live
+                        .as_ref()
+                        .map(|l| {
+                            l.field_hashes
+                                .iter()
+                                .map(|(f, h)| (f.clone(), salted(salt, h.as_bytes())))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect(),
         }
@@ -266,30 +381,75 @@ impl SavedPlan {
         if self.secret_hashes != now.secret_hashes {
             out.push(Staleness::Secrets);
         }
+        // The same operation in both plans: the same webhook, or for a create the same key.
+        let same = |a: &SavedOperation, b: &SavedOperation| match (&a.webhook_id, &b.webhook_id) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a.key == b.key && a.action == b.action,
+            _ => false,
+        };
         for op in &self.operations {
-            let Some(id) = &op.webhook_id else { continue };
-            let current = now
-                .operations
-                .iter()
-                .find(|o| o.webhook_id.as_ref() == Some(id));
-            let moved = match current {
-                Some(c) => {
-                    c.live_modified_at != op.live_modified_at
+            let current = now.operations.iter().find(|o| same(op, o));
+            match (current, &op.webhook_id) {
+                (Some(c), Some(id)) => {
+                    if c.live_modified_at != op.live_modified_at
                         || c.live_content_hash != op.live_content_hash
+                    {
+                        out.push(Staleness::WebhookMoved {
+                            key: op.key.clone(),
+                            webhook_id: id.clone(),
+                            fields: changed_fields(&op.live_field_hashes, &c.live_field_hashes),
+                        });
+                    }
                 }
-                // The webhook no longer needs this change, or is gone. With the same manifests
-                // that means it moved on the platform; with other manifests it may be theirs.
-                None => !manifests_changed,
-            };
-            if moved {
-                out.push(Staleness::WebhookMoved {
+                (Some(_), None) => {}
+                // Not needed any more. With other manifests that may be theirs to explain.
+                (None, _) if manifests_changed => {}
+                (None, Some(id)) => {
+                    // Its key is created now: the webhook is gone.
+                    let recreated = now
+                        .operations
+                        .iter()
+                        .any(|o| o.action == Action::Create && o.key == op.key);
+                    out.push(if recreated && op.action != Action::Delete {
+                        Staleness::WebhookGone {
+                            key: op.key.clone(),
+                            webhook_id: id.clone(),
+                        }
+                    } else {
+                        Staleness::AlreadyApplied {
+                            key: op.key.clone(),
+                            webhook_id: Some(id.clone()),
+                        }
+                    });
+                }
+                (None, None) => out.push(Staleness::AlreadyApplied {
                     key: op.key.clone(),
-                    webhook_id: id.clone(),
-                });
+                    webhook_id: None,
+                }),
             }
         }
-        // Other operations with nothing above to explain them: something else live changed
-        // (a webhook appeared, or one the plan does not touch changed its class).
+        // Operations planning gives now that the saved plan did not have: with the same
+        // manifests, a webhook changed on the platform (edited, deleted, or added).
+        if !manifests_changed {
+            for op in &now.operations {
+                let explained = self.operations.iter().any(|o| same(o, op))
+                    || out.iter().any(|r| match r {
+                        Staleness::WebhookGone { key, .. } => {
+                            *key == op.key && op.action == Action::Create
+                        }
+                        _ => false,
+                    });
+                if !explained {
+                    out.push(Staleness::NewOperation {
+                        action: op.action,
+                        key: op.key.clone(),
+                        webhook_id: op.webhook_id.clone(),
+                        fields: op.fields.iter().map(|f| f.name().to_owned()).collect(),
+                    });
+                }
+            }
+        }
+        // Other operations with nothing above to explain them.
         if out.is_empty() && self.operations != now.operations {
             out.push(Staleness::Operations);
         }
@@ -299,8 +459,8 @@ impl SavedPlan {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{actor, desired, live_of};
-    use super::super::{LiveState, plan};
+    use super::super::tests::{actor, apply_model, desired, live_of};
+    use super::super::{DesiredSpec, LiveState, plan};
     use super::*;
 
     fn saved(p: &Plan, digest: &str, secrets: &[String]) -> SavedPlan {
@@ -396,15 +556,136 @@ mod tests {
             s.staleness(&saved(&p, "sha256:x", &["b".to_owned()])),
             vec![Staleness::Secrets]
         );
-        let other = plan(
-            &[desired("k2", actor("A1"))],
-            &LiveState::default(),
+        // Same operations, other requests (what only another secret explains): nothing names
+        // a webhook, but the plans differ.
+        let mut other = saved(&p, "sha256:x", &["a".to_owned()]);
+        other.operations[0].request_hash = "other".into();
+        assert_eq!(s.staleness(&other), vec![Staleness::Operations]);
+    }
+
+    /// A live account with `keep` (to update), `gone` (to delete) and `still` (unchanged), and
+    /// the manifests: `keep` with a new URL, `new` to create, `still`.
+    fn world() -> (Vec<DesiredSpec>, Vec<crate::platform::Webhook>) {
+        let keep = desired("keep", actor("A1"));
+        let still = desired("still", actor("A1"));
+        let live = vec![
+            live_of("W1", &keep, "me"),
+            live_of("W2", &desired("gone", actor("A1")), "me"),
+            live_of("W3", &still, "me"),
+        ];
+        let mut keep_new = keep;
+        keep_new.request_url.value = "https://hooks.example.com/new".into();
+        (vec![keep_new, desired("new", actor("A1")), still], live)
+    }
+
+    fn state_of(webhooks: Vec<crate::platform::Webhook>) -> LiveState {
+        LiveState {
+            webhooks,
+            ..LiveState::default()
+        }
+    }
+
+    /// Issue 16, item 18: a saved plan applied a second time is not "changed on the platform".
+    #[test]
+    fn a_plan_applied_twice_says_it_was_applied_already() {
+        let (specs, mut live) = world();
+        let p = plan(
+            &specs,
+            &state_of(live.clone()),
             "me",
             PlanOptions::default(),
         );
+        assert_eq!(p.changes.len(), 3, "{:?}", p.changes);
+        apply_model(&p, &mut live);
+        let now = plan(&specs, &state_of(live), "me", PlanOptions::default());
+        let reasons = saved(&p, "d", &[]).staleness(&saved(&now, "d", &[]));
         assert_eq!(
-            s.staleness(&saved(&other, "sha256:x", &["a".to_owned()])),
-            vec![Staleness::Operations]
+            reasons,
+            vec![
+                Staleness::AlreadyApplied {
+                    key: "gone".into(),
+                    webhook_id: Some("W2".into())
+                },
+                Staleness::AlreadyApplied {
+                    key: "keep".into(),
+                    webhook_id: Some("W1".into())
+                },
+                Staleness::AlreadyApplied {
+                    key: "new".into(),
+                    webhook_id: None
+                },
+            ]
+        );
+        assert!(reasons.iter().all(Staleness::is_already_applied));
+        assert_eq!(
+            reasons[1].to_string(),
+            "webhook W1 (`keep`) already has this change: the plan was applied already"
+        );
+    }
+
+    /// Issue 16, item 18: a Console edit names the webhook and the field, whether the plan
+    /// touches the webhook or not, and a deleted one is called deleted.
+    #[test]
+    fn a_console_edit_names_the_webhook_and_the_field() {
+        let (specs, live) = world();
+        let p = saved(
+            &plan(
+                &specs,
+                &state_of(live.clone()),
+                "me",
+                PlanOptions::default(),
+            ),
+            "d",
+            &[],
+        );
+        let replan = |live: Vec<crate::platform::Webhook>| {
+            let now = plan(&specs, &state_of(live), "me", PlanOptions::default());
+            p.staleness(&saved(&now, "d", &[]))
+        };
+        // A webhook the plan updates: its URL edited.
+        let mut edited = live.clone();
+        edited[0].request_url = Some("https://console.example.com/x".into());
+        edited[0].modified_at = Some("2026-05-05T00:00:00.000Z".into());
+        let reasons = replan(edited);
+        assert_eq!(
+            reasons,
+            vec![Staleness::WebhookMoved {
+                key: "keep".into(),
+                webhook_id: "W1".into(),
+                fields: vec!["requestUrl".into()],
+            }]
+        );
+        assert_eq!(
+            reasons[0].to_string(),
+            "webhook W1 (`keep`) changed on the platform since the plan was saved: requestUrl"
+        );
+        // A webhook the plan leaves alone: its event types and description edited.
+        let mut edited = live.clone();
+        edited[2].event_types = Some(vec!["ACTOR.RUN.SUCCEEDED".into()]);
+        edited[2].do_not_retry = Some(true);
+        let reasons = replan(edited);
+        assert_eq!(
+            reasons,
+            vec![Staleness::NewOperation {
+                action: Action::Update,
+                key: "still".into(),
+                webhook_id: Some("W3".into()),
+                fields: vec!["eventTypes".into(), "doNotRetry".into()],
+            }]
+        );
+        assert_eq!(
+            reasons[0].to_string(),
+            "webhook W3 (`still`) changed on the platform since the plan was saved: planning now also updates (eventTypes, doNotRetry)"
+        );
+        // The webhook the plan updates was deleted: gone, and its re-creation explained by it.
+        let mut deleted = live;
+        deleted.remove(0);
+        assert_eq!(
+            replan(deleted),
+            vec![Staleness::WebhookGone {
+                key: "keep".into(),
+                webhook_id: "W1".into(),
+            }]
         );
     }
 }

@@ -9,9 +9,20 @@ use crate::platform::Webhook;
 /// The fingerprint of a live webhook: `modifiedAt` and a keyed hash of its content (the same
 /// normalized content that keys creates, [`super::identity::of_live`]).
 pub fn fingerprint(w: &Webhook, key: &[u8; 16]) -> LiveFingerprint {
+    let content = super::identity::of_live(w);
+    let field_hashes = content
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(field, value)| {
+            let hash = keyed_hex(key, format!("{field}\0{value}").as_bytes());
+            (field.clone(), hash)
+        })
+        .collect();
     LiveFingerprint {
         modified_at: w.modified_at.clone(),
-        content_hash: keyed_hex(key, super::identity::of_live(w).to_string().as_bytes()),
+        content_hash: keyed_hex(key, content.to_string().as_bytes()),
+        field_hashes,
     }
 }
 

@@ -92,6 +92,14 @@ impl Condition {
 }
 
 impl Webhook {
+    /// Whether the platform delivers for the webhook: its `isEnabled`, true when absent.
+    pub fn is_enabled(&self) -> bool {
+        self.extra
+            .get("isEnabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+
     /// The webhook's condition, or an empty one when it has none.
     pub fn condition(&self) -> &Condition {
         static NONE: LazyLock<Condition> = LazyLock::new(Condition::default);

@@ -28,13 +28,16 @@ fn health_word(health: Health) -> &'static str {
         Health::Failing => "FAILING",
         Health::Pending => "pending",
         Health::Idle => "no dispatches",
+        Health::Disabled => {
+            "DISABLED on the platform (delivers nothing; enable it in the Apify Console)"
+        }
     }
 }
 
 fn health_style(health: Health) -> Style {
     match health {
         Health::Healthy => AnsiColor::Green.on_default(),
-        Health::Failing => AnsiColor::Red.on_default().bold(),
+        Health::Failing | Health::Disabled => AnsiColor::Red.on_default().bold(),
         Health::Pending => AnsiColor::Yellow.on_default(),
         Health::Idle => Style::new().dimmed(),
     }
@@ -96,6 +99,9 @@ fn counts(report: &StatusReport) -> String {
     if count(Health::Idle) > 0 {
         parts.push(format!("{} without dispatches", count(Health::Idle)));
     }
+    if count(Health::Disabled) > 0 {
+        parts.push(format!("{} disabled", count(Health::Disabled)));
+    }
     parts.join(", ")
 }
 
@@ -114,7 +120,7 @@ pub fn status_text(report: &StatusReport) -> String {
     );
     for w in &report.webhooks {
         let mark = match w.health {
-            Health::Failing => "✗",
+            Health::Failing | Health::Disabled => "✗",
             Health::Healthy => "✓",
             Health::Pending | Health::Idle => "·",
         };
@@ -211,6 +217,7 @@ pub fn status_markdown(report: &StatusReport) -> String {
     for w in &report.webhooks {
         let health = match w.health {
             Health::Failing => "**❌ failing**".to_owned(),
+            Health::Disabled => "**❌ disabled on the platform**".to_owned(),
             Health::Healthy => "✅ healthy".to_owned(),
             other => health_word(other).to_owned(),
         };
@@ -411,6 +418,28 @@ mod tests {
         insta::assert_snapshot!("status_text", strip(&status_text(&report)));
         insta::assert_snapshot!("status_json", status_json(&report));
         insta::assert_snapshot!("status_markdown", status_markdown(&report));
+    }
+
+    /// Issue 16, item 2: a webhook the platform disabled is not "healthy" however its last
+    /// dispatch went: named in every format, and the report is not healthy.
+    #[test]
+    fn a_disabled_webhook_is_named_and_makes_the_report_unhealthy() {
+        let mut report = report();
+        report.webhooks.truncate(1);
+        assert!(!report.any_failing());
+        report.webhooks[0].health = Health::Disabled;
+        assert!(report.any_failing());
+        let text = strip(&status_text(&report));
+        assert!(
+            text.contains("✗ webhook.alerts on acme/web-scraper: DISABLED on the platform"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Status: 0 healthy, 0 failing, 1 disabled."),
+            "{text}"
+        );
+        assert!(status_json(&report).contains("\"healthy\": false"));
+        assert!(status_markdown(&report).contains("disabled on the platform"));
     }
 
     #[test]

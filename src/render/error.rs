@@ -23,7 +23,12 @@ fn refused_message(refused: &Refused) -> String {
             replan,
         } => {
             let file = plan_file.display();
-            let mut out = format!("Saved plan `{file}` is stale; nothing was changed:\n");
+            let applied = !reasons.is_empty() && reasons.iter().all(Staleness::is_already_applied);
+            let mut out = if applied {
+                format!("Saved plan `{file}` was applied already; nothing was changed:\n")
+            } else {
+                format!("Saved plan `{file}` is stale; nothing was changed:\n")
+            };
             for reason in reasons {
                 let _ = writeln!(out, "  - {reason}");
             }
@@ -32,7 +37,12 @@ fn refused_message(refused: &Refused) -> String {
             let flag_will_do = reasons
                 .iter()
                 .all(|r| matches!(r, Staleness::Owner(_) | Staleness::Local { .. }));
-            if !flag_will_do {
+            if applied {
+                let _ = write!(
+                    out,
+                    "Plan again (`{replan}`) to see whether anything is left to do."
+                );
+            } else if !flag_will_do {
                 let _ = write!(
                     out,
                     "Plan again (`{replan}`), review the new plan, and apply that."

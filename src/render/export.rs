@@ -1,214 +1,11 @@
-//! The text of `export`: manifest documents as YAML (written by a small emitter that quotes
-//! every scalar that needs it, so each document loads back as written), the list of variables
-//! to set, and, when asked, the shell commands that set them from the live values.
+//! The text of `export` for the terminal: the variables to set, and, when asked, the shell
+//! commands that set them from the live values, the warnings and the summary. The documents
+//! themselves are written by [`crate::export::document`].
 
 use std::fmt::Write as _;
 
-use crate::export::{Entry, Export, ExportFile, Headers, Skipped, Variable};
-use crate::webhook::TargetKind;
-
-/// The YAML document of `file` for `owner`, with the schema comment (`schema` is the path of
-/// the schema relative to the document) and the webhooks of its target that were skipped.
-pub fn manifest(file: &ExportFile, owner: &str, skipped: &[Skipped], schema: &str) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# yaml-language-server: $schema={schema}");
-    let _ = writeln!(
-        out,
-        "# Exported by apify-webhooks {} from the webhooks of {}.",
-        env!("CARGO_PKG_VERSION"),
-        file.target
-    );
-    let mine: Vec<&Skipped> = skipped
-        .iter()
-        .filter(|s| s.target.as_deref() == Some(file.target.as_str()))
-        .collect();
-    if !mine.is_empty() {
-        out.push_str(&skipped_comment(&mine));
-    }
-    out.push_str("version: 1\n");
-    let _ = writeln!(out, "owner: {}", scalar(owner));
-    let section = match file.kind {
-        TargetKind::Actor => "actors",
-        TargetKind::Task => "tasks",
-    };
-    let _ = writeln!(out, "{section}:");
-    let _ = writeln!(out, "  {}:", scalar(&file.target));
-    for (i, entry) in file.entries.iter().enumerate() {
-        // A blank line between entries, unless it would join a block scalar that keeps its
-        // final newlines (`|+`).
-        if i > 0 && !out.ends_with("\n\n") {
-            out.push('\n');
-        }
-        write_entry(&mut out, entry);
-    }
-    out
-}
-
-/// A comment listing webhooks that were not exported, and why.
-pub fn skipped_comment(skipped: &[&Skipped]) -> String {
-    let mut out = String::from("#\n# Not exported (apify-webhooks cannot manage these):\n");
-    for s in skipped {
-        let target = s
-            .target
-            .as_deref()
-            .map_or_else(String::new, |t| format!(" on {}", one_line(t)));
-        let _ = writeln!(
-            out,
-            "#   - {}{target}: {}",
-            one_line(&s.id),
-            one_line(&s.why)
-        );
-    }
-    out.push_str("#\n");
-    out
-}
-
-/// Text fit for a one-line comment.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-fn write_entry(out: &mut String, e: &Entry) {
-    let ind = "      ";
-    let _ = writeln!(out, "    - key: {}", scalar(&e.key));
-    if let Some(id) = &e.adopt {
-        let _ = writeln!(out, "{ind}adopt: {}", scalar(id));
-    }
-    if let Some(d) = &e.description {
-        let _ = writeln!(out, "{ind}description: {}", scalar(d));
-    }
-    let events: Vec<&str> = e.event_types.iter().map(|t| t.as_str()).collect();
-    let _ = writeln!(out, "{ind}eventTypes: [{}]", events.join(", "));
-    let _ = writeln!(out, "{ind}requestUrl: {}", scalar(&e.request_url));
-    if let Some(p) = &e.payload_template {
-        let _ = write!(out, "{ind}payloadTemplate:");
-        out.push_str(&block_or_scalar(p, 8));
-    }
-    match &e.headers_template {
-        None => {}
-        Some(Headers::Mapping(pairs)) if pairs.is_empty() => {
-            let _ = writeln!(out, "{ind}headersTemplate: {{}}");
-        }
-        Some(Headers::Mapping(pairs)) => {
-            let _ = writeln!(out, "{ind}headersTemplate:");
-            for (name, value) in pairs {
-                let _ = writeln!(out, "{ind}  {}: {}", scalar(name), scalar(value));
-            }
-        }
-        Some(Headers::Text(t)) => {
-            let _ = write!(out, "{ind}headersTemplate:");
-            out.push_str(&block_or_scalar(t, 8));
-        }
-    }
-    if e.should_interpolate_strings {
-        let _ = writeln!(out, "{ind}shouldInterpolateStrings: true");
-    }
-    if e.ignore_ssl_errors {
-        let _ = writeln!(out, "{ind}ignoreSslErrors: true");
-    }
-    if e.do_not_retry {
-        let _ = writeln!(out, "{ind}doNotRetry: true");
-    }
-}
-
-/// After `field:`: a literal block scalar indented by `indent` when the text can be one,
-/// else ` "double-quoted"`; with the final newline.
-fn block_or_scalar(text: &str, indent: usize) -> String {
-    let blockable = !text.is_empty()
-        && !text.starts_with([' ', '\n'])
-        && text
-            .chars()
-            .all(|c| c == '\n' || (printable(c) && c != '\t'))
-        && !text.lines().any(|l| l.ends_with(' '));
-    if !blockable {
-        return format!(" {}\n", double_quoted(text));
-    }
-    let trailing = text.len() - text.trim_end_matches('\n').len();
-    let chomp = match trailing {
-        0 => "-",
-        1 => "",
-        _ => "+",
-    };
-    let pad = " ".repeat(indent);
-    let mut out = format!(" |{chomp}\n");
-    for line in text.trim_end_matches('\n').split('\n') {
-        if line.is_empty() {
-            out.push('\n');
-        } else {
-            let _ = writeln!(out, "{pad}{line}");
-        }
-    }
-    for _ in 1..trailing {
-        out.push('\n');
-    }
-    out
-}
-
-/// Whether `c` may appear raw in a YAML document.
-fn printable(c: char) -> bool {
-    !c.is_control() && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}')
-}
-
-/// A scalar: plain when it cannot be read as anything but this string, else double-quoted.
-pub fn scalar(text: &str) -> String {
-    if is_plain_safe(text) {
-        text.to_owned()
-    } else {
-        double_quoted(text)
-    }
-}
-
-fn is_plain_safe(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
-        return false;
-    };
-    let starts_well =
-        first.is_ascii_alphabetic() || (first.is_ascii_digit() && !looks_numeric(text));
-    if !starts_well {
-        return false;
-    }
-    if text.ends_with([' ', ':']) || text.contains(": ") || text.contains(" #") {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
-    ) {
-        return false;
-    }
-    text.chars()
-        .all(|c| c.is_ascii_alphanumeric() || " _./-:?=&%+~,@()".contains(c))
-}
-
-/// Whether a text starting with a digit could read as a number, date or time.
-fn looks_numeric(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_ascii_digit() || "._-:+xXoOaAbBcCdDeEfF".contains(c))
-}
-
-/// A double-quoted YAML scalar.
-pub fn double_quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if !printable(c) => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::export::document::skipped_comment;
+use crate::export::{Export, Variable, Warning};
 
 /// The variables to set, one name a line, for stderr; with the hint on `--print-secrets` unless
 /// it was given (`printing`).
@@ -229,18 +26,51 @@ pub fn variables_to_set(variables: &[Variable], printing: bool) -> String {
     out
 }
 
-/// Shell commands that set every variable from its live value (POSIX `sh` quoting).
+/// Shell commands that set every variable from its live value, one a line, so that `eval` in
+/// any POSIX shell (bash, zsh, dash, ...) restores every byte. A value without control
+/// characters is single-quoted; one with them is made by `printf` from a format in which each
+/// control byte is an octal escape (and a final `_`, removed after, keeps trailing newlines), so
+/// the output holds no control byte that a terminal or a pipe could act on or drop.
 pub fn set_commands(variables: &[Variable]) -> String {
     let mut out = String::new();
     for v in variables {
-        let _ = writeln!(
-            out,
-            "export {}='{}'",
-            v.name,
-            v.value.replace('\'', "'\\''")
-        );
+        let name = &v.name;
+        if v.value.chars().any(char::is_control) {
+            let _ = writeln!(
+                out,
+                "{name}=$(printf '{}_'); export {name}=\"${{{name}%_}}\"",
+                printf_format(&v.value)
+            );
+        } else {
+            let _ = writeln!(out, "export {name}='{}'", v.value.replace('\'', "'\\''"));
+        }
     }
     out
+}
+
+/// `value` as a `printf` format that prints it, for inside single quotes.
+fn printf_format(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '%' => out.push_str("%%"),
+            '\'' => out.push_str("'\\''"),
+            c if c.is_control() => {
+                let mut bytes = [0; 4];
+                for b in c.encode_utf8(&mut bytes).bytes() {
+                    let _ = write!(out, "\\{b:03o}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text of an export warning.
+pub fn warning(w: &Warning) -> String {
+    format!("webhook `{}` ({}): {}", w.key, w.id, w.message)
 }
 
 /// Writes `warning: message` to stderr, even with `-q` (it is about secrets).
@@ -279,62 +109,80 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scalars_that_could_read_as_something_else_are_quoted() {
-        for plain in ["acme/web-scraper", "ACTOR.RUN.FAILED", "Made by hand", "a1"] {
-            assert_eq!(scalar(plain), plain);
-        }
-        for quoted in [
-            "",
-            "true",
-            "No",
-            "null",
-            "123",
-            "1.5",
-            "2025-01-01",
-            "-x",
-            "a: b",
-            "a #b",
-            "x:",
-            " lead",
-            "${A}",
-            "'q'",
-            "\"",
-            "a\nb",
-            "*ref",
-            "&a",
-            "!tag",
-            "[x]",
-            "{x}",
-            "|",
-            ">",
-            "@x",
-            "%x",
-            "`x`",
-            "~",
-        ] {
-            assert!(
-                scalar(quoted).starts_with('"'),
-                "{quoted:?} -> {}",
-                scalar(quoted)
-            );
-        }
-        assert_eq!(double_quoted("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
-    }
-
-    #[test]
-    fn block_scalars_keep_the_final_newlines() {
-        assert_eq!(block_or_scalar("a\nb", 2), " |-\n  a\n  b\n");
-        assert_eq!(block_or_scalar("a\n\nb\n", 2), " |\n  a\n\n  b\n");
-        assert_eq!(block_or_scalar("a\n\n", 2), " |+\n  a\n\n");
-        assert_eq!(block_or_scalar(" a", 2), " \" a\"\n");
-    }
-
-    #[test]
     fn set_commands_quote_for_the_shell() {
         let v = [Variable {
             name: "A".into(),
             value: "it's $x".into(),
         }];
         assert_eq!(set_commands(&v), "export A='it'\\''s $x'\n");
+    }
+
+    /// What `sh -c 'eval "$(cat)"'` sets `names` to from `commands`, run by `shell`, as bytes
+    /// (NUL-separated on the way out).
+    fn eval_in(shell: &str, commands: &str, names: &[&str]) -> Option<Vec<String>> {
+        use std::io::Write as _;
+        let print = names.iter().fold(String::new(), |mut out, n| {
+            let _ = write!(out, "printf '%s\\0' \"${n}\"; ");
+            out
+        });
+        let mut child = std::process::Command::new(shell)
+            .arg("-c")
+            .arg(format!("eval \"$(cat)\"; {print}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(commands.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        Some(
+            text.split_terminator('\0')
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn eval_restores_every_byte_of_every_value_in_bash_sh_and_zsh() {
+        // Issue 16 item 7: ESC, VT, 0x01 and DEL were lost on the way through a pipe.
+        let mut every: String = (1u8..=127).map(char::from).collect();
+        every.push_str("\u{80}\u{9b}é\u{2028}€ '%s' \\n $HOME `x` \n\n");
+        let values = [
+            every,
+            "\u{1b}[31mred\u{b}\u{1}\u{7f}".to_owned(),
+            "plain 'quoted' $x %d \\".to_owned(),
+            "ends with newlines\n\n".to_owned(),
+            String::new(),
+        ];
+        let variables: Vec<Variable> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Variable {
+                name: format!("V{i}"),
+                value: v.clone(),
+            })
+            .collect();
+        let commands = set_commands(&variables);
+        assert!(
+            !commands.chars().any(|c| c.is_control() && c != '\n'),
+            "{commands:?}"
+        );
+        let names: Vec<String> = variables.iter().map(|v| v.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut ran = 0;
+        // zsh too where it is installed (CI installs it for the completion tests).
+        for shell in ["bash", "sh", "zsh"] {
+            if let Some(back) = eval_in(shell, &commands, &names) {
+                assert_eq!(back, values, "{shell}: {commands}");
+                ran += 1;
+            }
+        }
+        assert!(ran > 0, "no shell to run");
     }
 }

@@ -1,7 +1,10 @@
 //! `export` end to end (issue 10): an account seeded with a dozen webhooks of every class is
 //! exported, the printed variables are set, `plan` shows only adoptions, `apply` makes them,
 //! and `plan` says `No changes.`; secrets never reach a file or the output unless asked for.
+//! Issue 16: names with dots, case and length, control characters set through bash's `eval`,
+//! all files or none, and a property test over random accounts of every class.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use apify_webhooks::emulator::{EmulatorConfig, Seed, SeedSource};
@@ -502,4 +505,596 @@ fn a_previous_key_declared_elsewhere_or_claimed_twice_is_an_error_at_its_locatio
         "{}",
         out.stderr
     );
+}
+
+/// An emulator seeded with `yaml`.
+fn account_from(yaml: &str) -> Background {
+    Background::start(EmulatorConfig {
+        seed: SeedSource::Seed(Seed::from_yaml(yaml).unwrap()),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// What `eval "$(cat FILE)"` in bash sets, for the variables `export --print-secrets` printed
+/// into `stdout`: bash really runs the commands, and prints the environment NUL-separated.
+pub(crate) fn eval_in_bash(dir: &Path, stdout: &str) -> Vec<(String, String)> {
+    let file = dir.join("vars.sh");
+    std::fs::write(&file, stdout).unwrap();
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(n, _)| n))
+        .map(|n| n.strip_prefix("export ").unwrap_or(n))
+        .collect();
+    let print = names.iter().fold(String::new(), |mut out, n| {
+        let _ = write!(out, "printf '%s\\0%s\\0' {n} \"${n}\"; ");
+        out
+    });
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("eval \"$(cat vars.sh)\"; {print}"))
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let parts: Vec<&str> = text.split_terminator('\0').collect();
+    parts
+        .chunks(2)
+        .map(|c| (c[0].to_owned(), c[1].to_owned()))
+        .collect()
+}
+
+/// Every `${NAME}` in `text`.
+fn references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        if i > 0 && rest.as_bytes()[i - 1] == b'$' {
+            rest = &rest[i + 2..];
+            continue;
+        }
+        let after = &rest[i + 2..];
+        let end = after.find('}').unwrap();
+        out.push(after[..end].to_owned());
+        rest = &after[end..];
+    }
+    out
+}
+
+const DOTTED_SEED: &str = r#"
+users:
+  - {username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}
+actors:
+  - {name: acme/crawler.v1}
+  - {name: acme/crawler.v2}
+  - {name: acme/.x}
+  - {name: acme/_.x}
+  - {name: acme/Crawler}
+  - {name: acme/crawler}
+tasks:
+  - {name: acme/crawler.v1, actor: acme/crawler.v1}
+webhooks:
+  - {user: acme, actor: acme/crawler.v1, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/v1"}
+  - {user: acme, actor: acme/crawler.v2, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/v2"}
+  - {user: acme, actor: acme/.x, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/dotx"}
+  - {user: acme, actor: acme/_.x, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/underx"}
+  - {user: acme, actor: acme/Crawler, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/upper"}
+  - {user: acme, actor: acme/crawler, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://h.example/lower"}
+  - user: acme
+    task: acme/crawler.v1
+    eventTypes: [ACTOR.RUN.SUCCEEDED]
+    requestUrl: "https://hooks.slack.com/services/T0AAA/B0BBB/sl4ck5ecretXYZ"
+    headersTemplate: '{"X-Ctl": "ctl5ecret\u001b[31m vt\u000b soh\u0001 del\u007f nl\n end", "X-Plain": "it''s %s $HOME \\"}'
+  # Not exported: one on a target that has a file, one on a target that has none.
+  - user: acme
+    actor: acme/crawler.v1
+    eventTypes: [ACTOR.RUN.FAILED]
+    requestUrl: "https://h.example/foreign"
+    description: "[apify-webhooks owner=someone-else key=k secrets=none]"
+  - user: acme
+    actor: acme/crawler.v2
+    eventTypes: [ACTOR.RUN.FAILED]
+    requestUrl: "https://h.example/bad-header"
+    headersTemplate: '{"X Y": "v"}'
+"#;
+
+#[test]
+fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
+    // Issue 16 items 1, 7, 8, 9 and 19 end to end: a file per target, the printed variables
+    // set by bash's `eval` restore every byte, the plan only adopts, nothing moves.
+    let server = account_from(DOTTED_SEED);
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--out",
+        "w",
+        "--owner",
+        "team",
+        "--print-secrets",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(&dir.path().join("w"));
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert_eq!(manifests.len(), 7, "{files:#?}");
+    for (path, text) in &manifests {
+        assert_eq!(
+            text.matches("\n    - key: ").count(),
+            1,
+            "{path}: one webhook each\n{text}"
+        );
+    }
+    // Every webhook not exported is listed on stderr, with its reason.
+    for id in before
+        .iter()
+        .filter(|w| {
+            let url = w["requestUrl"].as_str().unwrap();
+            url.ends_with("/foreign") || url.ends_with("/bad-header")
+        })
+        .map(|w| w["id"].as_str().unwrap())
+    {
+        assert!(
+            out.stderr.contains(&format!("#   - {id} on ")),
+            "{id}: {}",
+            out.stderr
+        );
+    }
+    assert!(out.stderr.contains("2 not exported"), "{}", out.stderr);
+    // No secret in any file; exactly the variables the files use are printed.
+    let all_files: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for secret in ["sl4ck5ecretXYZ", "ctl5ecret", "it's %s"] {
+        assert!(!all_files.contains(secret), "{secret} in a file");
+    }
+    let vars = eval_in_bash(dir.path(), &out.stdout);
+    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
+    used.sort();
+    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    printed.sort();
+    assert_eq!(printed, used, "{}", out.stdout);
+    assert!(
+        vars.iter()
+            .any(|(_, v)| v == "ctl5ecret\u{1b}[31m vt\u{b} soh\u{1} del\u{7f} nl\n end"),
+        "{vars:?}"
+    );
+    assert!(
+        vars.iter().any(|(_, v)| v == "it's %s $HOME \\"),
+        "{vars:?}"
+    );
+
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 7 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "w"]));
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    // Each webhook kept its target, URL and headers; only the description gained the marker.
+    let after = server.webhooks_of("acme");
+    assert_eq!(after.len(), before.len());
+    for w in &before {
+        let now = after.iter().find(|a| a["id"] == w["id"]).unwrap();
+        for field in ["condition", "requestUrl", "headersTemplate", "eventTypes"] {
+            assert_eq!(w[field], now[field], "{field} of {w}");
+        }
+    }
+}
+
+#[test]
+fn a_long_name_is_exported_and_a_failed_write_leaves_nothing_behind() {
+    // Issue 16 item 11: a 240-character name stopped export halfway, files half written.
+    let long = "n".repeat(240);
+    let seed = format!(
+        "users:\n  - {{username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}}\nactors:\n  - {{name: acme/a}}\n  - {{name: acme/{long}}}\ntasks:\n  - {{name: acme/t, actor: acme/a}}\nwebhooks:\n  - {{user: acme, actor: acme/a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/a'}}\n  - {{user: acme, actor: acme/{long}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/l'}}\n  - {{user: acme, task: acme/t, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://h.example/t'}}\n"
+    );
+    let server = account_from(&seed);
+    let dir = tempfile::tempdir().unwrap();
+    // `tasks` is a file where export needs a folder: the last document cannot be placed.
+    std::fs::create_dir(dir.path().join("w")).unwrap();
+    std::fs::write(dir.path().join("w/tasks"), "in the way\n").unwrap();
+    let failed = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w"]));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("nothing was written"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        files_below(&dir.path().join("w")),
+        [("tasks".to_owned(), "in the way\n".to_owned())],
+        "all or nothing"
+    );
+    std::fs::remove_file(dir.path().join("w/tasks")).unwrap();
+    let out = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = files_below(&dir.path().join("w"));
+    assert_eq!(files.len(), 4, "{files:#?}");
+    assert!(
+        files
+            .iter()
+            .any(|(p, t)| p.starts_with("actors/acme/nnnn") && t.contains(&long)),
+        "{files:#?}"
+    );
+    let plan = run(server.bin().current_dir(dir.path()).args(["plan", "w"]));
+    assert!(
+        plan.stdout
+            .contains("Plan: 3 to adopt, 0 to add, 0 to change, 0 to destroy."),
+        "{}{}",
+        plan.stdout,
+        plan.stderr
+    );
+    // --force replaces files, never a folder that is in the way (nor what is in it).
+    let a = dir.path().join("w/actors/acme/a.yaml");
+    std::fs::remove_file(&a).unwrap();
+    std::fs::create_dir(&a).unwrap();
+    std::fs::write(a.join("keep.txt"), "mine\n").unwrap();
+    let before = files_below(&dir.path().join("w"));
+    let forced = run(server
+        .bin()
+        .current_dir(dir.path())
+        .args(["export", "--out", "w", "--force"]));
+    assert_eq!(forced.code, 1, "{}", forced.stderr);
+    assert!(
+        forced.stderr.contains("a folder is in the way"),
+        "{}",
+        forced.stderr
+    );
+    assert_eq!(files_below(&dir.path().join("w")), before);
+}
+
+/// One webhook of a generated account, by class.
+#[derive(Debug, Clone)]
+enum Class {
+    Unmanaged,
+    /// This owner's (`team`), under key `owned-<n>`.
+    Owned,
+    /// Another owner's.
+    Foreign,
+    /// Ad-hoc, an integration or not HTTP.
+    OutOfScope(u8),
+}
+
+/// A generated webhook: its target (index), class, events, URL form and headers.
+#[derive(Debug, Clone)]
+struct GenHook {
+    target: usize,
+    class: Class,
+    events: Vec<&'static str>,
+    url: u8,
+    headers: Vec<(&'static str, String)>,
+}
+
+const RUN_EVENTS: [&str; 4] = [
+    "ACTOR.RUN.FAILED",
+    "ACTOR.RUN.SUCCEEDED",
+    "ACTOR.RUN.TIMED_OUT",
+    "ACTOR.RUN.ABORTED",
+];
+
+fn gen_hook(targets: usize) -> impl proptest::strategy::Strategy<Value = GenHook> {
+    use proptest::prelude::*;
+    let class = prop_oneof![
+        4 => Just(Class::Unmanaged),
+        2 => Just(Class::Owned),
+        1 => Just(Class::Foreign),
+        1 => (0u8..3).prop_map(Class::OutOfScope),
+    ];
+    // Header values: printable text mixed with control characters (NUL included, rarely).
+    let value = proptest::collection::vec(
+        prop_oneof![
+            6 => proptest::char::range(' ', '~'),
+            2 => proptest::char::range('\u{1}', '\u{1f}'),
+            1 => Just('\u{7f}'),
+            1 => Just('\u{0}'),
+            1 => proptest::char::range('\u{80}', '\u{9f}'),
+            1 => Just('é'),
+        ],
+        0..12,
+    )
+    .prop_map(|chars| chars.into_iter().collect::<String>());
+    let header_name = prop_oneof![
+        Just("Authorization"),
+        Just("X-Token"),
+        Just("x-api-key"),
+        Just("X Bad"),
+    ];
+    (
+        0..targets,
+        class,
+        proptest::sample::subsequence(RUN_EVENTS.to_vec(), 1..=3),
+        0u8..5,
+        proptest::collection::vec((header_name, value), 0..3),
+    )
+        .prop_map(|(target, class, events, url, mut headers)| {
+            if matches!(class, Class::Owned) {
+                // What a manifest can declare (this tool wrote it): a header name that is a
+                // token, a value an environment variable can carry.
+                for (name, value) in &mut headers {
+                    if name.contains(' ') {
+                        *name = "X-Ok";
+                    }
+                    value.retain(|c| c != '\0');
+                }
+            }
+            GenHook {
+                target,
+                class,
+                events,
+                url,
+                headers,
+            }
+        })
+}
+
+/// Target names as the platform allows them: letters (either case), digits, `.`, `_`, `-`,
+/// up to 255 characters; unique, and not only dots.
+fn gen_names() -> impl proptest::strategy::Strategy<Value = Vec<(bool, String)>> {
+    use proptest::prelude::*;
+    let name = prop_oneof![
+        4 => "[A-Za-z0-9._-]{1,24}",
+        1 => "[a-z.]{1,3}",
+        1 => "[a-z]{200,255}",
+    ]
+    .prop_filter("not only dots", |n: &String| !n.chars().all(|c| c == '.'));
+    proptest::collection::vec((any::<bool>(), name), 1..5).prop_map(|mut v| {
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|(task, n)| seen.insert((*task, n.clone())));
+        v
+    })
+}
+
+/// The seed YAML of a generated account; also the distinct secret of each webhook's headers
+/// and URL (by index).
+fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
+    // A YAML double-quoted scalar: JSON's quoting, with every control character escaped.
+    let q = |s: &str| {
+        serde_json::to_string(s)
+            .unwrap()
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    format!("\\u{:04x}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+    };
+    let mut seed = String::from(
+        "users:\n  - {username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}\nactors:\n  - {name: acme/base-actor}\n",
+    );
+    for (task, name) in names {
+        if !task {
+            let _ = writeln!(seed, "  - {{name: {}}}", q(&format!("acme/{name}")));
+        }
+    }
+    seed.push_str(if names.iter().any(|(task, _)| *task) {
+        "tasks:\n"
+    } else {
+        "tasks: []\n"
+    });
+    for (task, name) in names {
+        if *task {
+            let _ = writeln!(
+                seed,
+                "  - {{name: {}, actor: acme/base-actor}}",
+                q(&format!("acme/{name}"))
+            );
+        }
+    }
+    seed.push_str("webhooks:\n");
+    for (i, h) in hooks.iter().enumerate() {
+        let (task, name) = &names[h.target];
+        let target = format!(
+            "{}: {}",
+            if *task { "task" } else { "actor" },
+            q(&format!("acme/{name}"))
+        );
+        let url = match h.url {
+            0 => format!("https://h.example/p{i}"),
+            1 => format!("https://h.example/p{i}?token=Sekr{i}tq&x=1"),
+            2 => format!("https://hooks.slack.com/services/T0/B{i}/Sekr{i}tslack"),
+            3 => format!("https://h.example/p{i}?Sekr{i}tbare#Sekr{i}tfrag"),
+            _ => format!("https://u:Sekr{i}tui@h.example/hooks/a1b2c3d4e5f6a7b8{i:02}/x"),
+        };
+        let _ = write!(
+            seed,
+            "  - {{user: acme, {target}, eventTypes: [{}], requestUrl: {}",
+            h.events.join(", "),
+            q(&url)
+        );
+        if !h.headers.is_empty() {
+            let map: serde_json::Map<String, serde_json::Value> = h
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(j, (n, v))| {
+                    let name = if j == 0 {
+                        (*n).to_owned()
+                    } else {
+                        format!("{n}-{j}")
+                    };
+                    (name, serde_json::Value::String(format!("Sekr{i}t{j}h{v}")))
+                })
+                .collect();
+            let _ = write!(
+                seed,
+                ", headersTemplate: {}",
+                q(&serde_json::Value::Object(map).to_string())
+            );
+        }
+        match &h.class {
+            Class::Unmanaged => {}
+            Class::Owned => {
+                let secrets = if h.headers.is_empty() && h.url == 0 {
+                    "none"
+                } else if h.headers.is_empty() {
+                    "requestUrl"
+                } else if h.url == 0 {
+                    "headersTemplate"
+                } else {
+                    "requestUrl,headersTemplate"
+                };
+                let _ = write!(
+                    seed,
+                    ", description: \"[apify-webhooks owner=team key=owned-{i} secrets={secrets}]\""
+                );
+            }
+            Class::Foreign => {
+                let _ = write!(
+                    seed,
+                    ", description: \"[apify-webhooks owner=else key=f{i} secrets=none]\""
+                );
+            }
+            Class::OutOfScope(0) => seed.push_str(", isAdHoc: true"),
+            Class::OutOfScope(1) => seed.push_str(", isApifyIntegration: true"),
+            Class::OutOfScope(_) => seed.push_str(", actionType: SLACK_MESSAGE"),
+        }
+        seed.push_str("}\n");
+    }
+    seed
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 12,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Issue 16's property: whatever the names (dots, case, length) and webhooks (every
+    /// class, control characters in header values), export -> the printed variables set by
+    /// bash's `eval` -> `plan` only adopts -> `apply` -> `No changes.`; nothing foreign or
+    /// out of scope touched; no file holds a value that was a secret on the platform.
+    #[test]
+    fn any_account_exports_to_manifests_that_only_adopt(
+        (names, hooks) in proptest::strategy::Strategy::prop_flat_map(gen_names(), |names| {
+            let n = names.len();
+            (proptest::strategy::Just(names), proptest::collection::vec(gen_hook(n), 1..6))
+        })
+    ) {
+        export_property(&names, &hooks);
+    }
+}
+
+fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
+    let server = account_from(&gen_seed(names, hooks));
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--out",
+        "w",
+        "--owner",
+        "team",
+        "--include-owned",
+        "--print-secrets",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = if dir.path().join("w").exists() {
+        files_below(&dir.path().join("w"))
+    } else {
+        Vec::new()
+    };
+    let manifests: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    for (path, text) in &files {
+        assert!(!text.contains("Sekr"), "a secret in {path}:\n{text}");
+        assert!(path.split('/').all(|p| p.len() <= 110), "{path}");
+    }
+    let vars = eval_in_bash(dir.path(), &out.stdout);
+    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
+    used.sort();
+    used.dedup();
+    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    printed.sort();
+    assert_eq!(printed, used, "{}", out.stdout);
+    // A file per target: each names one target, no two the same on a case-blind file system.
+    let mut folded: Vec<String> = manifests.iter().map(|(p, _)| p.to_lowercase()).collect();
+    folded.sort();
+    folded.dedup();
+    assert_eq!(folded.len(), manifests.len());
+    if manifests.is_empty() {
+        return;
+    }
+    let plan = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w", "--format", "json"]));
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    for change in doc["changes"].as_array().unwrap() {
+        assert_eq!(
+            change["actions"],
+            serde_json::json!(["adopt", "update"]),
+            "only adoptions: {change:#}"
+        );
+        for f in change["fields"].as_array().unwrap() {
+            assert_eq!(f["field"], "owner", "an adoption only marks: {change:#}");
+        }
+    }
+    let apply = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["apply", "--auto-approve", "w"]));
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let again = run(server
+        .bin()
+        .current_dir(dir.path())
+        .envs(vars.iter().cloned())
+        .args(["plan", "w"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    let after = server.webhooks_of("acme");
+    assert_eq!(after.len(), before.len());
+    for w in &before {
+        let now = after.iter().find(|a| a["id"] == w["id"]).unwrap();
+        let description = w["description"].as_str().unwrap_or("");
+        let foreign_or_out = description.contains("owner=else")
+            || w["isAdHoc"] == true
+            || w["isApifyIntegration"] == true
+            || w["actionType"] != "HTTP_REQUEST";
+        if foreign_or_out {
+            assert_eq!(w, now, "touched");
+        }
+        for field in [
+            "condition",
+            "requestUrl",
+            "headersTemplate",
+            "payloadTemplate",
+            "eventTypes",
+        ] {
+            assert_eq!(w[field], now[field], "{field} of {w}");
+        }
+    }
 }

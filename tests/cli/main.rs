@@ -35,6 +35,8 @@ mod fuzz;
 mod gitops;
 /// Installing it from the npm and PyPI packages and the release archive, offline (issue 19).
 mod install;
+/// Ownership: markers, damaged markers, disabled duplicates, adoption, saved plans (issue 16).
+mod ownership;
 mod plan;
 /// The platform client against the emulator.
 mod platform;

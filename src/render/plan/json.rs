@@ -50,6 +50,23 @@ pub struct JsonPlan {
     pub totals: JsonTotals,
     /// The unmanaged webhooks left alone, by ID, for `adopt: <id>` (since format 1.2).
     pub unmanaged: Vec<JsonUnmanaged>,
+    /// Owned webhooks the platform has disabled (`isEnabled: false`), which deliver nothing
+    /// whatever the plan does (since format 1.3). By key.
+    pub disabled: Vec<JsonDisabled>,
+}
+
+/// An owned webhook the platform has disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "Disabled")]
+pub struct JsonDisabled {
+    /// The webhook's key in the manifests.
+    pub key: String,
+    /// `webhook.<key>`, as in the text plan.
+    pub address: String,
+    /// The webhook ID.
+    pub id: String,
+    /// The Actor or task it belongs to.
+    pub target: JsonTarget,
 }
 
 /// An unmanaged webhook the plan leaves alone.
@@ -107,6 +124,10 @@ pub struct JsonChange {
     /// from (in place: same ID). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_address: Option<String>,
+    /// For a create of an entry whose `adopt:` names a webhook that no longer exists: that ID
+    /// (since format 1.3). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt_gone: Option<String>,
     /// What happens, as a list to scan: `["create"]`, `["update"]`, `["delete"]` or
     /// `["adopt", "update"]`.
     #[schemars(extend("enum" = [["create"], ["update"], ["delete"], ["adopt", "update"]]))]
@@ -144,6 +165,9 @@ pub enum JsonAction {
 pub enum JsonActionReason {
     /// The key is declared and no live webhook carries it.
     CreateBecauseNotFound,
+    /// The entry's `adopt:` names a webhook that no longer exists (since format 1.3): created
+    /// anew; `adopt:` can be dropped from the manifest.
+    CreateBecauseAdoptedWebhookGone,
     /// The live webhook differs from its manifest entry.
     UpdateBecauseDiffers,
     /// A manifest entry names the unmanaged webhook with `adopt:`.
@@ -288,7 +312,7 @@ pub struct JsonFingerprint {
 pub struct JsonConflict {
     /// What kind of conflict.
     pub conflict: JsonConflictKind,
-    /// The key concerned.
+    /// The key concerned (empty when a damaged marker names none).
     pub key: String,
     /// The live webhooks concerned.
     pub webhook_ids: Vec<String>,
@@ -303,9 +327,11 @@ pub struct JsonConflict {
 pub enum JsonConflictKind {
     /// Several live webhooks carry the same owned key.
     DuplicateKey,
-    /// Webhooks carry the owner's marker for a declared key with text after it.
+    /// A webhook's description starts a marker that cannot be read with certainty (text after
+    /// it, a missing or repeated attribute, a newer format), naming this owner or none.
     DamagedMarker,
-    /// `adopt:` names a webhook that does not exist.
+    /// `adopt:` named a webhook that does not exist. No longer produced since format 1.3: such
+    /// an entry is planned as a create (`action_reason` `create_because_adopted_webhook_gone`).
     AdoptMissing,
     /// `adopt:` names a webhook that is owned, foreign or out of scope.
     AdoptNotAdoptable,
@@ -403,6 +429,16 @@ impl JsonPlan {
                     event_types: u.event_types.clone(),
                 })
                 .collect(),
+            disabled: plan
+                .disabled
+                .iter()
+                .map(|d| JsonDisabled {
+                    key: d.key.clone(),
+                    address: format!("webhook.{}", d.key),
+                    id: d.id.clone(),
+                    target: target(&d.target),
+                })
+                .collect(),
         }
     }
 }
@@ -427,7 +463,11 @@ fn change(c: &Change) -> JsonChange {
     let (actions, action_reason) = match c.action {
         Action::Create => (
             vec![JsonAction::Create],
-            JsonActionReason::CreateBecauseNotFound,
+            if c.adopt_gone.is_some() {
+                JsonActionReason::CreateBecauseAdoptedWebhookGone
+            } else {
+                JsonActionReason::CreateBecauseNotFound
+            },
         ),
         Action::Update => (
             vec![JsonAction::Update],
@@ -456,6 +496,7 @@ fn change(c: &Change) -> JsonChange {
         target: target(&c.target),
         webhook_id: c.webhook_id.clone(),
         previous_address: c.moved_from.as_ref().map(|k| format!("webhook.{k}")),
+        adopt_gone: c.adopt_gone.clone(),
         actions,
         action_reason,
         drift: c.has_drift(),
@@ -540,21 +581,19 @@ fn fingerprint(l: &LiveFingerprint) -> JsonFingerprint {
 fn conflict(c: &Conflict) -> JsonConflict {
     let message = c.to_string();
     match c {
-        Conflict::DuplicateKey { key, webhook_ids } => JsonConflict {
+        Conflict::DuplicateKey {
+            key, webhook_ids, ..
+        } => JsonConflict {
             conflict: JsonConflictKind::DuplicateKey,
             key: key.clone(),
             webhook_ids: webhook_ids.clone(),
             message,
         },
-        Conflict::DamagedMarker { key, webhook_ids } => JsonConflict {
+        Conflict::DamagedMarker {
+            key, webhook_id, ..
+        } => JsonConflict {
             conflict: JsonConflictKind::DamagedMarker,
-            key: key.clone(),
-            webhook_ids: webhook_ids.clone(),
-            message,
-        },
-        Conflict::AdoptMissing { key, webhook_id } => JsonConflict {
-            conflict: JsonConflictKind::AdoptMissing,
-            key: key.clone(),
+            key: key.clone().unwrap_or_default(),
             webhook_ids: vec![webhook_id.clone()],
             message,
         },

@@ -157,6 +157,19 @@ fn assemble(
         out.push_str("\n</details>\n\n");
     }
     out.push_str(&warnings(plan));
+    if let Some((head, rows)) = super::disabled_lines(plan) {
+        let _ = writeln!(out, "> [!WARNING]\n> {}", escape_cell(&head));
+        for [address, id, target] in &rows {
+            let _ = writeln!(
+                out,
+                "> - {} ({}, {})",
+                code(address),
+                code(id),
+                escape_cell(target)
+            );
+        }
+        out.push('\n');
+    }
     out.push_str(&drift_note(plan));
     out.push_str(&shortened_note(shortened));
 
@@ -283,7 +296,14 @@ fn row(c: &Change) -> String {
         .collect();
     let id = c.webhook_id.as_deref().unwrap_or("?");
     let what = match c.action {
-        Action::Create => format!("create: {}", fields.join(", ")),
+        Action::Create => match &c.adopt_gone {
+            Some(gone) => format!(
+                "create (webhook {}, which `adopt:` names, no longer exists): {}",
+                code(gone),
+                fields.join(", ")
+            ),
+            None => format!("create: {}", fields.join(", ")),
+        },
         Action::Update => match &c.moved_from {
             Some(from) => format!(
                 "moved from {} (webhook {}, in place): {}",

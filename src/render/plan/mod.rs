@@ -25,15 +25,17 @@ use std::fmt;
 use crate::plan::Plan;
 
 pub use json::{
-    JsonAction, JsonActionReason, JsonChange, JsonConflict, JsonConflictKind, JsonField,
-    JsonFieldName, JsonFingerprint, JsonPlan, JsonRule, JsonRuleKind, JsonSensitive, JsonSummary,
-    JsonTarget, JsonTargetKind, JsonTotals, JsonUnmanaged, JsonValue,
+    JsonAction, JsonActionReason, JsonChange, JsonConflict, JsonConflictKind, JsonDisabled,
+    JsonField, JsonFieldName, JsonFingerprint, JsonPlan, JsonRule, JsonRuleKind, JsonSensitive,
+    JsonSummary, JsonTarget, JsonTargetKind, JsonTotals, JsonUnmanaged, JsonValue,
 };
 
 /// The version of the JSON plan document. Minor versions only add properties and field names
 /// (consumers must ignore unknown ones); a new major version breaks compatibility. 1.1 added the
-/// field `secrets` (the marker's record of which fields hold a value from `${NAME}`).
-pub const FORMAT_VERSION: &str = "1.2";
+/// field `secrets` (the marker's record of which fields hold a value from `${NAME}`); 1.2 the
+/// unmanaged webhooks; 1.3 the disabled ones and creates of entries whose adopted webhook is
+/// gone.
+pub const FORMAT_VERSION: &str = "1.3";
 
 /// The committed schema of the JSON plan (`schemas/plan.schema.json`).
 pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");
@@ -232,6 +234,32 @@ fn untouched_line(plan: &Plan) -> Option<String> {
     };
     let noun = if total == 1 { "webhook" } else { "webhooks" };
     Some(format!("{list} {noun} left untouched."))
+}
+
+/// `1 owned webhook is disabled on the platform …`, when any, and one `webhook.<key>`, ID and
+/// target a row.
+fn disabled_lines(plan: &Plan) -> Option<(String, Vec<[String; 3]>)> {
+    let n = plan.disabled.len();
+    (n > 0).then(|| {
+        let (is, it) = if n == 1 { ("is", "it") } else { ("are", "them") };
+        let head = format!(
+            "{} {is} disabled on the platform and deliver{} nothing, whatever the plan does (enable {it} in the Apify Console):",
+            plural(n, "owned webhook"),
+            if n == 1 { "s" } else { "" }
+        );
+        let rows = plan
+            .disabled
+            .iter()
+            .map(|d| {
+                [
+                    format!("webhook.{}", d.key),
+                    d.id.clone(),
+                    d.target.to_string(),
+                ]
+            })
+            .collect();
+        (head, rows)
+    })
 }
 
 /// How many unmanaged webhooks text and Markdown name; JSON names them all.

@@ -175,7 +175,11 @@ fn rich_plan() -> Plan {
     adopt.description = Some("Adopted from Console".into());
 
     let steady = spec("steady/noop", &monitor);
-    let steady_live = live("W5teady", &steady, OWNER);
+    let mut steady_live = live("W5teady", &steady, OWNER);
+    // Disabled by the platform: nothing to change, but named.
+    steady_live
+        .extra
+        .insert("isEnabled".into(), serde_json::Value::Bool(false));
 
     let mut removed = spec("old/removed", &scraper);
     removed.event_types = vec!["ACTOR.BUILD.FAILED".into()];
@@ -427,17 +431,48 @@ fn forced_warning() {
 fn conflict_plan() -> Plan {
     let t = actor("A1", "acme/a");
     let d = spec("dup", &t);
-    let mut adopt = spec("grab", &t);
-    adopt.adopt = Some("Wmissing".into());
     // Two different webhooks under one key (identical ones would be deduplicated).
     let mut other = live("W1", &d, OWNER);
     other.request_url = Some("https://elsewhere.example.com".into());
+    let mut damaged = live("W3", &spec("held", &t), OWNER);
+    damaged.description = Some(format!("{} edited", damaged.description.unwrap()));
     planning::plan(
-        &[d.clone(), adopt],
-        &state(vec![live("W2", &d, OWNER), other]),
+        std::slice::from_ref(&d),
+        &state(vec![live("W2", &d, OWNER), other, damaged]),
         OWNER,
         PlanOptions::default(),
     )
+}
+
+/// Issue 16, item 13: an entry whose adopted webhook is gone is a create, and every format
+/// says why.
+#[test]
+fn a_create_for_a_gone_adopted_webhook_says_so_in_every_format() {
+    let t = actor("A1", "acme/a");
+    let mut d = spec("grab", &t);
+    d.adopt = Some("Wgone".into());
+    let p = planning::plan(&[d], &state(vec![]), OWNER, PlanOptions::default());
+    assert!(p.is_applicable());
+    let out = text(&p, &ctx(&[]));
+    assert!(
+        out.contains("  # webhook.grab (actor acme/a) will be created\n  # (because webhook Wgone, which its `adopt:` names, no longer exists; `adopt: Wgone` can be dropped)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json(&p, &ctx(&[]))).unwrap();
+    assert_eq!(
+        doc["changes"][0]["action_reason"],
+        "create_because_adopted_webhook_gone"
+    );
+    assert_eq!(doc["changes"][0]["adopt_gone"], "Wgone");
+    let md = markdown(&p, &ctx(&[]));
+    assert!(
+        md.contains("which `adopt:` names, no longer exists"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -448,13 +483,13 @@ fn conflicts() {
     insta::assert_snapshot!(text(&p, &ctx(&[])), @"Plan: 0 to add, 0 to change, 0 to destroy.");
     insta::assert_snapshot!(super::text::refusal(&p.conflicts, p.refusal.as_ref()), @r"
     the plan is refused; nothing will change:
-      - webhooks W1, W2 all carry the owned key `dup`; delete all but one on the platform
-      - `grab` adopts webhook Wmissing, which does not exist
+      - webhooks W1, W2 all carry the owned key `dup` and differ; delete all but one on the platform
+      - webhook W3 (key `held`): text follows its marker (`edited`), which must end the description; it is neither owned nor unmanaged: correct its description on the platform, or take it over with `adopt: W3` on an entry
     Resolve the conflicts on the platform (or in the manifests) and plan again.
     ");
     let md = markdown(&p, &ctx(&[]));
     assert!(
-        md.contains("> - webhooks W1, W2 all carry the owned key `dup`"),
+        md.contains("> - webhooks W1, W2 all carry the owned key `dup` and differ"),
         "{md}"
     );
     let doc: serde_json::Value = serde_json::from_str(&json(&p, &ctx(&[]))).unwrap();
@@ -464,10 +499,15 @@ fn conflicts() {
             "conflict": "duplicate_key",
             "key": "dup",
             "webhook_ids": ["W1", "W2"],
-            "message": "webhooks W1, W2 all carry the owned key `dup`; delete all but one on the platform",
+            "message": "webhooks W1, W2 all carry the owned key `dup` and differ; delete all but one on the platform",
         })
     );
-    assert_eq!(doc["conflicts"][1]["conflict"], "adopt_missing");
+    assert_eq!(doc["conflicts"][1]["conflict"], "damaged_marker");
+    assert_eq!(doc["conflicts"][1]["key"], "held");
+    assert_eq!(
+        doc["conflicts"][1]["webhook_ids"],
+        serde_json::json!(["W3"])
+    );
 }
 
 #[test]

@@ -181,6 +181,12 @@ pub(super) fn block(c: &Change, st: &Styles, detail: Detail) -> String {
         paint(st.bold, &format!("  # webhook.{}", c.key)),
         c.target
     );
+    if let Some(gone) = &c.adopt_gone {
+        let _ = writeln!(
+            out,
+            "  # (because webhook {gone}, which its `adopt:` names, no longer exists; `adopt: {gone}` can be dropped)"
+        );
+    }
     if c.action == Action::Delete {
         match &c.duplicate_of {
             Some(kept) => {
@@ -549,6 +555,14 @@ pub(super) fn summary(plan: &Plan, st: &Styles) -> String {
     }
     if let Some(line) = super::kept_line(plan) {
         let _ = writeln!(out, "{line}");
+    }
+    if let Some((head, rows)) = super::disabled_lines(plan) {
+        let _ = writeln!(out, "{} {head}", paint(st.warning, "Warning:"));
+        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+        let (w0, w1) = (width(0), width(1));
+        for [address, id, target] in &rows {
+            let _ = writeln!(out, "  {address:<w0$}  {id:<w1$}  {target}");
+        }
     }
     out
 }
