@@ -48,6 +48,12 @@ function platformName(target) {
   return `${t.os}-${t.cpu}`;
 }
 
+// The README's relative links (docs/, examples/) point into the repository: on npmjs.com
+// they must name it.
+function absoluteLinks(markdown) {
+  return markdown.replace(/\]\((?!https?:\/\/|#|mailto:)([^)\s]+)\)/g, "](https://github.com/apify-webhooks/apify-webhooks/blob/main/$1)");
+}
+
 function writeJson(file, value) {
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
@@ -57,7 +63,7 @@ function mainPackage(out, meta) {
   fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
   fs.copyFileSync(path.join(__dirname, "apify-webhooks/bin/apify-webhooks.js"), path.join(dir, "bin/apify-webhooks.js"));
   fs.chmodSync(path.join(dir, "bin/apify-webhooks.js"), 0o755);
-  fs.copyFileSync(path.join(repo, "README.md"), path.join(dir, "README.md"));
+  fs.writeFileSync(path.join(dir, "README.md"), absoluteLinks(fs.readFileSync(path.join(repo, "README.md"), "utf8")));
   const optionalDependencies = {};
   for (const [target, t] of Object.entries(TARGETS)) {
     if (t.release) {

@@ -73,6 +73,12 @@ def metadata(project, version):
     lines += [f"Project-URL: {k}, {v}" for k, v in project.get("urls", {}).items()]
     lines.append("Description-Content-Type: text/markdown; charset=UTF-8; variant=GFM")
     readme = (REPO / project["readme"]).read_text(encoding="utf-8")
+    # Relative links (docs/, examples/) point into the repository: on PyPI they must name it.
+    readme = re.sub(
+        r"\]\((?!https?://|#|mailto:)([^)\s]+)\)",
+        r"](https://github.com/apify-webhooks/apify-webhooks/blob/main/\1)",
+        readme,
+    )
     return "\n".join(lines) + "\n\n" + readme
 
 

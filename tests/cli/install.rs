@@ -280,6 +280,36 @@ fn readme_quick_start() -> String {
     block.to_owned()
 }
 
+/// The README as a package shows it: its links to docs/ and examples/ name the repository.
+fn assert_links_name_the_repository(readme: &str) {
+    assert!(readme.contains("# apify-webhooks"), "not the README");
+    assert!(
+        readme.contains("](https://github.com/apify-webhooks/apify-webhooks/blob/main/docs/"),
+        "{readme}"
+    );
+    for relative in ["](docs/", "](examples/", "](CHANGELOG.md"] {
+        assert!(
+            !readme.contains(relative),
+            "{relative} in the package's README"
+        );
+    }
+}
+
+/// The first file under `dir` whose path ends with `tail`.
+fn find_file(dir: &Path, tail: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()? {
+        let path = entry.ok()?.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, tail) {
+                return Some(found);
+            }
+        } else if path.ends_with(tail) {
+            return Some(path);
+        }
+    }
+    None
+}
+
 fn npm_install(project: &Path, tarballs: &[PathBuf]) -> Output {
     run(user_command("npm", project, project)
         .args(["install", "--offline"])
@@ -319,6 +349,11 @@ fn the_npm_packages_install_offline_and_run_the_quick_start() {
         "the quick start ends converged: {}",
         out.stdout
     );
+    // The README on npmjs.com links into the repository, not to files the package lacks.
+    let readme =
+        std::fs::read_to_string(project.path().join("node_modules/apify-webhooks/README.md"))
+            .unwrap();
+    assert_links_name_the_repository(&readme);
     // The binary that ran is the platform package's, not one found on PATH.
     let installed = project
         .path()
@@ -403,6 +438,13 @@ fn the_wheel_installs_offline_into_a_fresh_venv_and_runs_the_quick_start() {
     runs_the_quick_start("the venv's apify-webhooks", &|args| {
         run(user_command(&installed, project.path(), project.path()).args(args))
     });
+    // The long description on PyPI links into the repository.
+    let metadata = find_file(
+        &venv,
+        &format!("apify_webhooks-{VERSION}.dist-info/METADATA"),
+    )
+    .expect("the installed METADATA");
+    assert_links_name_the_repository(&std::fs::read_to_string(metadata).unwrap());
     // pip knows it by the crate's name and version.
     let show = run(
         user_command(scripts.join("pip"), project.path(), project.path())
