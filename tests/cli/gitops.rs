@@ -28,7 +28,7 @@ fn skip(why: &str) {
 }
 
 /// The directory of the installed checkers, or why there is none.
-fn tools() -> Option<&'static Path> {
+pub fn tools() -> Option<&'static Path> {
     static TOOLS: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let tools = TOOLS.get_or_init(|| {
         let out = run(Command::new("bash").arg(root().join("scripts/gitops-tools.sh")));

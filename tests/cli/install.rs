@@ -526,3 +526,60 @@ fn the_release_workflow_packages_every_npm_target_with_package_sh() {
         );
     }
 }
+
+/// The metadata of a wheel or sdist (`METADATA` or `PKG-INFO`): its header fields, sorted, without
+/// `Metadata-Version` (maturin writes a newer one), and whether a description follows.
+fn metadata_fields(text: &str) -> (Vec<String>, bool) {
+    let (headers, body) = text.split_once("\n\n").unwrap_or((text, ""));
+    let mut fields: Vec<String> = headers
+        .lines()
+        .filter(|l| !l.starts_with("Metadata-Version:"))
+        .map(str::to_owned)
+        .collect();
+    fields.sort();
+    (fields, body.contains("# apify-webhooks"))
+}
+
+/// scripts/wheel.py writes the metadata maturin writes for pyproject.toml (`maturin sdist`
+/// reads it without compiling), so a wheel built by `maturin build` and the one package.sh makes
+/// describe the same package.
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "scripts/package.sh and scripts/gitops-tools.sh are bash scripts"
+)]
+fn the_wheel_metadata_is_what_maturin_writes_for_pyproject_toml() {
+    let Some(packages) = packages() else { return };
+    let Some(tools) = crate::gitops::tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(Command::new(tools.join("maturin"))
+        .args(["sdist", "--out"])
+        .arg(dir.path())
+        .current_dir(root()));
+    assert_eq!(out.code, 0, "maturin sdist: {}{}", out.stdout, out.stderr);
+    let sdist = dir.path().join(format!("apify_webhooks-{VERSION}.tar.gz"));
+    let pkg_info = run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&sdist)
+        .arg("-O")
+        .arg(format!("apify_webhooks-{VERSION}/PKG-INFO")));
+    assert_eq!(pkg_info.code, 0, "{}", pkg_info.stderr);
+    let wheel_metadata = run(Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())",
+        ])
+        .arg(packages.wheel())
+        .arg(format!("apify_webhooks-{VERSION}.dist-info/METADATA")));
+    assert_eq!(wheel_metadata.code, 0, "{}", wheel_metadata.stderr);
+    let (maturin, maturin_readme) = metadata_fields(&pkg_info.stdout);
+    let (ours, our_readme) = metadata_fields(&wheel_metadata.stdout);
+    assert_eq!(ours, maturin);
+    assert!(maturin_readme && our_readme, "both carry the README");
+    assert!(
+        ours.contains(&format!("Version: {VERSION}")),
+        "the crate's version: {ours:?}"
+    );
+}
