@@ -46,7 +46,13 @@ if [ -z "$bin" ]; then
   cargo build --quiet --locked --manifest-path "$repo/Cargo.toml" --bin apify-webhooks
   bin="$repo/target/debug/apify-webhooks"
 fi
-apify-webhooks() { "$bin" "$@"; }
+# With `background=true`, `apify-webhooks ... &` runs the binary in place of the job's subshell
+# (exec), so that `$!` is the binary's PID: killing a subshell would leave the binary running.
+background=false
+apify-webhooks() {
+  if $background; then exec "$bin" "$@"; fi
+  "$bin" "$@"
+}
 
 work="$(mktemp -d)"
 emulator_pid=""
@@ -107,8 +113,11 @@ if $emulator && [ -n "${APIFY_API_BASE_URL:-}" ]; then
   export APIFY_TOKEN=apify_api_LOCAL_EMULATOR_acme_0000000000
 elif $emulator; then
   step "start the emulator"
-  apify-webhooks emulator --port 0 >"$work/emulator.out" 2>"$work/emulator.err" &
+  # `$!` is the emulator itself (see `background`), which the trap stops; should this script
+  # die without running its trap (SIGKILL), the emulator stops by itself (--exit-with-parent).
+  background=true; apify-webhooks emulator --port 0 --exit-with-parent >"$work/emulator.out" 2>"$work/emulator.err" &
   emulator_pid=$!
+  background=false
   for _ in $(seq 100); do
     grep -q '^Listening on ' "$work/emulator.out" 2>/dev/null && break
     sleep 0.1

@@ -70,6 +70,10 @@ pub struct Outcome {
     /// How it ended.
     #[serde(flatten)]
     pub status: Status,
+    /// What the user should know about an operation that was applied all the same (a create
+    /// the platform confirmed but that could not be read back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Every operation of an apply, in plan order.
@@ -256,22 +260,39 @@ fn outcome(change: &Change, webhook_id: Option<String>, status: Status) -> Outco
         target: change.target.clone(),
         webhook_id: webhook_id.or_else(|| change.webhook_id.clone()),
         status,
+        note: None,
     }
 }
 
+/// A create the platform confirmed: the new webhook's ID, and a note when it could not be
+/// read back to check it.
+struct Created {
+    id: String,
+    note: Option<String>,
+}
+
 fn failed(e: &PlatformError) -> Status {
-    // The platform's own message where there is one; the whole error otherwise.
-    let message = match e {
+    Status::Failed {
+        http_status: e.status(),
+        error_type: e.kind().to_owned(),
+        message: failure_message(e),
+    }
+}
+
+/// The platform's own message where there is one, the whole error otherwise; for a request
+/// given up before the timeout, the last answer's and why it was not tried again.
+fn failure_message(e: &PlatformError) -> String {
+    match e {
+        PlatformError::RetryPastTimeout { last, .. } => format!(
+            "{}; {}",
+            failure_message(last).trim_end_matches('.'),
+            e.gave_up_because().unwrap_or_default()
+        ),
         PlatformError::Api { message, .. }
         | PlatformError::Transport { message, .. }
         | PlatformError::Decode { message, .. }
         | PlatformError::Config(message) => message.clone(),
         other => other.to_string(),
-    };
-    Status::Failed {
-        http_status: e.status(),
-        error_type: e.kind().to_owned(),
-        message,
     }
 }
 
@@ -298,7 +319,11 @@ async fn run_one<P: Platform>(
             .map_err(|e| failed(&e)),
     };
     match result {
-        Ok(new_id) => outcome(change, new_id, Status::Applied),
+        Ok(Some(Created { id, note })) => Outcome {
+            note,
+            ..outcome(change, Some(id), Status::Applied)
+        },
+        Ok(None) => outcome(change, None, Status::Applied),
         Err(status) => {
             if let Status::Failed { message, .. } = &status {
                 // The progress line shows the failure; this is for -v logs only.
@@ -314,14 +339,16 @@ async fn run_one<P: Platform>(
 }
 
 /// Creates the webhook of `key` and returns its ID, once a read shows that the webhook the
-/// platform answered with exists and carries this owner's marker for `key`.
+/// platform answered with exists and carries this owner's marker for `key`. When that read
+/// fails (rate limiting, the run's timeout), the create still happened: it is reported as
+/// made, with a note, so that the report counts what the account holds.
 async fn create<P: Platform>(
     platform: &P,
     owner: &str,
     key: &str,
     body: &WebhookCreate,
     pacer: &Pacer,
-) -> Result<String, Status> {
+) -> Result<Created, Status> {
     let mut body = body.clone();
     let mut idempotency = idempotency_key(owner, key, &body);
     let mut stale = Vec::new();
@@ -332,15 +359,28 @@ async fn create<P: Platform>(
             .create_webhook(&body)
             .await
             .map_err(|e| failed(&e))?;
-        let found = platform
-            .get_webhook(&created.id)
-            .await
-            .map_err(|e| failed(&e))?;
+        let found = match platform.get_webhook(&created.id).await {
+            Ok(found) => found,
+            Err(e) => {
+                let note = format!(
+                    "created, but not read back to check it ({}); the next plan shows whether it is right",
+                    failure_message(&e)
+                );
+                tracing::info!("webhook `{key}` ({}): {note}", created.id);
+                return Ok(Created {
+                    id: created.id,
+                    note: Some(note),
+                });
+            }
+        };
         if found
             .as_ref()
             .is_some_and(|w| matches!(classify(w, owner), Class::Owned { key: k } if k == key))
         {
-            return Ok(created.id);
+            return Ok(Created {
+                id: created.id,
+                note: None,
+            });
         }
         tracing::warn!(
             "the create of `{key}` was answered with webhook {}, which {}; creating it again",
@@ -519,6 +559,115 @@ mod tests {
         }
     }
 
+    /// A platform that creates every webhook but answers every read with a 429 it asks to wait
+    /// out for longer than the run has left.
+    struct RateLimitedReads;
+
+    fn rate_limited() -> PlatformError {
+        PlatformError::RetryPastTimeout {
+            last: Box::new(PlatformError::Api {
+                method: "GET".into(),
+                path: "/v2/webhooks/W1".into(),
+                status: 429,
+                error_type: "rate-limit-exceeded".into(),
+                message: "Too many requests.".into(),
+            }),
+            attempts: 1,
+            elapsed: Duration::from_millis(3),
+            wait: Duration::from_secs(30),
+            retry_after: true,
+            left: Duration::from_secs(19),
+            timeout: Duration::from_secs(20),
+        }
+    }
+
+    impl Platform for RateLimitedReads {
+        async fn current_user(&self) -> Result<crate::platform::User, PlatformError> {
+            Err(PlatformError::unsupported("current_user"))
+        }
+        async fn list_webhooks(&self) -> Result<Vec<crate::platform::Webhook>, PlatformError> {
+            Err(rate_limited())
+        }
+        async fn get_webhook(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Webhook>, PlatformError> {
+            Err(rate_limited())
+        }
+        async fn create_webhook(
+            &self,
+            _: &WebhookCreate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            Ok(crate::platform::Webhook {
+                id: "W1".into(),
+                ..crate::platform::Webhook::default()
+            })
+        }
+        async fn update_webhook(
+            &self,
+            _: &str,
+            _: &crate::platform::WebhookUpdate,
+        ) -> Result<crate::platform::Webhook, PlatformError> {
+            Err(rate_limited())
+        }
+        async fn delete_webhook(&self, _: &str) -> Result<(), PlatformError> {
+            Err(PlatformError::unsupported("delete_webhook"))
+        }
+        async fn get_actor(
+            &self,
+            _: &str,
+        ) -> Result<Option<crate::platform::Actor>, PlatformError> {
+            Ok(None)
+        }
+        async fn get_task(&self, _: &str) -> Result<Option<crate::platform::Task>, PlatformError> {
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_create_that_cannot_be_read_back_counts_as_made_with_a_note() {
+        let p = plan(
+            &[desired("k", actor("A1"))],
+            &LiveState::default(),
+            "me",
+            PlanOptions::default(),
+        );
+        let report = apply(
+            &RateLimitedReads,
+            &p,
+            &ApplyOptions::default(),
+            &AtomicBool::new(false),
+            |_| {},
+        )
+        .await;
+        let created = &report.operations[0];
+        assert_eq!(created.status, Status::Applied);
+        assert_eq!(created.webhook_id.as_deref(), Some("W1"));
+        assert_eq!(
+            created.note.as_deref(),
+            Some(
+                "created, but not read back to check it (Too many requests; not retried: the \
+                 platform asked to wait 30s (Retry-After), more than the 19s left of --timeout \
+                 20s (1 attempt in 3ms)); the next plan shows whether it is right"
+            )
+        );
+        assert_eq!(report.counts().added, 1);
+    }
+
+    #[test]
+    fn a_request_given_up_before_the_timeout_fails_with_the_last_answer_and_the_reason() {
+        assert_eq!(
+            failed(&rate_limited()),
+            Status::Failed {
+                http_status: Some(429),
+                error_type: "rate-limit-exceeded".into(),
+                message: "Too many requests; not retried: the platform asked to wait 30s \
+                          (Retry-After), more than the 19s left of --timeout 20s (1 attempt in 3ms)"
+                    .into(),
+            }
+        );
+    }
+
     #[test]
     fn counts_follow_outcomes() {
         let t = actor("A1");
@@ -528,6 +677,7 @@ mod tests {
             target: t.clone(),
             webhook_id: None,
             status,
+            note: None,
         };
         let report = ApplyReport {
             operations: vec![

@@ -96,6 +96,18 @@ impl Error {
     }
 }
 
+impl From<crate::emulator::FireError> for Error {
+    /// A URL that is not the emulator's or a run it refuses is the user's to fix (64); an
+    /// emulator that cannot be reached or answers oddly is an error (1).
+    fn from(e: crate::emulator::FireError) -> Self {
+        use crate::emulator::FireError;
+        match e {
+            FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(e.to_string()),
+            other => Error::io("emulator fire", other),
+        }
+    }
+}
+
 impl From<RefreshError> for Error {
     fn from(e: RefreshError) -> Self {
         match e {

@@ -11,8 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::connect::ConnectArgs;
-use super::plan::SafetyArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, ManifestArgs, SafetyArgs};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::error::{Error, Refused};
 use crate::exit;
@@ -159,7 +158,7 @@ pub(crate) fn run(args: &ApplyArgs, ctx: &Context) -> Result<u8, Error> {
             // Reviewed already, when it was saved: Terraform does not show a saved plan again.
             Some(s) if !plan.is_empty() => console.info(&format!(
                 "Applying the saved plan `{}`: {}",
-                s.file.display(),
+                crate::render::escape_controls(&s.file.to_string_lossy()),
                 render_plan::summary_line(plan)
                     .trim_end()
                     .trim_start_matches("Plan: ")

@@ -1,8 +1,11 @@
 //! `apify-webhooks emulator`: serves the local Apify API emulator on loopback until SIGINT or
-//! SIGTERM, printing one line with its address (`Listening on http://127.0.0.1:PORT`) to
-//! stdout first, so a script or test can read where it is. `apify-webhooks emulator fire`
-//! starts a simulated run or build on a running emulator, which delivers the matching
-//! webhooks, and shows what they answered.
+//! SIGTERM (or, with `--exit-with-parent`, until the process that started it exits), printing
+//! one line with its address (`Listening on http://127.0.0.1:PORT`) to stdout first, so a
+//! script or test can read where it is. `apify-webhooks emulator fire` starts a simulated run
+//! or build on a running emulator (or, with `--local`, on the local state in this process),
+//! which delivers the matching webhooks, and shows what they answered, exiting 5 when a
+//! delivery failed. `apify-webhooks emulator seed` replaces the local state (or a state file)
+//! with a seed file.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -11,14 +14,16 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
+use crate::diagnostic::shown;
 use crate::emulator::{
-    DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireError,
+    DeletedKeys, DeliveryConfig, Emulator, EmulatorConfig, EmulatorError, Faults, FireProgress,
     RunKind, RunRequest, SeedSource,
 };
 use crate::error::Error;
 use crate::exit;
 use crate::platform::parse_timeout;
 use crate::render::delivery as render;
+use crate::session;
 
 /// Arguments of `emulator`.
 #[derive(Debug, Args)]
@@ -33,9 +38,36 @@ pub(crate) struct EmulatorArgs {
 /// What `emulator` can do besides serving.
 #[derive(Debug, Subcommand)]
 enum EmulatorAction {
-    /// Start a simulated run or build on a running emulator: it fires every matching webhook
-    /// (event type and condition) to its URL, and this shows what the receivers answered.
+    /// Start a simulated run or build on a running emulator (or the local one): it fires every
+    /// matching webhook (event type and condition) to its URL, and this shows what the
+    /// receivers answered.
     Fire(FireArgs),
+    /// Replace the local state (`--local`) or a state file (`--state FILE`) with a seed file:
+    /// users, Actors, tasks and existing webhooks to start from.
+    Seed(SeedArgs),
+}
+
+/// Arguments of `emulator seed`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("where").required(true).args(["local", "state"])))]
+struct SeedArgs {
+    /// The seed file (YAML or JSON; the README's "Seed files" describes it).
+    #[arg(value_name = "SEED_FILE")]
+    file: PathBuf,
+    /// With --local: the manifests whose `.apify-webhooks/` folder to seed, found as `plan
+    /// --local PATH` finds it [default: .]
+    #[arg(value_name = "PATH", requires = "local")]
+    path: Option<PathBuf>,
+    /// Seed the state of `--local` (the nearest `.apify-webhooks/` folder, made when there is
+    /// none).
+    #[arg(long)]
+    local: bool,
+    /// Seed this state file (for `apify-webhooks emulator --state FILE`).
+    #[arg(long, value_name = "FILE", conflicts_with = "local")]
+    state: Option<PathBuf>,
+    /// Replace a state that exists (its webhooks and dispatches are lost).
+    #[arg(long)]
+    reset: bool,
 }
 
 /// How a simulated run or build ends.
@@ -75,10 +107,30 @@ enum FireFormat {
 /// Arguments of `emulator fire`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["actor", "task"])))]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 struct FireArgs {
     /// The running emulator (`Listening on ...` of `apify-webhooks emulator`).
-    #[arg(long, value_name = "URL", env = "APIFY_WEBHOOKS_EMULATOR_URL")]
-    url: String,
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "APIFY_WEBHOOKS_EMULATOR_URL",
+        required_unless_present = "local"
+    )]
+    url: Option<String>,
+    /// Fire on the local state (`--local` of the other commands) instead of a running
+    /// emulator: the emulator runs in this process until the deliveries end.
+    #[arg(long, conflicts_with = "no_wait")]
+    local: bool,
+    /// With --local: the manifests whose `.apify-webhooks/` folder to use, found as `plan
+    /// --local PATH` finds it [default: .]
+    #[arg(value_name = "PATH", requires = "local")]
+    path: Option<PathBuf>,
+    /// With --local: deliver to any host, not only to loopback receivers.
+    #[arg(long, requires = "local")]
+    allow_external_delivery: bool,
     /// The Actor that runs (ID or `username/name`).
     #[arg(long, value_name = "ACTOR")]
     actor: Option<String>,
@@ -181,6 +233,10 @@ struct ServeArgs {
     /// How long one delivery call may take.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     delivery_timeout: Duration,
+    /// Stop when the process that started this one exits, even if it was killed without a
+    /// chance to stop the emulator (for scripts and tests: nothing is left running).
+    #[arg(long)]
+    exit_with_parent: bool,
 }
 
 impl ServeArgs {
@@ -213,6 +269,7 @@ impl ServeArgs {
                 retries: self.delivery_retries,
                 retry_delay: Duration::from_millis(self.delivery_retry_delay_ms),
                 timeout: self.delivery_timeout,
+                ..DeliveryConfig::default()
             },
             ..EmulatorConfig::default()
         }
@@ -223,6 +280,7 @@ impl ServeArgs {
 pub(crate) fn run(args: &EmulatorArgs, ctx: &Context) -> Result<u8, Error> {
     match &args.action {
         Some(EmulatorAction::Fire(fire)) => run_fire(fire, ctx),
+        Some(EmulatorAction::Seed(seed)) => run_seed(seed, ctx),
         None => serve(&args.serve, ctx),
     }
 }
@@ -241,23 +299,75 @@ fn run_fire(args: &FireArgs, ctx: &Context) -> Result<u8, Error> {
         user: args.user.clone(),
     };
     let wait = (!args.no_wait).then_some(args.wait);
+    let progress = |p: FireProgress<'_>| ctx.console.info(&render::fire_progress(&p));
     let run = super::block_on(async {
-        crate::emulator::fire(&args.url, &request, wait)
+        if args.local {
+            let dir = session::find_local_dir(&[args.path.clone().unwrap_or_else(|| ".".into())]);
+            ctx.console.info(&format!(
+                "Using the local emulator (state in {}).",
+                shown(&dir.join("state.json").display().to_string())
+            ));
+            session::fire_local(
+                &dir,
+                args.allow_external_delivery,
+                &request,
+                args.wait,
+                &progress,
+            )
             .await
-            .map_err(|err| match err {
-                FireError::NotLoopback(_) | FireError::Refused(_) => Error::Usage(err.to_string()),
-                other => Error::io("emulator fire", other),
-            })
+        } else {
+            // clap requires `--url` (or its variable) without `--local`.
+            let url = args.url.clone().unwrap_or_default();
+            Ok(crate::emulator::fire(&url, &request, wait, &progress).await?)
+        }
     })?;
     ctx.console.print(&match args.format {
         FireFormat::Text => render::fire_text(&run),
         FireFormat::Json => render::fire_json(&run),
     });
+    // As `status` and `test`: 5 when a delivery did not succeed (failed, or still retrying
+    // when the wait ended). Without a wait nothing is known yet.
+    let failing = wait.is_some()
+        && run
+            .dispatches
+            .iter()
+            .any(|d| d.status.as_deref() != Some("SUCCEEDED"));
+    Ok(if failing {
+        exit::DELIVERY_FAILING
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// `emulator seed`.
+fn run_seed(args: &SeedArgs, ctx: &Context) -> Result<u8, Error> {
+    let target = match &args.state {
+        Some(file) => session::SeedTarget::File(file.clone()),
+        None => session::SeedTarget::Local(session::find_local_dir(&[args
+            .path
+            .clone()
+            .unwrap_or_else(|| ".".into())])),
+    };
+    let (state, counts) = session::seed_state(&args.file, &target, args.reset)?;
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    ctx.console.print(&format!(
+        "Seeded {} from {}: {}, {}, {}, {}, {}.\n",
+        shown(&state.display().to_string()),
+        shown(&args.file.display().to_string()),
+        count(counts.users, "user", "users"),
+        count(counts.actors, "Actor", "Actors"),
+        count(counts.tasks, "task", "tasks"),
+        count(counts.webhooks, "webhook", "webhooks"),
+        count(counts.dispatches, "dispatch", "dispatches")
+    ));
     Ok(exit::SUCCESS)
 }
 
 /// Serves until SIGINT or SIGTERM.
 fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
+    // Taken before anything else: a parent that dies while the emulator starts is noticed too.
+    let parent = parent_id();
     super::block_on(async {
         let handle = Emulator::start(args.config())
             .await
@@ -269,9 +379,41 @@ fn serve(args: &ServeArgs, ctx: &Context) -> Result<u8, Error> {
             })?;
         ctx.console
             .print(&format!("Listening on {}\n", handle.base_url()));
-        super::stop_signal().await;
+        tokio::select! {
+            () = super::stop_signal() => {}
+            () = parent_exit(parent), if args.exit_with_parent => {
+                tracing::info!("the parent process exited");
+            }
+        }
         tracing::info!("emulator stopping");
         handle.shutdown().await;
         Ok(exit::SUCCESS)
     })
+}
+
+/// The parent process's ID, where there is one to watch.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "`None` on platforms without parent IDs"
+)]
+fn parent_id() -> Option<u32> {
+    #[cfg(unix)]
+    return Some(std::os::unix::process::parent_id());
+    #[cfg(not(unix))]
+    None
+}
+
+/// Returns once the parent process (`parent`, taken at start) has exited: this process is then
+/// re-parented, so its parent ID changes (checked five times a second). Never returns where
+/// that cannot be seen.
+async fn parent_exit(parent: Option<u32>) {
+    let Some(parent) = parent else {
+        return std::future::pending().await;
+    };
+    loop {
+        if parent_id() != Some(parent) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

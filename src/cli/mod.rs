@@ -59,6 +59,35 @@ pub(crate) struct ManifestArgs {
     pub(crate) owner: Option<String>,
 }
 
+/// `--force` and `--no-delete`.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct SafetyArgs {
+    /// Go ahead even when a safety rule on deletions trips (more than 30% of the owned
+    /// webhooks, all of them, or an empty manifest set).
+    #[arg(long)]
+    force: bool,
+    /// Never delete: owned webhooks no longer declared are kept.
+    #[arg(long)]
+    no_delete: bool,
+}
+
+impl SafetyArgs {
+    /// The plan options, with a fresh random key for the run's hashes.
+    pub(crate) fn options(self) -> Result<crate::plan::PlanOptions, Error> {
+        crate::session::plan_options(self.force, self.no_delete)
+    }
+}
+
+/// The `${NAME}` values of the manifests that are set, to scrub from receivers' answers
+/// (`test`, `status`). Unset variables cannot leak, so they count as empty (and empty values are
+/// never scrubbed).
+pub(crate) fn known_secrets(workspace: &crate::session::Workspace) -> Vec<String> {
+    workspace
+        .resolve(|name| Some(Context::env_var(name).unwrap_or_default()))
+        .map(|desired| desired.secrets)
+        .unwrap_or_default()
+}
+
 /// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
 fn parse_owner(s: &str) -> Result<String, String> {
     if !s.is_empty()
@@ -230,4 +259,87 @@ fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The command modules: those `run` dispatches to (`Command::Plan(args) => plan::run(…)`).
+    fn command_modules(mod_rs: &str) -> BTreeSet<String> {
+        mod_rs
+            .lines()
+            .filter_map(|line| {
+                let (_, arm) = line.split_once("=> ")?;
+                let (module, rest) = arm.split_once("::")?;
+                rest.starts_with("run(").then(|| module.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// The modules of this folder that `source` names through `super::` or `crate::cli::`,
+    /// including inside a `use super::{…}` group.
+    fn referenced_modules(source: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        for prefix in ["super::", "crate::cli::"] {
+            for (at, _) in source.match_indices(prefix) {
+                let rest = &source[at + prefix.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    let group = &group[..group.find('}').unwrap_or(group.len())];
+                    for item in group.split(',') {
+                        let name = item.trim().split("::").next().unwrap_or_default();
+                        found.insert(name.trim().to_owned());
+                    }
+                } else {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if rest[name.len()..].starts_with("::") {
+                        found.insert(name);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_scan_finds_every_way_of_naming_a_module() {
+        let found = referenced_modules(
+            "use super::plan::SafetyArgs;\nuse super::{Context, test, apply::X};\nlet s = super::status::f();\ncrate::cli::export::run();\nsuper::block_on(x);",
+        );
+        let names: Vec<&str> = found.iter().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["Context", "apply", "export", "plan", "status", "test"]
+        );
+    }
+
+    #[test]
+    fn no_command_file_refers_to_another_command_file() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+        let commands = command_modules(&std::fs::read_to_string(dir.join("mod.rs")).unwrap());
+        assert!(
+            commands.len() >= 10 && commands.contains("plan") && commands.contains("status"),
+            "{commands:?}"
+        );
+        let mut offences = Vec::new();
+        for command in &commands {
+            let path = dir.join(format!("{command}.rs"));
+            let source = std::fs::read_to_string(&path).unwrap();
+            for other in referenced_modules(&source) {
+                if other != *command && commands.contains(&other) {
+                    offences.push(format!("src/cli/{command}.rs refers to cli::{other}"));
+                }
+            }
+        }
+        assert!(
+            offences.is_empty(),
+            "a command file imports no other command file; move what they share into \
+             cli/mod.rs or the library:\n{}",
+            offences.join("\n")
+        );
+    }
 }

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::connect::ConnectArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, ManifestArgs, SafetyArgs};
 use crate::error::{Error, Refused};
 use crate::exit;
-use crate::plan::PlanOptions;
 use crate::plan::saved::SavedPlan;
 use crate::render::plan::{self as render_plan, PlanContext};
 use crate::session::{self, Workspace};
@@ -24,25 +23,6 @@ pub(crate) enum PlanFormat {
     Json,
     /// Markdown for a pull-request comment.
     Markdown,
-}
-
-/// `--force` and `--no-delete`.
-#[derive(Debug, Clone, Copy, Args)]
-pub(crate) struct SafetyArgs {
-    /// Go ahead even when a safety rule on deletions trips (more than 30% of the owned
-    /// webhooks, all of them, or an empty manifest set).
-    #[arg(long)]
-    force: bool,
-    /// Never delete: owned webhooks no longer declared are kept.
-    #[arg(long)]
-    no_delete: bool,
-}
-
-impl SafetyArgs {
-    /// The plan options, with a fresh random key for the run's hashes.
-    pub(crate) fn options(self) -> Result<PlanOptions, Error> {
-        session::plan_options(self.force, self.no_delete)
-    }
 }
 
 /// Arguments of `plan`.

@@ -6,7 +6,7 @@
 use clap::{Args, ValueEnum};
 
 use super::connect::ConnectArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, ManifestArgs, known_secrets};
 use crate::delivery;
 use crate::error::Error;
 use crate::exit;
@@ -41,7 +41,7 @@ pub(crate) struct StatusArgs {
 pub(crate) fn run(args: &StatusArgs, ctx: &Context) -> Result<u8, Error> {
     let console = &ctx.console;
     let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
-    let secrets = super::test::known_secrets(&workspace);
+    let secrets = known_secrets(&workspace);
     let declared: Vec<String> = workspace
         .manifests
         .webhooks

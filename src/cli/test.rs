@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::connect::ConnectArgs;
-use super::{Context, ManifestArgs};
+use super::{Context, ManifestArgs, known_secrets};
 use crate::delivery::{self, WaitOptions};
 use crate::error::Error;
 use crate::exit;
@@ -42,15 +42,6 @@ pub(crate) struct TestArgs {
     format: TestFormat,
     #[command(flatten)]
     connect: ConnectArgs,
-}
-
-/// The `${NAME}` values of the manifests that are set, to scrub from receivers' answers. Unset
-/// variables cannot leak, so they count as empty (and empty values are never scrubbed).
-pub(crate) fn known_secrets(workspace: &Workspace) -> Vec<String> {
-    workspace
-        .resolve(|name| Some(Context::env_var(name).unwrap_or_default()))
-        .map(|desired| desired.secrets)
-        .unwrap_or_default()
 }
 
 /// Runs `test`.

@@ -1,8 +1,9 @@
 //! The `/v2` routes of the emulator: webhooks, their test and dispatches, Actors (also under the
-//! legacy `/v2/acts` prefix), tasks and the current user, with the official envelopes
-//! (`{"data": ...}`, paginated lists, `{"error": {"type", "message"}}`), status codes and
-//! error types. A token (`Authorization: Bearer` or `?token=`) picks the user; a user sees only
-//! their own webhooks and tasks, their own and public Actors.
+//! legacy `/v2/acts` prefix) and tasks (listed, made, renamed and deleted), and the current
+//! user, with the official envelopes (`{"data": ...}`, paginated lists, `{"error": {"type",
+//! "message"}}`), status codes and error types. A token (`Authorization: Bearer` or `?token=`)
+//! picks the user; a user sees only their own webhooks and tasks, their own and public Actors,
+//! and changes only their own.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -299,8 +300,13 @@ fn methods(router: MethodRouter<Arc<Shared>>, allowed: &'static str) -> MethodRo
 /// The `/v2` routes.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     use axum::routing::post;
-    let actors = || methods(get(list_actors), "OPTIONS,GET");
-    let actor = || methods(get(get_actor), "OPTIONS,GET");
+    let actors = || methods(get(list_actors).post(create_actor), "OPTIONS,GET,POST");
+    let actor = || {
+        methods(
+            get(get_actor).put(update_actor).delete(delete_actor),
+            "OPTIONS,GET,PUT,DELETE",
+        )
+    };
     let actor_webhooks = || methods(get(actor_webhooks), "OPTIONS,GET");
     Router::new()
         .route(
@@ -336,10 +342,16 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/v2/acts/{id}", actor())
         .route("/v2/actors/{id}/webhooks", actor_webhooks())
         .route("/v2/acts/{id}/webhooks", actor_webhooks())
-        .route("/v2/actor-tasks", methods(get(list_tasks), "OPTIONS,GET"))
+        .route(
+            "/v2/actor-tasks",
+            methods(get(list_tasks).post(create_task), "OPTIONS,GET,POST"),
+        )
         .route(
             "/v2/actor-tasks/{id}",
-            methods(get(get_task), "OPTIONS,GET"),
+            methods(
+                get(get_task).put(update_task).delete(delete_task),
+                "OPTIONS,GET,PUT,DELETE",
+            ),
         )
         .route(
             "/v2/actor-tasks/{id}/webhooks",
@@ -683,10 +695,17 @@ async fn list_actors(
     let paging = paging(&shared, query.as_deref())?;
     let my = flag(&paging.params, "my");
     let state = shared.lock_state();
+    // The platform lists the Actors the user "created or used"; `my=1` only those they own.
     let items = state
         .actors
         .iter()
-        .filter(|a| a.user_id == user.id || (!my && a.is_public))
+        .filter(|a| {
+            if my {
+                a.user_id == user.id
+            } else {
+                state.created_or_used(&user, a)
+            }
+        })
         .map(super::state::ActorRec::short_json)
         .collect();
     Ok(paging.page(items))
@@ -764,6 +783,266 @@ async fn task_webhooks(
         w.condition.actor_task_id.as_deref() == Some(task.id.as_str())
     });
     Ok(paging.page(items))
+}
+
+/// A 201 answer with the new object and its `Location`.
+fn created_at_location(shared: &Shared, path: &str, body: Value) -> Response {
+    let mut response = data(StatusCode::CREATED, body);
+    if let Ok(location) = HeaderValue::from_str(&format!("{}{path}", shared.base_url)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+/// The caller's own Actor: 404 `actor-not-found` when they cannot see it, 403
+/// `insufficient-permissions` when it is another user's public Actor.
+fn own_actor_index(
+    state: &super::state::State,
+    user: &UserRec,
+    reference: &str,
+) -> Result<usize, ApiError> {
+    let actor = state
+        .find_actor(user, reference)
+        .ok_or_else(ApiError::actor_not_found)?;
+    if actor.user_id != user.id {
+        return Err(ApiError::new(
+            403,
+            "insufficient-permissions",
+            "You do not have permission to perform this action.",
+        ));
+    }
+    let id = actor.id.clone();
+    state
+        .actors
+        .iter()
+        .position(|a| a.id == id)
+        .ok_or_else(ApiError::actor_not_found)
+}
+
+fn name_taken(kind: &str) -> ApiError {
+    ApiError::new(409, kind, "Record with the given name already exists.")
+}
+
+async fn create_actor(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let input = validate::actor_body(&body, true)?;
+    let Patch::Value(name) = input.name else {
+        return Err(ApiError::invalid_input("Field \"name\" is required."));
+    };
+    let mut state = shared.lock_state();
+    if state
+        .actors
+        .iter()
+        .any(|a| a.user_id == user.id && a.name == name)
+    {
+        return Err(name_taken("actor-name-not-unique"));
+    }
+    let id = state.fresh_id();
+    let now = state.tick();
+    let actor = super::state::ActorRec {
+        id,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        name,
+        title: input.title.into_option(),
+        description: input.description.into_option(),
+        is_public: matches!(input.is_public, Patch::Value(true)),
+        created_at: now.clone(),
+        modified_at: now,
+        used_by: Vec::new(),
+    };
+    let body = actor.full_json();
+    let path = format!("/v2/actors/{}", actor.id);
+    state.actors.push(actor);
+    shared.save(&state)?;
+    Ok(created_at_location(&shared, &path, body))
+}
+
+async fn update_actor(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = own_actor_index(&state, &user, &id)?;
+    let input = validate::actor_body(&body, false)?;
+    if let Patch::Value(name) = &input.name
+        && state
+            .actors
+            .iter()
+            .enumerate()
+            .any(|(i, a)| i != index && a.user_id == user.id && &a.name == name)
+    {
+        return Err(name_taken("actor-name-not-unique"));
+    }
+    let now = state.tick();
+    let actor = &mut state.actors[index];
+    if let Patch::Value(name) = input.name {
+        actor.name = name;
+    }
+    if let Patch::Value(is_public) = input.is_public {
+        actor.is_public = is_public;
+    }
+    input.title.apply(&mut actor.title);
+    input.description.apply(&mut actor.description);
+    actor.modified_at = now;
+    let body = actor.full_json();
+    shared.save(&state)?;
+    Ok(data(StatusCode::OK, body))
+}
+
+/// Deletes the caller's Actor, and with it every task of the Actor (the platform deletes them
+/// with it) and every webhook whose condition names the Actor or one of those tasks, with
+/// their dispatches: nothing is left pointing at an Actor that is gone.
+async fn delete_actor(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let remember = shared.deleted_keys() == super::DeletedKeys::Replay;
+    let mut state = shared.lock_state();
+    let index = own_actor_index(&state, &user, &id)?;
+    let actor = state.actors.remove(index);
+    let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut state.tasks)
+        .into_iter()
+        .partition(|t| t.act_id == actor.id);
+    state.tasks = kept;
+    state.remove_webhooks(remember, |w| {
+        w.condition.actor_id.as_deref() == Some(actor.id.as_str())
+            || w.condition
+                .actor_task_id
+                .as_deref()
+                .is_some_and(|t| gone.iter().any(|g| g.id == t))
+    });
+    shared.save(&state)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn create_task(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let input = validate::task_body(&body, true)?;
+    let Patch::Value(act_id) = input.act_id else {
+        return Err(ApiError::invalid_input("Field \"actId\" is required."));
+    };
+    let mut state = shared.lock_state();
+    let actor = state
+        .find_actor(&user, &act_id)
+        .ok_or_else(ApiError::actor_not_found)?
+        .clone();
+    let taken = |state: &super::state::State, name: &str| {
+        state
+            .tasks
+            .iter()
+            .any(|t| t.user_id == user.id && t.name == name)
+    };
+    let name = match input.name {
+        Patch::Value(name) => {
+            if taken(&state, &name) {
+                return Err(name_taken("actor-task-name-not-unique"));
+            }
+            name
+        }
+        // The platform names an unnamed task after its Actor.
+        Patch::Absent | Patch::Null => {
+            let base = format!("{}-task", actor.name);
+            let mut name = base.clone();
+            let mut n = 1;
+            while taken(&state, &name) {
+                n += 1;
+                name = format!("{base}-{n}");
+            }
+            name
+        }
+    };
+    let id = state.fresh_id();
+    let now = state.tick();
+    let task = super::state::TaskRec {
+        id,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        name,
+        act_id: actor.id,
+        title: input.title.into_option(),
+        created_at: now.clone(),
+        modified_at: now,
+    };
+    let body = task.full_json();
+    let path = format!("/v2/actor-tasks/{}", task.id);
+    state.tasks.push(task);
+    shared.save(&state)?;
+    Ok(created_at_location(&shared, &path, body))
+}
+
+/// The index of the caller's task (another user's is as good as missing).
+fn own_task_index(
+    state: &super::state::State,
+    user: &UserRec,
+    reference: &str,
+) -> Result<usize, ApiError> {
+    let id = state
+        .find_task(user, reference)
+        .ok_or_else(ApiError::task_not_found)?
+        .id
+        .clone();
+    state
+        .tasks
+        .iter()
+        .position(|t| t.id == id)
+        .ok_or_else(ApiError::task_not_found)
+}
+
+async fn update_task(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = own_task_index(&state, &user, &id)?;
+    let input = validate::task_body(&body, false)?;
+    if let Patch::Value(name) = &input.name
+        && state
+            .tasks
+            .iter()
+            .enumerate()
+            .any(|(i, t)| i != index && t.user_id == user.id && &t.name == name)
+    {
+        return Err(name_taken("actor-task-name-not-unique"));
+    }
+    let now = state.tick();
+    let task = &mut state.tasks[index];
+    if let Patch::Value(name) = input.name {
+        task.name = name;
+    }
+    input.title.apply(&mut task.title);
+    task.modified_at = now;
+    let body = task.full_json();
+    shared.save(&state)?;
+    Ok(data(StatusCode::OK, body))
+}
+
+/// Deletes the caller's task and the webhooks on it, with their dispatches.
+async fn delete_task(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let remember = shared.deleted_keys() == super::DeletedKeys::Replay;
+    let mut state = shared.lock_state();
+    let index = own_task_index(&state, &user, &id)?;
+    let task = state.tasks.remove(index);
+    state.remove_webhooks(remember, |w| {
+        w.condition.actor_task_id.as_deref() == Some(task.id.as_str())
+    });
+    shared.save(&state)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn webhooks_where(

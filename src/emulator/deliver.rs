@@ -39,7 +39,14 @@ pub struct DeliveryConfig {
     pub retry_delay: Duration,
     /// How long one call may take (the platform allows two minutes).
     pub timeout: Duration,
+    /// What the error of a refused call to another host advises, after "The emulator delivers
+    /// only to loopback addresses (...), not to HOST;": how to deliver there, which depends on
+    /// how the emulator was started ([`SERVE_EXTERNAL_ADVICE`] by default).
+    pub external_advice: String,
 }
+
+/// The advice of a refused call to another host from `apify-webhooks emulator`.
+pub const SERVE_EXTERNAL_ADVICE: &str = "start it with --allow-external-delivery to send elsewhere";
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
@@ -48,6 +55,7 @@ impl Default for DeliveryConfig {
             retries: 3,
             retry_delay: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
+            external_advice: SERVE_EXTERNAL_ADVICE.to_owned(),
         }
     }
 }
@@ -257,8 +265,9 @@ async fn call(shared: &Shared, job: &Job) -> CallResult {
     if !config.allow_external && !is_loopback(&url) {
         return refused(format!(
             "The emulator delivers only to loopback addresses (127.0.0.0/8, ::1, localhost), not to \
-             {}; start it with --allow-external-delivery to send elsewhere.",
-            url.host_str().unwrap_or("(no host)")
+             {}; {}.",
+            url.host_str().unwrap_or("(no host)"),
+            config.external_advice
         ));
     }
     let client = if job.ignore_ssl_errors {
@@ -436,6 +445,14 @@ pub(crate) fn simulate(
             })?,
         None => actor_user,
     };
+    // A run of another user's Actor makes it one they "used": their Actor list shows it.
+    if let Some(runner) = state.users.iter().find(|u| u.id == user_id).cloned()
+        && let Some(actor) = state.actors.iter_mut().find(|a| a.id == actor_id)
+        && actor.user_id != runner.id
+        && !actor.used_by.contains(&runner.username)
+    {
+        actor.used_by.push(runner.username);
+    }
     let id = state.fresh_id();
     let (family, ids) = match request.kind {
         RunKind::Run => (
@@ -482,6 +499,7 @@ pub(crate) fn simulate(
             fired.push(json!({
                 "id": dispatch["id"],
                 "webhookId": dispatch["webhookId"],
+                "webhookDescription": state.webhooks[index].description,
                 "eventType": name,
             }));
             jobs.push(job);

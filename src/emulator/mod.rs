@@ -35,10 +35,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use deliver::{DeliveryConfig, MAX_RECORDED_BODY, RunKind, RunRequest};
+pub use deliver::{DeliveryConfig, MAX_RECORDED_BODY, RunKind, RunRequest, SERVE_EXTERNAL_ADVICE};
 pub use faults::{Faults, InjectedFault};
 pub use log::LogEntry;
-pub use remote::{FireError, FiredDispatch, FiredRun, fire};
+pub use remote::{CallOutcome, FireError, FireProgress, FiredDispatch, FiredRun, fire};
 pub use seed::{
     DEFAULT_SEED_YAML, DEFAULT_TOKEN, Seed, SeedActor, SeedDispatch, SeedError, SeedTask, SeedUser,
     SeedWebhook,
@@ -331,6 +331,42 @@ impl Emulator {
             task: Some(task),
         })
     }
+}
+
+/// How many objects a seed holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeedCounts {
+    /// Users.
+    pub users: usize,
+    /// Actors.
+    pub actors: usize,
+    /// Tasks.
+    pub tasks: usize,
+    /// Webhooks.
+    pub webhooks: usize,
+    /// Dispatches.
+    pub dispatches: usize,
+}
+
+/// Checks the seed file `seed` and writes the state it describes to `state_file` (atomically,
+/// readable by its owner only), replacing what was there: an emulator started on that state
+/// file then starts from the seed. What the seed holds is returned.
+pub fn write_seeded_state(
+    seed: &std::path::Path,
+    state_file: &std::path::Path,
+) -> Result<SeedCounts, EmulatorError> {
+    let state = Seed::from_file(seed)?.resolve()?;
+    persist(state_file, &state).map_err(|message| EmulatorError::State {
+        path: state_file.to_path_buf(),
+        message,
+    })?;
+    Ok(SeedCounts {
+        users: state.users.len(),
+        actors: state.actors.len(),
+        tasks: state.tasks.len(),
+        webhooks: state.webhooks.len(),
+        dispatches: state.dispatches.len(),
+    })
 }
 
 fn load_state(config: &EmulatorConfig) -> Result<State, EmulatorError> {

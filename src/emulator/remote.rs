@@ -1,5 +1,6 @@
 //! Talking to a running emulator from another process: [`fire`] starts a simulated run or build
-//! through `POST /_emulator/runs` and, when asked, waits for its deliveries. Used by
+//! through `POST /_emulator/runs` and, when asked, watches its deliveries
+//! (`GET /_emulator/dispatches`) until they end, reporting every call as it is made. Used by
 //! `apify-webhooks emulator fire`.
 
 use std::time::Duration;
@@ -47,6 +48,9 @@ pub struct FiredDispatch {
     pub id: String,
     /// The webhook it delivers.
     pub webhook_id: String,
+    /// The description of the webhook it delivers (where this tool keeps its marker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_description: Option<String>,
     /// The event.
     pub event_type: String,
     /// `ACTIVE`, `SUCCEEDED` or `FAILED` (only after a wait).
@@ -81,12 +85,67 @@ pub struct FiredRun {
     pub delivered: Option<bool>,
 }
 
-/// Starts `run` on the emulator at `base_url`; with `wait`, answers once its deliveries are
-/// done (at most that long).
+/// What [`fire`] reports while it waits.
+#[derive(Debug, Clone, Copy)]
+pub enum FireProgress<'a> {
+    /// The run started; its deliveries are awaited (at most `wait`).
+    Waiting {
+        /// How many dispatches it made.
+        dispatches: usize,
+        /// The longest wait.
+        wait: Duration,
+    },
+    /// A delivery call was made.
+    Call {
+        /// The dispatch, as it is now (later calls may have been made already).
+        dispatch: &'a FiredDispatch,
+        /// The call's number (1 for the first attempt).
+        attempt: usize,
+        /// The call (`responseStatus`, `errorMessage`, ...).
+        call: &'a Value,
+        /// What came of it.
+        outcome: CallOutcome,
+    },
+}
+
+/// What came of one delivery call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The receiver accepted it (2xx): the dispatch succeeded.
+    Delivered,
+    /// It failed, and another attempt follows (or has been made already).
+    Retrying,
+    /// It failed, and it was the last attempt: the dispatch failed.
+    GaveUp,
+}
+
+impl CallOutcome {
+    /// The outcome of call number `attempt` of `dispatch`: decided by the call itself and
+    /// whether a later one exists, not by when it was seen (a poll can see several at once).
+    fn of(dispatch: &FiredDispatch, attempt: usize, call: &Value) -> Self {
+        let accepted = call["responseStatus"]
+            .as_u64()
+            .is_some_and(|s| (200..300).contains(&s));
+        if accepted {
+            CallOutcome::Delivered
+        } else if attempt < dispatch.calls.len() || !dispatch.ended() {
+            CallOutcome::Retrying
+        } else {
+            CallOutcome::GaveUp
+        }
+    }
+}
+
+/// How often [`fire`] looks at the deliveries.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Starts `run` on the emulator at `base_url`; with `wait`, watches its deliveries until every
+/// one has ended (at most that long), telling `progress` of every call as it is made.
 pub async fn fire(
     base_url: &str,
     run: &RunRequest,
     wait: Option<Duration>,
+    progress: &(dyn Fn(FireProgress<'_>) + Sync),
 ) -> Result<FiredRun, FireError> {
     let base = url::Url::parse(base_url)
         .ok()
@@ -96,37 +155,35 @@ pub async fn fire(
                     .is_some_and(|h| crate::platform::is_loopback_host(&h))
         })
         .ok_or_else(|| FireError::NotLoopback(base_url.to_owned()))?;
-    let mut url = base
-        .join(&format!("{ADMIN_PREFIX}/runs"))
-        .map_err(|_| FireError::NotLoopback(base_url.to_owned()))?;
-    if let Some(wait) = wait {
-        url.query_pairs_mut()
-            .append_pair("wait", "1")
-            .append_pair("timeoutMs", &wait.as_millis().to_string());
-    }
+    let join = |path: &str| {
+        base.join(&format!("{ADMIN_PREFIX}/{path}"))
+            .map_err(|_| FireError::NotLoopback(base_url.to_owned()))
+    };
+    let unreachable = |err: reqwest::Error| FireError::Unreachable {
+        url: base_url.to_owned(),
+        message: err.to_string(),
+    };
+    let unexpected = |message: String| FireError::Unexpected {
+        url: base_url.to_owned(),
+        message,
+    };
     let client = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
         .build()
-        .map_err(|err| FireError::Unreachable {
-            url: base_url.to_owned(),
-            message: err.to_string(),
-        })?;
+        .map_err(unreachable)?;
     let response = client
-        .post(url)
+        .post(join("runs")?)
         .json(run)
-        .timeout(wait.unwrap_or_default() + Duration::from_secs(30))
         .send()
         .await
-        .map_err(|err| FireError::Unreachable {
-            url: base_url.to_owned(),
-            message: err.to_string(),
-        })?;
+        .map_err(unreachable)?;
     let status = response.status();
-    let body: Value = response.json().await.map_err(|err| FireError::Unexpected {
-        url: base_url.to_owned(),
-        message: err.to_string(),
-    })?;
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|err| unexpected(err.to_string()))?;
     if !status.is_success() {
         let message = body["error"]["message"]
             .as_str()
@@ -137,8 +194,88 @@ pub async fn fire(
             status.as_u16()
         )));
     }
-    serde_json::from_value(body["data"].clone()).map_err(|err| FireError::Unexpected {
-        url: base_url.to_owned(),
-        message: err.to_string(),
-    })
+    let mut fired: FiredRun =
+        serde_json::from_value(body["data"].clone()).map_err(|err| unexpected(err.to_string()))?;
+    let Some(wait) = wait else {
+        return Ok(fired);
+    };
+    progress(FireProgress::Waiting {
+        dispatches: fired.dispatches.len(),
+        wait,
+    });
+    let ids: Vec<&str> = fired.dispatches.iter().map(|d| d.id.as_str()).collect();
+    let mut url = join("dispatches")?;
+    url.query_pairs_mut().append_pair("ids", &ids.join(","));
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut seen = vec![0; fired.dispatches.len()];
+    loop {
+        let now: Value = client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(unreachable)?
+            .json()
+            .await
+            .map_err(|err| unexpected(err.to_string()))?;
+        for item in now["items"].as_array().into_iter().flatten() {
+            let Some(index) = fired.dispatches.iter().position(|d| d.id == item["id"]) else {
+                continue;
+            };
+            let dispatch = &mut fired.dispatches[index];
+            dispatch.status = item["status"].as_str().map(str::to_owned);
+            dispatch.calls = item["calls"].as_array().cloned().unwrap_or_default();
+            let dispatch = &fired.dispatches[index];
+            for (n, call) in dispatch.calls.iter().enumerate().skip(seen[index]) {
+                progress(FireProgress::Call {
+                    dispatch,
+                    attempt: n + 1,
+                    call,
+                    outcome: CallOutcome::of(dispatch, n + 1, call),
+                });
+            }
+            seen[index] = dispatch.calls.len();
+        }
+        let done = fired.dispatches.iter().all(FiredDispatch::ended);
+        if done || tokio::time::Instant::now() >= deadline {
+            fired.delivered = Some(done);
+            return Ok(fired);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+impl FiredDispatch {
+    /// Whether the dispatch has ended (`SUCCEEDED` or `FAILED`).
+    pub fn ended(&self) -> bool {
+        matches!(self.status.as_deref(), Some("SUCCEEDED" | "FAILED"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_call_s_outcome_depends_on_the_calls_after_it_not_on_when_it_is_seen() {
+        let fail = json!({"responseStatus": 500});
+        let ok = json!({"responseStatus": 204});
+        let refused = json!({"responseStatus": null, "errorMessage": "no"});
+        let dispatch = |status: &str, calls: Vec<Value>| FiredDispatch {
+            status: Some(status.to_owned()),
+            calls,
+            ..FiredDispatch::default()
+        };
+        // Three failed calls seen at once, after the dispatch failed: only the last gave up.
+        let failed = dispatch("FAILED", vec![fail.clone(), fail.clone(), refused.clone()]);
+        assert_eq!(CallOutcome::of(&failed, 1, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&failed, 2, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&failed, 3, &refused), CallOutcome::GaveUp);
+        // Still active: the latest failure is retried.
+        let active = dispatch("ACTIVE", vec![fail.clone()]);
+        assert_eq!(CallOutcome::of(&active, 1, &fail), CallOutcome::Retrying);
+        let succeeded = dispatch("SUCCEEDED", vec![fail.clone(), ok.clone()]);
+        assert_eq!(CallOutcome::of(&succeeded, 1, &fail), CallOutcome::Retrying);
+        assert_eq!(CallOutcome::of(&succeeded, 2, &ok), CallOutcome::Delivered);
+    }
 }

@@ -50,7 +50,7 @@ pub struct Seed {
 }
 
 /// A user of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedUser {
     pub username: String,
@@ -67,7 +67,7 @@ pub struct SeedUser {
 }
 
 /// An Actor of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedActor {
     /// `username/name`, or just `name` when `username` is given.
@@ -82,6 +82,10 @@ pub struct SeedActor {
     pub description: Option<String>,
     #[serde(default)]
     pub is_public: bool,
+    /// Usernames of other users who have run it: `GET /v2/actors` without `my=1` lists it to
+    /// them too.
+    #[serde(default)]
+    pub used_by: Vec<String>,
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]
@@ -89,7 +93,7 @@ pub struct SeedActor {
 }
 
 /// A task of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedTask {
     /// `username/name`, or just `name` when `username` is given.
@@ -113,7 +117,7 @@ pub struct SeedTask {
 
 /// A webhook of the seed. The owner is `user` (a username) or `userId`; the scope is `actor`
 /// or `task` (by name or ID) or a raw `condition`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(clippy::struct_excessive_bools)] // The API's own flags, one field each.
 pub struct SeedWebhook {
@@ -166,7 +170,7 @@ pub struct SeedWebhook {
 }
 
 /// A dispatch of the seed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedDispatch {
     pub webhook_id: String,
@@ -279,7 +283,20 @@ impl Seed {
                 is_public: actor.is_public,
                 created_at,
                 modified_at,
+                used_by: actor.used_by,
             });
+        }
+        for actor in &state.actors {
+            if let Some(unknown) = actor
+                .used_by
+                .iter()
+                .find(|u| !state.users.iter().any(|user| &user.username == *u))
+            {
+                return Err(SeedError(format!(
+                    "Actor {}/{}: usedBy names an unknown user {unknown:?}",
+                    actor.username, actor.name
+                )));
+            }
         }
 
         for task in self.tasks {
@@ -608,6 +625,10 @@ webhooks:
                 "share a token",
             ),
             ("bogus: 1", "unknown field"),
+            (
+                "actors: [{name: a/x, usedBy: [ghost]}]",
+                "unknown user \"ghost\"",
+            ),
         ] {
             let err = Seed::from_yaml(text).and_then(Seed::resolve).unwrap_err();
             assert!(err.to_string().contains(expected), "{text}: {err}");

@@ -341,6 +341,7 @@ fn admin_router() -> Router<Arc<Shared>> {
         .route(&format!("{ADMIN_PREFIX}/faults/inject"), post(admin_inject))
         .route(&format!("{ADMIN_PREFIX}/runs"), post(admin_run))
         .route(&format!("{ADMIN_PREFIX}/deliveries"), get(admin_deliveries))
+        .route(&format!("{ADMIN_PREFIX}/dispatches"), get(admin_dispatches))
         .route(
             &format!("{ADMIN_PREFIX}/settings"),
             get(admin_settings).put(admin_set_settings),
@@ -469,18 +470,47 @@ async fn admin_run(
         let idle = super::deliver::wait_idle(&shared, wait.timeout).await;
         run["delivered"] = json!(idle);
         let state = shared.lock_state();
-        let ids: Vec<&str> = run["dispatches"]
-            .as_array()
-            .map(|d| d.iter().filter_map(|d| d["id"].as_str()).collect())
-            .unwrap_or_default();
-        let finished: Vec<Value> = ids
+        let fired = run["dispatches"].as_array().cloned().unwrap_or_default();
+        let finished: Vec<Value> = fired
             .iter()
-            .filter_map(|id| state.dispatches.iter().find(|d| d.id == *id))
-            .map(|d| d.to_json(state.webhooks.iter().find(|w| w.id == d.webhook_id)))
+            .filter_map(|f| {
+                let d = state.dispatches.iter().find(|d| d.id == f["id"])?;
+                let mut full = d.to_json(state.webhooks.iter().find(|w| w.id == d.webhook_id));
+                full["webhookDescription"] = f["webhookDescription"].clone();
+                Some(full)
+            })
             .collect();
         run["dispatches"] = Value::Array(finished);
     }
     json_response(StatusCode::CREATED, &json!({ "data": run }))
+}
+
+/// `GET /_emulator/dispatches?ids=A,B`: those dispatches as they are now (any user's), in
+/// the order asked; unknown IDs are left out. For watching deliveries without a token.
+async fn admin_dispatches(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let ids: Vec<String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(name, _)| name == "ids")
+        .flat_map(|(_, value)| {
+            value
+                .split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let state = shared.lock_state();
+    let items: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| state.dispatches.iter().find(|d| &d.id == id))
+        .map(|d| d.to_json(state.webhooks.iter().find(|w| w.id == d.webhook_id)))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({"count": items.len(), "items": items}),
+    )
 }
 
 /// `GET /_emulator/deliveries`: how many deliveries are running; `?wait=1` first waits (at

@@ -41,6 +41,11 @@ pub(crate) struct ActorRec {
     pub is_public: bool,
     pub created_at: String,
     pub modified_at: String,
+    /// Usernames of other users who have run this Actor: with its owner, the users whose
+    /// `GET /v2/actors` (without `my=1`) lists it, as the platform lists the Actors a user
+    /// "created or used".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<String>,
 }
 
 /// An Actor task.
@@ -243,7 +248,34 @@ impl State {
             .position(|w| w.id == id && w.user_id == caller.id)
     }
 
-    /// A new random 17-character ID that no webhook or dispatch has.
+    /// Whether `GET /v2/actors` without `my=1` lists `actor` to `caller`: the platform lists
+    /// the Actors a user "created or used". Used means run by the caller (a simulated run, or
+    /// `usedBy` in the seed) or the Actor of one of the caller's tasks.
+    pub(crate) fn created_or_used(&self, caller: &UserRec, actor: &ActorRec) -> bool {
+        actor.user_id == caller.id
+            || actor.used_by.contains(&caller.username)
+            || self
+                .tasks
+                .iter()
+                .any(|t| t.user_id == caller.id && t.act_id == actor.id)
+    }
+
+    /// Removes the webhooks `doomed` picks, with their dispatches; those with an idempotency
+    /// key are kept in `deleted_webhooks` when `remember` (the `replay` mode).
+    pub(crate) fn remove_webhooks(&mut self, remember: bool, doomed: impl Fn(&WebhookRec) -> bool) {
+        let (gone, kept): (Vec<WebhookRec>, Vec<WebhookRec>) = std::mem::take(&mut self.webhooks)
+            .into_iter()
+            .partition(|w| doomed(w));
+        self.webhooks = kept;
+        self.dispatches
+            .retain(|d| !gone.iter().any(|w| w.id == d.webhook_id));
+        if remember {
+            self.deleted_webhooks
+                .extend(gone.into_iter().filter(|w| w.idempotency_key.is_some()));
+        }
+    }
+
+    /// A new random 17-character ID that no object has.
     pub(crate) fn fresh_id(&self) -> String {
         loop {
             let candidate: String = std::iter::repeat_with(fastrand::alphanumeric)
@@ -257,7 +289,11 @@ impl State {
 
     /// Whether an ID is taken by any object.
     pub(crate) fn id_taken(&self, id: &str) -> bool {
-        self.webhooks.iter().any(|w| w.id == id) || self.dispatches.iter().any(|d| d.id == id)
+        self.webhooks.iter().any(|w| w.id == id)
+            || self.dispatches.iter().any(|d| d.id == id)
+            || self.actors.iter().any(|a| a.id == id)
+            || self.tasks.iter().any(|t| t.id == id)
+            || self.users.iter().any(|u| u.id == id)
     }
 }
 

@@ -1,7 +1,8 @@
-//! Checks of webhook create and update bodies, the way the platform checks them: types of every
-//! known field, the event types enum, a condition naming exactly one Actor, task or run, an
-//! `http(s)` request URL, and payload and headers templates (through [`crate::template`]).
-//! Unknown fields are ignored, as the platform does. Whether the condition names something the
+//! Checks of webhook, Actor and task create and update bodies, the way the platform checks them.
+//! Webhooks: types of every known field, the event types enum, a condition naming exactly one
+//! Actor, task or run, an `http(s)` request URL, and payload and headers templates (through
+//! [`crate::template`]). Actors and tasks: the platform's name rule and the types of the fields
+//! the emulator keeps. Unknown fields are ignored, as the platform does. Whether the condition names something the
 //! caller can see is checked by the handler, which has the state.
 
 use serde_json::{Map, Value};
@@ -23,6 +24,99 @@ pub(crate) enum Patch<T> {
     Absent,
     Null,
     Value(T),
+}
+
+impl<T> Patch<T> {
+    /// The value, if one was given.
+    pub(crate) fn into_option(self) -> Option<T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            Patch::Absent | Patch::Null => None,
+        }
+    }
+
+    /// Applies this patch to an optional field: absent leaves it, `null` clears it.
+    pub(crate) fn apply(self, field: &mut Option<T>) {
+        match self {
+            Patch::Absent => {}
+            Patch::Null => *field = None,
+            Patch::Value(v) => *field = Some(v),
+        }
+    }
+}
+
+/// The checked fields of an Actor create or update body (the fields the emulator keeps; the
+/// others, such as `versions`, are accepted and ignored).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ActorInput {
+    pub name: Patch<String>,
+    pub title: Patch<String>,
+    pub description: Patch<String>,
+    pub is_public: Patch<bool>,
+}
+
+/// Checks the body of `POST /v2/actors` (`create`) or `PUT /v2/actors/{id}`.
+pub(crate) fn actor_body(body: &Map<String, Value>, create: bool) -> Result<ActorInput, ApiError> {
+    let input = ActorInput {
+        name: patch(body, "name", |v| resource_name("Actor", v))?,
+        title: patch(body, "title", string)?,
+        description: patch(body, "description", string)?,
+        is_public: patch(body, "isPublic", boolean)?,
+    };
+    if !create && input.name == Patch::Null {
+        return Err(ApiError::invalid_input("Field \"name\" must be a string."));
+    }
+    Ok(input)
+}
+
+/// The checked fields of a task create or update body (`input` and `options` are accepted
+/// and ignored).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskInput {
+    pub act_id: Patch<String>,
+    pub name: Patch<String>,
+    pub title: Patch<String>,
+}
+
+/// Checks the body of `POST /v2/actor-tasks` (`create`) or `PUT /v2/actor-tasks/{id}`.
+pub(crate) fn task_body(body: &Map<String, Value>, create: bool) -> Result<TaskInput, ApiError> {
+    let input = TaskInput {
+        act_id: if create {
+            patch(body, "actId", string)?
+        } else {
+            Patch::Absent
+        },
+        name: patch(body, "name", |v| resource_name("Task", v))?,
+        title: patch(body, "title", string)?,
+    };
+    if !create && input.name == Patch::Null {
+        return Err(ApiError::invalid_input("Field \"name\" must be a string."));
+    }
+    Ok(input)
+}
+
+/// The longest name of an Actor or task (a DNS label: `ACTOR_NAME.MAX_LENGTH` of
+/// apify-shared-js).
+pub(crate) const MAX_NAME_LENGTH: usize = 63;
+
+/// The shortest name of an Actor or task (`ACTOR_NAME.MIN_LENGTH`).
+pub(crate) const MIN_NAME_LENGTH: usize = 3;
+
+/// An Actor or task name as the platform accepts it (apify-shared-js `ACTOR_NAME`: 3 to 63
+/// characters matching `DNS_SAFE_NAME_REGEX`, letters, digits and hyphens, neither first nor
+/// last a hyphen).
+fn resource_name(what: &str, value: &Value) -> Result<String, String> {
+    let name = value.as_str().ok_or("must be a string")?;
+    let dns_safe = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !(MIN_NAME_LENGTH..=MAX_NAME_LENGTH).contains(&name.len()) || !dns_safe {
+        return Err(format!(
+            "is not a valid {what} name: use {MIN_NAME_LENGTH} to {MAX_NAME_LENGTH} letters, \
+             digits and hyphens, neither first nor last a hyphen"
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 /// The checked fields of a create or update body.

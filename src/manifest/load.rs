@@ -241,6 +241,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     for path in paths {
         let shown = path.display();
         match std::fs::metadata(path) {
+            Err(e) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+                errors.push(broken_link(path, &e));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 errors.push(Diagnostic::error(format!("`{shown}` does not exist")));
             }
@@ -326,10 +329,17 @@ impl Walk {
                 continue;
             }
             let is_manifest = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-            // Links are followed; a link to nothing is reported when read, if it names a
-            // manifest. Whether a manifest is a regular file is checked when it is read.
+            // Links are followed. A link to nothing is an error whatever its name: it may have
+            // named a folder of manifests, and skipping it would destroy their webhooks.
+            // Whether a manifest is a regular file is checked when it is read.
             let is_dir = if kind.is_symlink() {
-                std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir())
+                match std::fs::metadata(&path) {
+                    Ok(meta) => meta.is_dir(),
+                    Err(e) => {
+                        self.errors.push(broken_link(&path, &e));
+                        continue;
+                    }
+                }
             } else {
                 kind.is_dir()
             };
@@ -363,6 +373,26 @@ impl Walk {
         self.dir(path);
         self.ancestors.pop();
     }
+}
+
+/// The error for the symbolic link at `path` whose target cannot be reached (`error` says why).
+fn broken_link(path: &Path, error: &std::io::Error) -> Diagnostic {
+    let target = std::fs::read_link(path)
+        .map(|t| format!(" -> `{}`", t.display()))
+        .unwrap_or_default();
+    let why = if error.kind() == std::io::ErrorKind::NotFound {
+        "its target does not exist".to_owned()
+    } else {
+        format!("its target cannot be read: {error}")
+    };
+    Diagnostic::error(format!(
+        "broken symbolic link `{}`{target}: {why}",
+        path.display()
+    ))
+    .help(
+        "restore what the link points to, or remove the link; its manifests are not skipped, \
+         because their webhooks would then be planned for deletion",
+    )
 }
 
 /// Reads a manifest file: a regular file (a FIFO or a device is refused, never waited on or

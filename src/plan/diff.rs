@@ -468,16 +468,12 @@ fn moved_change(
 ) -> Change {
     // Compare as if the marker already named the new key, so that only real differences show.
     let mut renamed = w.clone();
-    if let Some(desc) = w.description.as_deref()
-        && let Some(m) = marker::parse(desc)
+    if let Some(desc) = w
+        .description
+        .as_deref()
+        .and_then(|desc| marker::rekeyed(desc, &d.key))
     {
-        let start = m.key.as_ptr() as usize - desc.as_ptr() as usize;
-        renamed.description = Some(format!(
-            "{}{}{}",
-            &desc[..start],
-            d.key,
-            &desc[start + m.key.len()..]
-        ));
+        renamed.description = Some(desc);
     }
     let mut change = diff(d, &renamed, owner, false, names, key).unwrap_or_else(|| Change {
         action: Action::Update,

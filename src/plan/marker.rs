@@ -266,6 +266,19 @@ fn write(
     }
 }
 
+/// `description` with the key of its well-formed marker replaced by `key`, everything else as
+/// written; `None` when it has no well-formed marker.
+pub fn rekeyed(description: &str, key: &str) -> Option<String> {
+    let m = parse(description)?;
+    // The key is a slice of the description: replace exactly those bytes.
+    let start = m.key.as_ptr() as usize - description.as_ptr() as usize;
+    Some(format!(
+        "{}{key}{}",
+        &description[..start],
+        &description[start + m.key.len()..]
+    ))
+}
+
 /// The well-formed marker that ends `description`, if any (see [`read`]).
 pub fn parse(description: &str) -> Option<Marker<'_>> {
     match read(description) {
@@ -599,6 +612,16 @@ mod tests {
             );
             assert!(m.unknown.is_empty(), "{written}");
         }
+    }
+
+    #[test]
+    fn rekeying_changes_only_the_key() {
+        let d = "key=k [apify-webhooks\tteam=k key=k  owner=o]";
+        assert_eq!(
+            rekeyed(d, "new/k").as_deref(),
+            Some("key=k [apify-webhooks\tteam=k key=new/k  owner=o]")
+        );
+        assert_eq!(rekeyed("no marker", "k"), None);
     }
 
     #[test]

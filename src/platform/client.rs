@@ -56,6 +56,12 @@ pub struct ClientConfig {
     pub user_agent: String,
 }
 
+/// The error when no token is found anywhere; it names `--local` for a first try without an
+/// account.
+const NO_TOKEN: &str = "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+                            `apify login` (or try it without an account, against a local \
+                            emulator: --local)";
+
 impl ClientConfig {
     /// A configuration with the default retry policy and timeout.
     pub fn new(api_url: ApiBaseUrl, token: ApiToken) -> Self {
@@ -98,13 +104,7 @@ impl ClientConfig {
             .unwrap_or(DEFAULT_API_URL);
         let api_url = ApiBaseUrl::parse(url)?;
         let (token, source) = resolve_token(inputs.env_token, inputs.token_file, inputs.home)?
-            .ok_or_else(|| {
-                PlatformError::Config(
-                    "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
-                     `apify login`"
-                        .to_owned(),
-                )
-            })?;
+            .ok_or_else(|| PlatformError::Config(NO_TOKEN.to_owned()))?;
         let mut config = ClientConfig::new(api_url, token);
         if let Some(value) = inputs.retry_base_ms {
             config.retry.base_delay = parse_retry_base_ms(value)?;
@@ -212,8 +212,19 @@ impl ApifyClient {
             if connect && !self.retry.retries_connect(started.elapsed(), delay) {
                 return Err(error);
             }
-            if Instant::now() + delay >= deadline {
-                return Err(self.timed_out(&method, &url, attempt_detail(&error)));
+            let now = Instant::now();
+            if now + delay >= deadline {
+                // Not a timeout yet: say what really happened, and after how long.
+                let server_wait = retry_after.map(|r| r.min(self.retry.max_retry_after));
+                return Err(PlatformError::RetryPastTimeout {
+                    attempts: attempt,
+                    elapsed: rounded(started.elapsed()),
+                    wait: rounded(delay),
+                    retry_after: server_wait.is_some_and(|w| w >= delay),
+                    left: rounded(deadline.saturating_duration_since(now)),
+                    timeout: self.clock.total,
+                    last: Box::new(error),
+                });
             }
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             // A single retry is routine (a 429, a blip); more are worth telling the user, who
@@ -237,11 +248,9 @@ impl ApifyClient {
 
     /// The error for a request still being tried when the run's timeout ran out.
     fn timed_out(&self, method: &Method, url: &Url, last_error: String) -> PlatformError {
-        let mut url = url.clone();
-        url.set_query(None);
         PlatformError::TimedOut {
             method: method.to_string(),
-            url: url.into(),
+            url: without_query(url),
             timeout: self.clock.total,
             last_error,
         }
@@ -723,6 +732,13 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
     text
 }
 
+/// `url` without its query string, for messages.
+fn without_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.into()
+}
+
 /// A duration to show: whole seconds from a second up, whole milliseconds below (an attempt cut
 /// short by the deadline lasts `1.999993651s`, which reads as noise).
 fn rounded(duration: Duration) -> Duration {
@@ -886,7 +902,11 @@ mod tests {
         assert!(!format!("{config:?}").contains("tok\""), "{config:?}");
 
         let none = ClientConfig::from_inputs(ClientInputs::default()).unwrap_err();
-        assert!(none.to_string().contains("no API token"), "{none}");
+        assert_eq!(
+            none.to_string(),
+            "no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with `apify login` \
+             (or try it without an account, against a local emulator: --local)"
+        );
         let http = ClientInputs {
             api_url: Some("http://example.com"),
             ..inputs

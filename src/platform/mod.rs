@@ -161,6 +161,30 @@ pub enum PlatformError {
         /// The error of the last attempt, or that it got no answer in the time left.
         last_error: String,
     },
+    /// A request was given up before the run's `--timeout` ran out, because the next attempt
+    /// could only start after it: the platform asked to wait longer (`Retry-After`) than the
+    /// time left, or the next backoff was. Says how long it was really tried.
+    #[error(
+        "{}; {}",
+        last.to_string().trim_end_matches('.'),
+        self.gave_up_because().unwrap_or_default()
+    )]
+    RetryPastTimeout {
+        /// The error of the last attempt.
+        last: Box<PlatformError>,
+        /// How many attempts were made.
+        attempts: u32,
+        /// How long this request was tried, rounded for people.
+        elapsed: std::time::Duration,
+        /// The wait before the next attempt, rounded for people.
+        wait: std::time::Duration,
+        /// Whether the platform asked for that wait (`Retry-After`), rather than the backoff.
+        retry_after: bool,
+        /// What was left of the run's budget, rounded for people.
+        left: std::time::Duration,
+        /// The run's whole budget for waiting on the platform.
+        timeout: std::time::Duration,
+    },
     /// The platform answered 2xx with a body that is not what the API documents.
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
@@ -190,6 +214,7 @@ impl PlatformError {
     pub fn status(&self) -> Option<u16> {
         match self {
             PlatformError::Api { status, .. } => Some(*status),
+            PlatformError::RetryPastTimeout { last, .. } => last.status(),
             _ => None,
         }
     }
@@ -203,9 +228,41 @@ impl PlatformError {
             PlatformError::Unreachable { .. } => "unreachable",
             PlatformError::NotApify { .. } => "not-apify-api",
             PlatformError::TimedOut { .. } => "timeout",
+            PlatformError::RetryPastTimeout { last, .. } => last.kind(),
             PlatformError::Decode { .. } => "unexpected-response",
             PlatformError::ApiUrl(_) | PlatformError::Config(_) => "config",
         }
+    }
+
+    /// Why a [`PlatformError::RetryPastTimeout`] request was not tried again, and after how
+    /// long: `not retried: the platform asked to wait 30s (Retry-After), more than the 19s left
+    /// of --timeout 20s (1 attempt in 1s)`. `None` for other errors.
+    pub fn gave_up_because(&self) -> Option<String> {
+        let PlatformError::RetryPastTimeout {
+            attempts,
+            elapsed,
+            wait,
+            retry_after,
+            left,
+            timeout,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let d = |d: &std::time::Duration| humantime::format_duration(*d).to_string();
+        let wait = if *retry_after {
+            format!("the platform asked to wait {} (Retry-After)", d(wait))
+        } else {
+            format!("the next retry would wait {}", d(wait))
+        };
+        Some(format!(
+            "not retried: {wait}, more than the {} left of --timeout {} ({attempts} attempt{} in {})",
+            d(left),
+            d(timeout),
+            if *attempts == 1 { "" } else { "s" },
+            d(elapsed)
+        ))
     }
 
     /// Whether the error is in what the user asked for (an invalid API URL), not in the

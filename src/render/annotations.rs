@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::escape_controls;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 /// The version of the JSON diagnostics document, `major.minor`; minor versions only add
@@ -96,22 +97,25 @@ pub fn json(diagnostics: &[Diagnostic], summary: Option<&ValidSummary>) -> Strin
             })
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
-    out.push('\n');
-    out
+    super::json_pretty(&report)
 }
 
 /// One workflow command per diagnostic (`::error file=…,line=…,col=…,endLine=…,endColumn=…::…`),
-/// the label, related places and help folded into the message as further lines.
+/// the label, related places and help folded into the message as further lines. Control
+/// characters of what the diagnostic quotes (a file name, a key) are escaped before the
+/// command's own escaping, so they cannot end the command or start another.
 pub fn github(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let mut props = Vec::new();
-        let mut body = d.message.clone();
+        let mut body = escape_controls(&d.message).into_owned();
         if let Some(primary) = &d.primary {
             let (line, col) = primary.source.line_col(primary.span.start);
             let (end_line, end_col) = primary.source.line_col(primary.span.end);
-            props.push(format!("file={}", escape_property(primary.source.path())));
+            props.push(format!(
+                "file={}",
+                escape_property(&escape_controls(primary.source.path()))
+            ));
             props.push(format!("line={line}"));
             props.push(format!("col={col}"));
             if end_line != line {
@@ -122,7 +126,7 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
             // A label that only repeats the message (`unknown event type` under ``unknown
             // event type `X` ``) adds nothing on a one-box annotation.
             if !primary.message.is_empty() && !d.message.contains(primary.message.as_str()) {
-                let _ = write!(body, "\n{}", primary.message);
+                let _ = write!(body, "\n{}", escape_controls(&primary.message));
             }
         }
         props.push(format!(
@@ -130,13 +134,13 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
             escape_property("apify-webhooks validate")
         ));
         for related in &d.related {
-            let _ = write!(body, "\nsee {}", related.location());
+            let _ = write!(body, "\nsee {}", escape_controls(&related.location()));
             if !related.message.is_empty() {
-                let _ = write!(body, ": {}", related.message);
+                let _ = write!(body, ": {}", escape_controls(&related.message));
             }
         }
         for help in &d.help {
-            let _ = write!(body, "\nhelp: {help}");
+            let _ = write!(body, "\nhelp: {}", escape_controls(help));
         }
         let _ = writeln!(
             out,
@@ -228,6 +232,41 @@ mod tests {
             assert!(!out.contains("abcdefghij"), "{out}");
             assert!(out.contains("apify_api_***"), "{out}");
         }
+    }
+
+    #[test]
+    fn no_format_lets_a_quoted_control_character_start_a_line() {
+        let src = Arc::new(SourceFile::new("a\r::warning::F\u{7f}.yaml", "key: x\n"));
+        let d = [Diagnostic::error("bad `x\n::error::M\u{85}`")
+            .at(&src, Span::new(5, 6), "label\r::notice::L")
+            .related(&src, Span::new(0, 3), "rel\u{2028}::x")
+            .help("help\u{1b}[2J")];
+        let github = github(&d);
+        assert_eq!(
+            github,
+            "::error file=a\\r%3A%3Awarning%3A%3AF\\u{7f}.yaml,line=1,col=6,endColumn=7,title=apify-webhooks validate::bad `x\\n::error::M\\u{85}`%0Alabel\\r::notice::L%0Asee a\\r::warning::F\\u{7f}.yaml:1:1: rel\\u{2028}::x%0Ahelp: help\\u{1b}[2J\n"
+        );
+        let json = json(&d, None);
+        assert!(
+            !json
+                .chars()
+                .any(|c| c != '\n' && crate::render::needs_escape(c)),
+            "{json}"
+        );
+        // Still the same values once parsed.
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            doc["diagnostics"][0]["location"]["file"],
+            "a\r::warning::F\u{7f}.yaml"
+        );
+        assert_eq!(
+            doc["diagnostics"][0]["message"],
+            "bad `x\n::error::M\u{85}`"
+        );
+        assert_eq!(
+            doc["diagnostics"][0]["related"][0]["label"],
+            "rel\u{2028}::x"
+        );
     }
 
     #[test]

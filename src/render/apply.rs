@@ -7,11 +7,13 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use super::escape_controls;
 use crate::apply::{ApplyReport, Counts, Outcome, Status};
 use crate::plan::Action;
 
-/// The version of the JSON apply report (1.1: `counts.adopted`, no longer in `changed`).
-pub const REPORT_FORMAT_VERSION: &str = "1.1";
+/// The version of the JSON apply report (1.1: `counts.adopted`, no longer in `changed`; 1.2:
+/// an operation's optional `note`).
+pub const REPORT_FORMAT_VERSION: &str = "1.2";
 
 fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
@@ -43,11 +45,20 @@ pub fn progress_line(o: &Outcome) -> String {
             let status = http_status
                 .map(|s| format!("HTTP {s} "))
                 .unwrap_or_default();
-            format!(": {status}{error_type}: {message}")
+            format!(
+                ": {status}{}: {}",
+                escape_controls(error_type),
+                escape_controls(message)
+            )
         }
         _ => String::new(),
     };
-    format!("webhook.{}: {what}{id}{error}", o.key)
+    let note = o
+        .note
+        .as_deref()
+        .map(|n| format!(": {}", escape_controls(n)))
+        .unwrap_or_default();
+    format!("webhook.{}: {what}{id}{error}{note}", o.key)
 }
 
 /// The end of an apply's text output: what the per-operation lines could not say (an
@@ -143,6 +154,7 @@ mod tests {
             },
             webhook_id: Some("W1".into()),
             status,
+            note: None,
         }
     }
 
@@ -182,6 +194,21 @@ mod tests {
         assert_eq!(
             line,
             "webhook.b: Failed [id=W1]: HTTP 500 internal-server-error: boom"
+        );
+    }
+
+    #[test]
+    fn a_servers_message_cannot_start_a_line_of_its_own() {
+        let hostile = Status::Failed {
+            http_status: Some(500),
+            error_type: "x\r::warning::T".into(),
+            message: "boom\n::error::M\u{1b}[2J".into(),
+        };
+        let line = progress_line(&outcome("k", Action::Update, hostile));
+        let line = anstream::adapter::strip_str(&line).to_string();
+        assert_eq!(
+            line,
+            "webhook.k: Failed [id=W1]: HTTP 500 x\\r::warning::T: boom\\n::error::M\\u{1b}[2J"
         );
     }
 }

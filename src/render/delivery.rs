@@ -1,6 +1,7 @@
 //! Renders "will it deliver?": the `status` report (text with failing webhooks highlighted,
 //! JSON for pipelines, Markdown for a chat or an issue) and the outcome of `test` (the
-//! receiver's answer: status, body excerpt, duration, error). Everything shown was scrubbed of
+//! receiver's answer: status, body excerpt, duration, error), and what `emulator fire` did
+//! (its dispatches, and one progress line per delivery call). Everything shown was scrubbed of
 //! secrets by [`crate::delivery`]; user-controlled text is escaped for the terminal.
 
 use std::fmt::Write as _;
@@ -13,7 +14,7 @@ use crate::delivery::{
     WebhookStatus,
 };
 use crate::diagnostic::shown;
-use crate::emulator::FiredRun;
+use crate::emulator::{CallOutcome, FireProgress, FiredDispatch, FiredRun};
 
 /// The version of the JSON status and test reports.
 pub const REPORT_FORMAT_VERSION: &str = "1.0";
@@ -305,8 +306,63 @@ pub fn test_json(outcomes: &[TestOutcome]) -> String {
     text
 }
 
-/// What `emulator fire` did, as text: the run, then one line per dispatch with the
-/// receiver's last answer.
+/// The webhook a fired dispatch delivers, as the user knows it: `webhook.<key>` (with its owner)
+/// when this tool manages it, else `unmanaged webhook <ID>`.
+fn fired_webhook(d: &FiredDispatch) -> String {
+    match d
+        .webhook_description
+        .as_deref()
+        .and_then(crate::plan::marker::parse)
+    {
+        Some(marker) => format!(
+            "webhook.{} (owner {})",
+            shown(marker.key),
+            shown(marker.owner)
+        ),
+        None => format!("unmanaged webhook {}", shown(&d.webhook_id)),
+    }
+}
+
+/// A delivery call's answer: `HTTP 500`, or the error when there was no answer.
+fn call_answer(call: &serde_json::Value) -> Option<String> {
+    call["responseStatus"]
+        .as_u64()
+        .map(|s| format!("HTTP {s}"))
+        .or_else(|| call["errorMessage"].as_str().map(|e| shown(e).into_owned()))
+}
+
+/// One line of `emulator fire`'s progress (for stderr).
+pub fn fire_progress(progress: &FireProgress<'_>) -> String {
+    match progress {
+        FireProgress::Waiting { dispatches, wait } => format!(
+            "Waiting for {} (at most {}s)...",
+            plural(*dispatches as u64, "delivery", "deliveries"),
+            wait.as_secs()
+        ),
+        FireProgress::Call {
+            dispatch,
+            attempt,
+            call,
+            outcome,
+        } => {
+            let answer = call_answer(call).unwrap_or_else(|| "no answer".to_owned());
+            let answer = answer.trim_end_matches('.');
+            let outcome = match outcome {
+                CallOutcome::Delivered => "delivered",
+                CallOutcome::Retrying => "failed; retrying",
+                CallOutcome::GaveUp => "failed; no more retries",
+            };
+            format!(
+                "  {} -> {}: attempt {attempt}: {answer}: {outcome}",
+                shown(&dispatch.event_type),
+                fired_webhook(dispatch),
+            )
+        }
+    }
+}
+
+/// What `emulator fire` did, as text: the run, then one line per dispatch with the webhook's
+/// key and the receiver's last answer, then how many deliveries failed.
 pub fn fire_text(run: &FiredRun) -> String {
     let mut out = String::new();
     let started = run
@@ -330,18 +386,15 @@ pub fn fire_text(run: &FiredRun) -> String {
             "FAILED" => AnsiColor::Red.on_default().bold(),
             _ => Style::new(),
         };
-        let last = d.calls.last();
-        let answer = last
-            .and_then(|c| c["responseStatus"].as_u64())
-            .map(|s| format!("HTTP {s}"))
-            .or_else(|| {
-                last.and_then(|c| c["errorMessage"].as_str())
-                    .map(|e| shown(e).into_owned())
-            });
         let calls = if d.calls.is_empty() {
             String::new()
         } else {
-            let answer = answer.map(|a| format!(", last: {a}")).unwrap_or_default();
+            let answer = d
+                .calls
+                .last()
+                .and_then(call_answer)
+                .map(|a| format!(", last: {a}"))
+                .unwrap_or_default();
             format!(
                 " ({}{answer})",
                 plural(d.calls.len() as u64, "call", "calls")
@@ -349,10 +402,23 @@ pub fn fire_text(run: &FiredRun) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} -> webhook {}: {}{calls}",
+            "  {} -> {}: {}{calls}",
             shown(&d.event_type),
-            shown(&d.webhook_id),
+            fired_webhook(d),
             paint(style, status),
+        );
+    }
+    let failed = run
+        .dispatches
+        .iter()
+        .filter(|d| d.status.as_deref() == Some("FAILED"))
+        .count();
+    if failed > 0 {
+        let _ = writeln!(
+            out,
+            "{} of {} failed.",
+            plural(failed as u64, "delivery", "deliveries"),
+            run.dispatches.len()
         );
     }
     if run.delivered == Some(false) {
@@ -361,9 +427,21 @@ pub fn fire_text(run: &FiredRun) -> String {
     out
 }
 
-/// What `emulator fire` did, as JSON.
+/// What `emulator fire` did, as JSON: the emulator's answer, each dispatch with the
+/// `webhookKey` and `webhookOwner` of its marker (`null` for an unmanaged webhook).
 pub fn fire_json(run: &FiredRun) -> String {
-    let mut text = serde_json::to_string_pretty(run).unwrap_or_default();
+    let mut value = serde_json::to_value(run).unwrap_or_default();
+    if let Some(items) = value["dispatches"].as_array_mut() {
+        for (item, d) in items.iter_mut().zip(&run.dispatches) {
+            let marker = d
+                .webhook_description
+                .as_deref()
+                .and_then(crate::plan::marker::parse);
+            item["webhookKey"] = json!(marker.as_ref().map(|m| m.key));
+            item["webhookOwner"] = json!(marker.as_ref().map(|m| m.owner));
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
 }

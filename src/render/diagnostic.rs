@@ -2,14 +2,19 @@
 //! source line, and a caret under the exact place. Output is deterministic; styles are ANSI
 //! escapes that the console strips when colour is off.
 //!
-//! What is echoed is bounded and masked: a source line longer than 200 columns is cut around
-//! the caret (`…` marks the cut), messages are cut at 1,000 characters, and anything that looks
-//! like an Apify API token is masked, since a manifest path can name any file.
+//! What is echoed is bounded, masked and escaped: a source line longer than 200 columns is cut
+//! around the caret (`…` marks the cut), messages are cut at 1,000 characters, anything that
+//! looks like an Apify API token is masked, since a manifest path can name any file, and every
+//! control character of a message, a file name or a source line is written as an escape
+//! (`\r`, `\u{1b}`; tabs in source lines expand), so no name and no line of a manifest can
+//! start a line of its own on stderr (a line starting `::warning` is a GitHub workflow command)
+//! or drive the terminal.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use super::{escape_controls, needs_escape};
 use crate::diagnostic::{Diagnostic, Label, Severity, mask_tokens};
 
 /// The styles of a rendered diagnostic.
@@ -118,7 +123,12 @@ pub fn render(d: &Diagnostic) -> String {
     for (label, primary) in &labels {
         let (line, col) = label.source.line_col(label.span.start);
         let arrow = if *primary { "-->" } else { ":::" };
-        let _ = writeln!(out, "{pad}{} {}", g(arrow), label.location());
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            g(arrow),
+            escape_controls(&label.location())
+        );
         let _ = writeln!(out, "{pad} {}", g("|"));
         let echo = Echo::new(label, line, col);
         let sep = if echo.text.is_empty() { "" } else { " " };
@@ -173,18 +183,18 @@ const ECHO_CONTEXT: usize = 100;
 /// The longest message shown, in characters.
 const MAX_MESSAGE_CHARS: usize = 1000;
 
-/// A message cut to [`MAX_MESSAGE_CHARS`].
-fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
+/// A message cut to [`MAX_MESSAGE_CHARS`], its control characters escaped.
+fn shorten(message: &str) -> String {
     match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((at, _)) => format!("{}…", &message[..at]).into(),
-        None => message.into(),
+        Some((at, _)) => format!("{}…", escape_controls(&message[..at])),
+        None => escape_controls(message).into_owned(),
     }
 }
 
 /// The echoed source line of a label, and where its carets go.
 struct Echo {
-    /// The line, tokens masked, tabs expanded, cut to [`MAX_ECHO_COLUMNS`] around the caret
-    /// (with `…` where it was cut).
+    /// The line, tokens masked, tabs expanded, other control characters escaped, cut to
+    /// [`MAX_ECHO_COLUMNS`] around the caret (with `…` where it was cut).
     text: String,
     /// Columns before the first caret.
     indent: usize,
@@ -210,7 +220,9 @@ impl Echo {
             text.push('…');
             indent = 1;
         }
-        text.push_str(&expand_tabs(&chars[from..to].iter().collect::<String>()));
+        for &c in &chars[from..to] {
+            text.push_str(&shown(c));
+        }
         if to < chars.len() {
             text.push('…');
         }
@@ -225,33 +237,56 @@ impl Echo {
 }
 
 /// The characters `from..to` of a line to show: all of it when it fits, else
-/// [`MAX_ECHO_COLUMNS`] starting a little before `caret`.
+/// [`MAX_ECHO_COLUMNS`] columns starting up to [`ECHO_CONTEXT`] columns before `caret`. The caret
+/// is always inside (`from <= caret <= to`), however wide the characters before it are shown
+/// (a tab takes four columns, an escaped control character up to six).
 fn window(chars: &[char], caret: usize) -> (usize, usize) {
-    let width = |range: &[char]| display_width(range.iter().copied());
-    if width(chars) <= MAX_ECHO_COLUMNS {
+    let width = |c: char| display_width(std::iter::once(c));
+    if display_width(chars.iter().copied()) <= MAX_ECHO_COLUMNS {
         return (0, chars.len());
     }
-    let mut from = caret.saturating_sub(ECHO_CONTEXT);
-    let mut to = from;
+    let caret = caret.min(chars.len());
+    let mut from = caret;
     let mut used = 0;
-    while to < chars.len() && used + width(&chars[to..=to]) <= MAX_ECHO_COLUMNS {
-        used += width(&chars[to..=to]);
+    while from > 0 && used + width(chars[from - 1]) <= ECHO_CONTEXT {
+        from -= 1;
+        used += width(chars[from]);
+    }
+    let mut to = caret;
+    while to < chars.len() && used + width(chars[to]) <= MAX_ECHO_COLUMNS {
+        used += width(chars[to]);
         to += 1;
     }
     // Near the end of the line, show more of what comes before instead.
-    while from > 0 && used + width(&chars[from - 1..from]) <= MAX_ECHO_COLUMNS {
+    while from > 0 && used + width(chars[from - 1]) <= MAX_ECHO_COLUMNS {
         from -= 1;
-        used += width(&chars[from..=from]);
+        used += width(chars[from]);
     }
     (from, to)
 }
 
+/// The columns `chars` take once [`shown`].
 fn display_width(chars: impl Iterator<Item = char>) -> usize {
-    chars.map(|c| if c == '\t' { 4 } else { 1 }).sum()
+    chars
+        .map(|c| match c {
+            '\t' => 4,
+            c if needs_escape(c) => shown(c).chars().count(),
+            _ => 1,
+        })
+        .sum()
 }
 
-fn expand_tabs(text: &str) -> String {
-    text.replace('\t', "    ")
+/// How a character of an echoed source line is shown: a tab as four spaces, another control
+/// character as its escape, anything else as itself.
+fn shown(c: char) -> std::borrow::Cow<'static, str> {
+    if c == '\t' {
+        return "    ".into();
+    }
+    let mut buf = [0; 4];
+    match escape_controls(c.encode_utf8(&mut buf)) {
+        std::borrow::Cow::Borrowed(s) => s.to_owned().into(),
+        std::borrow::Cow::Owned(s) => s.into(),
+    }
 }
 
 #[cfg(test)]
@@ -330,6 +365,57 @@ mod tests {
         let caret_at = lines[4].chars().position(|c| c == '^').unwrap();
         let marked: String = lines[3].chars().skip(caret_at).take(4).collect();
         assert_eq!(marked, "next");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_everywhere_and_the_carets_stay_under_their_text() {
+        let src = Arc::new(SourceFile::new(
+            "a\n::warning::F.yaml",
+            "key: 'x\r::warning::y\u{1b}[2J' # \u{85}\tMARK\n",
+        ));
+        let line = src.line_text(1);
+        let at = line.find("MARK").unwrap();
+        let d = Diagnostic::error("key `x\r::warning::y`")
+            .at(&src, Span::new(at, at + 4), "label\n::error::z")
+            .help("help\u{2028}::notice::w");
+        let out = plain(&d);
+        assert!(
+            !out.chars().any(|c| c != '\n' && needs_escape(c)),
+            "{out:?}"
+        );
+        for line in out.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{out}");
+        }
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "error: key `x\\r::warning::y`");
+        assert_eq!(lines[1], " --> a\\n::warning::F.yaml:1:31");
+        assert_eq!(
+            lines[3],
+            "1 | key: 'x\\r::warning::y\\u{1b}[2J' # \\u{85}    MARK"
+        );
+        let caret_at = lines[4].chars().position(|c| c == '^').unwrap();
+        let marked: String = lines[3].chars().skip(caret_at).take(4).collect();
+        assert_eq!(marked, "MARK", "\n{out}");
+        assert!(lines[4].ends_with("^^^^ label\\n::error::z"), "{out}");
+        assert!(out.contains("= help: help\\u{2028}::notice::w"), "{out}");
+    }
+
+    #[test]
+    fn a_long_line_of_wide_characters_keeps_the_caret_in_view() {
+        // Before the caret, far more columns than the context: tabs and escaped controls.
+        for filler in ["\t", "\u{1b}", "\u{85}"] {
+            let line = format!("{}MARK{}", filler.repeat(300), "x".repeat(300));
+            let src = Arc::new(SourceFile::new("m.yaml", line.clone()));
+            let at = line.find("MARK").unwrap();
+            let out = plain(&Diagnostic::error("e").at(&src, Span::new(at, at + 4), ""));
+            let lines: Vec<&str> = out.lines().collect();
+            let echo = lines[3].split_once("| ").unwrap().1;
+            assert!(echo.starts_with('…') && echo.ends_with('…'), "{echo}");
+            assert!(echo.chars().count() <= MAX_ECHO_COLUMNS + 2, "{echo}");
+            let caret_at = lines[4].chars().position(|c| c == '^').unwrap();
+            let marked: String = lines[3].chars().skip(caret_at).take(4).collect();
+            assert_eq!(marked, "MARK", "{filler:?}\n{out}");
+        }
     }
 
     #[test]

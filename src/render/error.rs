@@ -22,7 +22,7 @@ fn refused_message(refused: &Refused) -> String {
             reasons,
             replan,
         } => {
-            let file = plan_file.display();
+            let file = super::escape_controls(&plan_file.to_string_lossy()).into_owned();
             let applied = !reasons.is_empty() && reasons.iter().all(Staleness::is_already_applied);
             let mut out = if applied {
                 format!("Saved plan `{file}` was applied already; nothing was changed:\n")
@@ -40,12 +40,14 @@ fn refused_message(refused: &Refused) -> String {
             if applied {
                 let _ = write!(
                     out,
-                    "Plan again (`{replan}`) to see whether anything is left to do."
+                    "Plan again (`{}`) to see whether anything is left to do.",
+                    super::escape_controls(replan)
                 );
             } else if !flag_will_do {
                 let _ = write!(
                     out,
-                    "Plan again (`{replan}`), review the new plan, and apply that."
+                    "Plan again (`{}`), review the new plan, and apply that.",
+                    super::escape_controls(replan)
                 );
             }
             out.trim_end().to_owned()

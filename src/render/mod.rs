@@ -12,9 +12,123 @@ pub mod export;
 pub mod plan;
 pub mod preview;
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use anstream::AutoStream;
+
+/// `text` with every control character (CR, LF, tab, ESC, DEL, the C1 controls) and the Unicode
+/// line and paragraph separators written as escapes (`\r`, `\n`, `\t`, `\u{1b}`), for names
+/// and text the user or the platform chose (a file name, a key, a source line) that are echoed
+/// in a message. Written raw, a CR or LF would start a new line (a line starting `::warning` is
+/// a GitHub workflow command) and an ESC would drive the terminal.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`escape_controls`], but keeps the line breaks of a message that spans lines (each line
+/// break is the message's own); every other control character is escaped.
+pub fn escape_controls_but_newlines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push_escaped(&mut out, c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether [`escape_controls`] writes `c` as an escape.
+pub(crate) fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Pushes `c`, as an escape when [`needs_escape`] says so.
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '\r' => out.push_str("\\r"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+/// `value` as pretty JSON with a final newline, every control character in its strings written
+/// as a `\u` escape: `serde_json` escapes those below U+0020 but writes DEL, the C1 controls and
+/// the Unicode line separators raw, and a terminal may act on them.
+pub(crate) fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, EscapingFormatter::default());
+    if value.serialize(&mut ser).is_err() {
+        return String::new();
+    }
+    let mut out = String::from_utf8(bytes).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// `serde_json`'s pretty formatter, escaping every character [`needs_escape`] names.
+#[derive(Default)]
+struct EscapingFormatter(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for EscapingFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
 
 /// When to use colour, from `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -99,11 +213,14 @@ impl Console {
         }
     }
 
-    /// Writes `err` to stderr, worded once ([`error::message`]), or its diagnostics.
+    /// Writes `err` to stderr, worded once ([`error::message`]), or its diagnostics. Only a
+    /// refusal spans lines; in any other message a line break can only come from a name it
+    /// quotes (a path, a server's message), and is escaped like every control character.
     pub fn report(&self, err: &crate::error::Error) {
         match err {
             crate::error::Error::InvalidManifest(diagnostics) => self.diagnostics(diagnostics),
-            other => self.error(&error::message(other)),
+            crate::error::Error::Refused(_) => self.error(&error::message(err)),
+            other => self.error(&escape_controls(&error::message(other))),
         }
     }
 
@@ -113,14 +230,16 @@ impl Console {
         let _ = writeln!(self.stderr(), "{text}");
     }
 
-    /// Writes `error: message` to stderr.
+    /// Writes `error: message` to stderr. Control characters in the message (a CR or an ESC
+    /// from a name it quotes) are escaped; its own line breaks are kept.
     pub fn error(&self, message: &str) {
         let style = diagnostic::Styles::default();
         let _ = writeln!(
             self.stderr(),
-            "{}error{}: {message}",
+            "{}error{}: {}",
             style.error.render(),
-            style.error.render_reset()
+            style.error.render_reset(),
+            escape_controls_but_newlines(message)
         );
     }
 

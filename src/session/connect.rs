@@ -1,10 +1,14 @@
 //! Connecting to the platform: the Apify API through the HTTP client, or the embedded emulator
 //! (`--local`), started in this process with its state in a `.apify-webhooks/` folder found by
-//! walking up from the manifests, the way git finds `.git`.
+//! walking up from the manifests, the way git finds `.git`. Also what `emulator fire --local`
+//! and `emulator seed` do with that state.
 
 use std::path::{Path, PathBuf};
 
-use crate::emulator::{DEFAULT_TOKEN, Emulator, EmulatorConfig, EmulatorHandle, SeedSource};
+use crate::emulator::{
+    DEFAULT_TOKEN, DeliveryConfig, Emulator, EmulatorConfig, EmulatorHandle, FireProgress,
+    FiredRun, RunRequest, SeedCounts, SeedSource,
+};
 use crate::error::Error;
 use crate::platform::{ApiBaseUrl, ApiToken, ApifyClient, ClientConfig, ClientInputs};
 
@@ -111,13 +115,15 @@ fn relative_if_below_cwd(path: &Path) -> PathBuf {
         .unwrap_or_else(|| path.to_path_buf())
 }
 
-/// Starts the emulator with its state in `dir` and a client for its seeded user.
-async fn open_local(
-    dir: &Path,
-    reset: bool,
-    retry_base_ms: Option<&str>,
-    timeout: std::time::Duration,
-) -> Result<Connection, Error> {
+/// What a refused delivery to another host advises under `--local`: the commands that work
+/// (`test --local` cannot deliver there; `emulator fire --local` can be told to).
+pub const LOCAL_EXTERNAL_ADVICE: &str = "to deliver there, fire a run with `apify-webhooks \
+     emulator fire --local --allow-external-delivery --actor ACTOR` (or `--task TASK`), or point \
+     requestUrl at a receiver on this machine (127.0.0.1 or localhost)";
+
+/// Makes the local folder `dir` (with a `.gitignore` that keeps it out of version control)
+/// when missing, removes its state when `reset`, and returns the state file's path.
+pub fn prepare_local_dir(dir: &Path, reset: bool) -> Result<PathBuf, Error> {
     let io = |e| Error::io(format!("cannot prepare `{}`", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let ignore = dir.join(".gitignore");
@@ -136,13 +142,94 @@ async fn open_local(
             Err(e) => return Err(io(e)),
         }
     }
-    let emulator = Emulator::start(EmulatorConfig {
+    Ok(state)
+}
+
+/// Starts the embedded emulator on the local state in `dir` (see [`prepare_local_dir`]),
+/// delivering as `delivery` says.
+pub async fn start_local(
+    dir: &Path,
+    reset: bool,
+    delivery: DeliveryConfig,
+) -> Result<EmulatorHandle, Error> {
+    let state = prepare_local_dir(dir, reset)?;
+    Emulator::start(EmulatorConfig {
         seed: SeedSource::Default,
-        state_file: Some(state.clone()),
+        state_file: Some(state),
+        delivery,
         ..EmulatorConfig::default()
     })
     .await
-    .map_err(|e| Error::io("cannot start the local emulator", e))?;
+    .map_err(|e| Error::io("cannot start the local emulator", e))
+}
+
+/// Fires `run` on the local state in `dir` (`emulator fire --local`): the emulator runs in
+/// this process until the run's deliveries have ended (at most `wait`), delivering to other
+/// hosts than loopback ones only when `allow_external`.
+pub async fn fire_local(
+    dir: &Path,
+    allow_external: bool,
+    run: &RunRequest,
+    wait: std::time::Duration,
+    progress: &(dyn Fn(FireProgress<'_>) + Sync),
+) -> Result<FiredRun, Error> {
+    let delivery = DeliveryConfig {
+        allow_external,
+        external_advice: "add --allow-external-delivery to send elsewhere".to_owned(),
+        ..DeliveryConfig::default()
+    };
+    let emulator = start_local(dir, false, delivery).await?;
+    let fired = crate::emulator::fire(emulator.base_url(), run, Some(wait), progress).await;
+    emulator.shutdown().await;
+    Ok(fired?)
+}
+
+/// Where `emulator seed` writes.
+#[derive(Debug, Clone)]
+pub enum SeedTarget {
+    /// The local state in this `.apify-webhooks/` folder (made when missing).
+    Local(PathBuf),
+    /// This state file.
+    File(PathBuf),
+}
+
+/// Makes the seed file `seed` the state `target` names; an existing state (anything at its
+/// path, a broken symbolic link included) is replaced only when `reset`. Returns the state
+/// file and what the seed holds.
+pub fn seed_state(
+    seed: &Path,
+    target: &SeedTarget,
+    reset: bool,
+) -> Result<(PathBuf, SeedCounts), Error> {
+    let state = match target {
+        SeedTarget::Local(dir) => prepare_local_dir(dir, false)?,
+        SeedTarget::File(file) => file.clone(),
+    };
+    if !reset && std::fs::symlink_metadata(&state).is_ok() {
+        return Err(Error::Usage(format!(
+            "{} already exists; add --reset to replace it with the seed (its webhooks and \
+             dispatches are lost)",
+            crate::diagnostic::shown(&state.display().to_string())
+        )));
+    }
+    let counts = crate::emulator::write_seeded_state(seed, &state)
+        .map_err(|err| Error::io("emulator seed", err))?;
+    Ok((state, counts))
+}
+
+/// Starts the emulator with its state in `dir` and a client for its seeded user.
+async fn open_local(
+    dir: &Path,
+    reset: bool,
+    retry_base_ms: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<Connection, Error> {
+    let delivery = DeliveryConfig {
+        external_advice: LOCAL_EXTERNAL_ADVICE.to_owned(),
+        ..DeliveryConfig::default()
+    };
+    let emulator = start_local(dir, reset, delivery).await?;
+    let state = dir.join("state.json");
     let url = ApiBaseUrl::parse(emulator.base_url())?;
     let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
     let mut config = ClientConfig::new(url, token);

@@ -10,7 +10,10 @@ mod connect;
 
 use std::path::{Path, PathBuf};
 
-pub use connect::{Connect, Connection, LOCAL_API, LOCAL_DIR, find_local_dir};
+pub use connect::{
+    Connect, Connection, LOCAL_API, LOCAL_DIR, LOCAL_EXTERNAL_ADVICE, SeedTarget, find_local_dir,
+    fire_local, prepare_local_dir, seed_state, start_local,
+};
 
 use crate::error::Error;
 use crate::manifest::{self, Manifests, ResolvedWebhook};

@@ -784,3 +784,116 @@ fn identical_duplicates_are_removed_in_every_format_and_different_ones_refused()
     );
     assert_eq!(server.webhooks_of("acme").len(), 2);
 }
+
+#[test]
+fn under_a_rate_limit_with_a_long_retry_after_apply_reports_what_it_made_and_why_it_stopped() {
+    // Issue 16 item 12: the platform allows a few requests per second and asks to wait 30 s
+    // on a 429, longer than the run's 20 s timeout. The bucket is large enough for the plan's
+    // reads and a few writes; the rest of the creates are refused.
+    let (server, dir) = small_world("", 20, DeletedKeys::Forget);
+    server
+        .handle()
+        .set_faults(Faults {
+            rate_limit: Some(8.0),
+            retry_after_secs: Some(30),
+            ..Faults::default()
+        })
+        .unwrap();
+    let out = server.run_in(
+        dir.path(),
+        &[
+            "apply",
+            "--auto-approve",
+            "--timeout",
+            "20s",
+            "--format",
+            "json",
+            "m.yaml",
+        ],
+    );
+    let log: Vec<String> = server
+        .handle()
+        .request_log()
+        .iter()
+        .map(|e| format!("{} {} {:?}", e.method, e.path, e.status))
+        .collect();
+    server.handle().set_faults(Faults::default()).unwrap();
+    let report: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}\n{log:#?}", out.stdout, out.stderr));
+    let live = server.webhooks_of("acme");
+    // The report counts exactly what was made, and says so with exit 4.
+    let added = report["counts"]["added"].as_u64().unwrap();
+    assert_eq!(added, live.len() as u64, "{}\n{log:#?}", out.stdout);
+    assert!(added > 0, "some creates fit in the bucket: {log:#?}");
+    assert_eq!(report["counts"]["failed"].as_u64().unwrap(), 20 - added);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    for op in report["operations"].as_array().unwrap() {
+        if op["status"] == "applied" {
+            let id = op["webhook_id"].as_str().unwrap();
+            assert!(by_id(&live, id).is_some(), "{op}");
+        } else {
+            // The real reason, not a timeout that did not happen.
+            assert_eq!(op["http_status"], 429, "{op}");
+            assert_eq!(op["error_type"], "rate-limit-exceeded", "{op}");
+            let message = op["message"].as_str().unwrap();
+            assert!(
+                message.contains(
+                    "not retried: the platform asked to wait 30s (Retry-After), more than the "
+                ) && message.contains(" left of --timeout 20s (1 attempt in "),
+                "{message}"
+            );
+        }
+    }
+    assert!(!out.stderr.contains("timed out"), "{}", out.stderr);
+    // The text report says the same.
+    assert_eq!(
+        out.stderr.matches(": Creation complete [id=").count() as u64,
+        added,
+        "{}",
+        out.stderr
+    );
+    // Without the limit, the next apply finishes the job without a duplicate.
+    let out = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!("{} added", 20 - added)),
+        "{}",
+        out.stdout
+    );
+    assert_no_changes(&server, dir.path());
+}
+
+#[test]
+fn without_a_token_every_command_that_connects_suggests_local() {
+    // Issue 16 item 18: a new user without an account learns about `--local` from the error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "version: 1\nactors:\n  acme/web-scraper:\n    - {key: a, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/a'}\n",
+    )
+    .unwrap();
+    for args in [
+        &["plan", "m.yaml"][..],
+        &["apply", "--auto-approve", "m.yaml"],
+        &["status", "m.yaml"],
+        &["export", "--out", "exported"],
+    ] {
+        let out = crate::support::run_in(dir.path(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            "error: no API token: set APIFY_TOKEN, pass --token-file FILE, or log in with \
+             `apify login` (or try it without an account, against a local emulator: --local)\n",
+            "{args:?}"
+        );
+        // And `--local` does work there.
+        let mut local = args.to_vec();
+        local.insert(1, "--local");
+        let out = crate::support::run_in(dir.path(), &local);
+        assert!(
+            !out.stderr.contains("no API token"),
+            "{local:?}: {}",
+            out.stderr
+        );
+    }
+}

@@ -170,10 +170,56 @@ fn a_failed_run_delivers_what_the_renderer_predicts_and_status_and_test_tell_the
         "--outcome",
         "failed",
     ]));
-    assert_eq!(fired.code, 0, "{}", fired.stderr);
+    // Some deliveries failed: exit 5, as `status` (issue 16 item 17).
+    assert_eq!(fired.code, 5, "{}", fired.stderr);
     // CREATED to the Actor webhook; FAILED to the task's and the Actor's, and to the seed's
     // unmanaged Actor webhook, whose external URL is refused, not called.
     assert!(fired.stdout.contains("4 dispatches"), "{}", fired.stdout);
+    // Webhooks are named by their keys, as in a plan; the unmanaged one by its ID.
+    assert!(
+        fired
+            .stdout
+            .contains("ACTOR.RUN.FAILED -> webhook.crawl/failed (owner team): SUCCEEDED (1 call, last: HTTP 200)"),
+        "{}",
+        fired.stdout
+    );
+    assert!(
+        fired
+            .stdout
+            .contains("ACTOR.RUN.CREATED -> webhook.scraper/failed (owner team): FAILED"),
+        "{}",
+        fired.stdout
+    );
+    assert!(
+        fired.stdout.contains("-> unmanaged webhook "),
+        "{}",
+        fired.stdout
+    );
+    assert!(
+        fired.stdout.contains("3 deliveries of 4 failed."),
+        "{}",
+        fired.stdout
+    );
+    // Progress on stderr: one line per attempt, saying whether it retries.
+    for line in [
+        "Waiting for 4 deliveries (at most 30s)...",
+        "ACTOR.RUN.CREATED -> webhook.scraper/failed (owner team): attempt 1: HTTP 500: failed; retrying",
+        "ACTOR.RUN.CREATED -> webhook.scraper/failed (owner team): attempt 3: HTTP 500: failed; no more retries",
+        "ACTOR.RUN.FAILED -> webhook.crawl/failed (owner team): attempt 1: HTTP 200: delivered",
+    ] {
+        assert!(fired.stderr.contains(line), "{line}\n{}", fired.stderr);
+    }
+    assert_eq!(
+        fired
+            .stderr
+            .matches("webhook.scraper/failed (owner team): attempt")
+            .count(),
+        6,
+        "{}",
+        fired.stderr
+    );
+    assert!(!fired.stdout.contains(SECRET) && !fired.stderr.contains(SECRET));
+
     assert!(
         fired.stdout.contains("only to loopback"),
         "{}",
@@ -354,6 +400,25 @@ fn a_failed_run_delivers_what_the_renderer_predicts_and_status_and_test_tell_the
     assert_eq!(healthy_only.code, 0, "{}", healthy_only.stdout);
     // Delivered and failed dispatches, their calls, lastDispatch and stats: as the spec says.
     crate::contract::assert_log_matches_spec(server.handle());
+
+    // Every delivery succeeded: exit 0.
+    let fine = run(cmd(&server, dir.path()).args([
+        "emulator",
+        "fire",
+        "--url",
+        &server.url(),
+        "--task",
+        "acme/hourly-prices",
+        "--outcome",
+        "failed",
+    ]));
+    assert_eq!(fine.code, 0, "{}{}", fine.stdout, fine.stderr);
+    assert!(
+        fine.stdout
+            .contains("-> webhook.prices/failed (owner team): SUCCEEDED"),
+        "{}",
+        fine.stdout
+    );
 }
 
 #[test]
@@ -393,11 +458,16 @@ fn build_events_fire_actor_webhooks_only_and_do_not_retry_is_honoured() {
         "--format",
         "json",
     ]));
-    assert_eq!(fired.code, 0, "{}", fired.stderr);
+    assert_eq!(fired.code, 5, "the delivery failed: {}", fired.stderr);
     let fired_run: Value = serde_json::from_str(&fired.stdout).unwrap();
     assert_eq!(fired_run["kind"], "build");
     let dispatches = fired_run["dispatches"].as_array().unwrap();
     assert_eq!(dispatches.len(), 1, "{fired_run:#}");
+    assert_eq!(
+        dispatches[0]["webhookKey"],
+        Value::Null,
+        "not managed by the tool"
+    );
     assert_eq!(dispatches[0]["eventType"], "ACTOR.BUILD.FAILED");
     assert_eq!(dispatches[0]["status"], "FAILED");
     assert_eq!(dispatches[0]["calls"].as_array().unwrap().len(), 1);

@@ -172,6 +172,69 @@ fn a_symbolic_link_loop_is_an_error_naming_the_link() {
 
 #[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
+fn a_broken_link_to_a_manifest_folder_is_an_error_not_a_destroy() {
+    // `repo/linked -> ../real`, applied while the folder was there...
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("repo")).unwrap();
+    std::fs::create_dir_all(root.join("real")).unwrap();
+    std::fs::write(root.join("repo/main.yaml"), MAIN).unwrap();
+    std::fs::write(
+        root.join("real/sym.yaml"),
+        MAIN.replace("main/failed", "sym1"),
+    )
+    .unwrap();
+    symlink("../real", root.join("repo/linked")).unwrap();
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["apply", "--local", "--auto-approve", "repo"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("2 added"), "{}", out.stdout);
+    // ...then the folder moves away: the plan refuses instead of destroying `sym1`.
+    std::fs::rename(root.join("real"), root.join("real.moved")).unwrap();
+    for command in ["validate", "plan"] {
+        let mut cmd = in_dir(root);
+        cmd.arg(command);
+        if command == "plan" {
+            cmd.arg("--local");
+        }
+        let out = run_within(LIMIT, cmd.arg("repo"));
+        assert_eq!(out.code, 65, "{command}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(
+                "error: broken symbolic link `repo/linked` -> `../real`: its target does not exist"
+            ),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("destroyed"), "{}", out.stdout);
+    }
+    // The same for a link to a file, anywhere below the path, whatever its name; and for a
+    // path argument that is itself a broken link.
+    std::fs::rename(root.join("real.moved"), root.join("real")).unwrap();
+    std::fs::create_dir_all(root.join("repo/deep/er")).unwrap();
+    symlink("../../../nothing.yml", root.join("repo/deep/er/notes")).unwrap();
+    symlink("real/gone", root.join("arg")).unwrap();
+    let out = run_within(LIMIT, in_dir(root).args(["validate", "repo", "arg"]));
+    assert_eq!(out.code, 65, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: broken symbolic link `repo/deep/er/notes` -> `../../../nothing.yml`: its target does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "error: broken symbolic link `arg` -> `real/gone`: its target does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_file_reached_twice_is_loaded_once_under_the_first_path() {
     let dir = linked_tree();
     let root = dir.path();
@@ -446,4 +509,61 @@ fn the_emulator_refuses_a_state_file_that_is_a_fifo_and_leaves_it_alone() {
         out.stderr
     );
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn errors_escape_the_control_characters_of_the_paths_they_name() {
+    // Issue 16 item 6: a path argument with a line feed or a CR must not start a line of its
+    // own on stderr (`::warning` is a GitHub workflow command).
+    let dir = one_webhook();
+    let root = dir.path();
+    for args in [
+        &[
+            "plan",
+            "--local",
+            "m.yaml",
+            "--out",
+            "no\n::warning::A/plan.json",
+        ][..],
+        &["apply", "--local", "--plan", "gone\r::warning::B.json"],
+        &["validate", "missing\n::warning::C.yaml"],
+    ] {
+        let out = run_within(LIMIT, in_dir(root).args(args));
+        assert_ne!(out.code, 0, "{args:?}");
+        for line in out.stderr.split(['\n', '\r']) {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{args:?}: {}",
+                out.stderr
+            );
+        }
+        assert!(
+            out.stderr.contains("\\n::warning::") || out.stderr.contains("\\r::warning::"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // A saved plan under such a name is applied, and named, escaped.
+    let saved = "p\n::warning::D.json";
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["plan", "--local", "m.yaml", "--out", saved]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run_within(
+        LIMIT,
+        in_dir(root).args(["apply", "--local", "--plan", saved]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Applying the saved plan `p\\n::warning::D.json`: 1 to add"),
+        "{}",
+        out.stderr
+    );
+    for text in [&out.stdout, &out.stderr] {
+        for line in text.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{text}");
+        }
+    }
 }

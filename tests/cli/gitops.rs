@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::support::emulator::{Background, TOKEN, config};
-use crate::support::{Output, bin, on_ci, root, run};
+use crate::support::{LEAK_MARKER_ENV, Output, bin, leak_marker, leaked_after, on_ci, root, run};
 
 /// A check that cannot run here: fails on CI (`.ci/run` installs the shells and `man` with
 /// `scripts/gitops-tools.sh --shells`), says so elsewhere.
@@ -649,7 +649,7 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
         "--outcome",
         "failed",
     ]));
-    assert_eq!(fired.code, 0, "{}", fired.stderr);
+    assert_eq!(fired.code, 5, "the delivery failed: {}", fired.stderr);
     let drift = repo.step(&emulator, "drift.sh", &[("COMMENT_FILE", "drift.md")]);
     assert_eq!(drift.code, 2, "drift wins over failing: {}", drift.stderr);
     assert!(
@@ -1118,7 +1118,13 @@ fn the_live_smoke_test_passes_on_the_emulator_and_cleans_up_when_interrupted() {
 #[cfg_attr(windows, ignore = "scripts/live-smoke.sh is a bash script")]
 fn the_live_smoke_test_on_its_own_emulator_exits_0_and_leaves_no_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = run(live_smoke().arg("--emulator").env("TMPDIR", tmp.path()));
+    let marker = leak_marker("live-smoke");
+    let out = run(live_smoke()
+        .arg("--emulator")
+        .env("TMPDIR", tmp.path())
+        .env(LEAK_MARKER_ENV, &marker));
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(10));
+    assert!(leaked.is_empty(), "left running: {leaked:?}");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("live-smoke: passed"), "{}", out.stderr);
     assert!(out.stderr.contains("start the emulator"), "{}", out.stderr);
@@ -1127,6 +1133,43 @@ fn the_live_smoke_test_on_its_own_emulator_exits_0_and_leaves_no_folder() {
         .map(|e| e.unwrap().path())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Interrupted, or killed outright (no trap runs), the smoke test leaves no emulator running
+/// (issue 16 item 15).
+#[test]
+fn the_live_smoke_test_leaves_no_emulator_running_when_interrupted_or_killed() {
+    let marker = leak_marker("live-smoke-interrupted");
+    let out = run(live_smoke()
+        .arg("--emulator")
+        .env("LIVE_SMOKE_INTERRUPT_AFTER_APPLY", "1")
+        .env(LEAK_MARKER_ENV, &marker));
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(10));
+    assert!(leaked.is_empty(), "left running: {leaked:?}");
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(out.stderr.contains("start the emulator"), "{}", out.stderr);
+
+    // SIGKILL right after the emulator started: the script's trap never runs.
+    let marker = leak_marker("live-smoke-killed");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = live_smoke()
+        .arg("--emulator")
+        .env("TMPDIR", tmp.path())
+        .env(LEAK_MARKER_ENV, &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    assert!(
+        lines.any(|l| l.unwrap().contains("owner smoke-")),
+        "the script got past starting its emulator"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let leaked = leaked_after(&marker, std::time::Duration::from_secs(20));
+    assert!(leaked.is_empty(), "left running after SIGKILL: {leaked:?}");
 }
 
 /// The image builds from what the Dockerfile copies: every source exists, and the files the

@@ -480,6 +480,40 @@ async fn a_503_storm_is_retried_eight_times_and_then_succeeds() {
 }
 
 #[tokio::test]
+async fn a_retry_after_longer_than_the_time_left_is_named_not_called_a_timeout() {
+    // Issue 16 item 12: a 429 asking to wait 30 s, with 20 s of --timeout left.
+    let emulator = start(EmulatorConfig {
+        faults: Faults {
+            retry_after_secs: Some(30),
+            ..Faults::default()
+        },
+        ..config()
+    })
+    .await;
+    let mut config = ClientConfig::new(
+        ApiBaseUrl::parse(emulator.base_url()).unwrap(),
+        ApiToken::new(TOKEN).unwrap(),
+    );
+    config.timeout = Duration::from_secs(20);
+    let api = ApifyClient::new(config).unwrap();
+    emulator.inject([InjectedFault::Status(429)]);
+    let err = api.list_webhooks().await.unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.kind(), "rate-limit-exceeded");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("GET /v2/webhooks failed: HTTP 429 rate-limit-exceeded: ")
+            && text.contains(
+                "; not retried: the platform asked to wait 30s (Retry-After), more than the "
+            )
+            && text.contains(" left of --timeout 20s (1 attempt in "),
+        "{text}"
+    );
+    assert!(!text.contains("timed out"), "{text}");
+    assert_eq!(emulator.request_log().len(), 1, "no second attempt");
+}
+
+#[tokio::test]
 async fn the_run_timeout_bounds_retrying_and_says_what_it_waited_for() {
     let emulator = start(config()).await;
     let mut config = ClientConfig::new(
@@ -493,13 +527,42 @@ async fn the_run_timeout_bounds_retrying_and_says_what_it_waited_for() {
     let started = Instant::now();
     let err = api.list_webhooks().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3), "{err}");
-    assert!(matches!(err, PlatformError::TimedOut { .. }), "{err:?}");
-    let expected = format!(
-        "timed out after 400ms (--timeout) waiting for GET {}/v2/webhooks: last answer HTTP \
-         503 internal-server-error: Internal server error",
-        emulator.base_url().trim_end_matches('/')
-    );
-    assert!(err.to_string().starts_with(&expected), "{err}");
+    // Either the time ran out during an attempt or a wait, or the next wait would have ended
+    // past it; the message says which, and never claims a timeout that did not happen.
+    match &err {
+        PlatformError::TimedOut { .. } => {
+            let expected = format!(
+                "timed out after 400ms (--timeout) waiting for GET {}/v2/webhooks: last answer \
+                 HTTP 503 internal-server-error: Internal server error",
+                emulator.base_url().trim_end_matches('/')
+            );
+            assert!(err.to_string().starts_with(&expected), "{err}");
+        }
+        PlatformError::RetryPastTimeout {
+            elapsed,
+            wait,
+            left,
+            retry_after,
+            ..
+        } => {
+            assert!(!retry_after, "{err:?}");
+            assert!(
+                wait >= left && *elapsed < Duration::from_millis(400),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with(
+                    "GET /v2/webhooks failed: HTTP 503 internal-server-error: Internal server error"
+                ) && text.contains("; not retried: the next retry would wait ")
+                    && text.contains(" left of --timeout 400ms (")
+                    && text.contains(" attempt"),
+                "{text}"
+            );
+            assert!(!text.contains("timed out"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
     let attempts = emulator.request_log().len();
     assert!((2..9).contains(&attempts), "{attempts} attempts");
 }

@@ -227,3 +227,115 @@ fn event_aware_warnings_render_exact_diagnostics() {
     });
     assert_eq!(count, 4, "one case per kind of warning");
 }
+
+/// Hostile names (issue 16 item 6): file names and keys with CR, LF, NEL, ESC and other
+/// control characters, each trying to start a GitHub workflow command of its own.
+fn hostile_manifests() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = |key: &str| {
+        format!(
+            "version: 1\nactors:\n  acme/web-scraper:\n    - key: {key}\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://hooks.example.com/x\n"
+        )
+    };
+    let files = [
+        // A file name with a line feed; an invalid key in it.
+        ("c\n::warning file=x::INJ.yaml", entry("\"bad key\"")),
+        // A key with a bare CR in single quotes, echoed as it is in the source line.
+        ("key-cr.yaml", entry("'bad key\r::warning::INJ'")),
+        // A key with a CR, a NEL and an ESC from escapes in double quotes, and a field whose
+        // name carries a line feed and DEL.
+        (
+            "key-escapes.yaml",
+            entry("\"k\\r::warning::A\\N::warning::B\\e]0;x\\a\"")
+                + "      \"x\\n::error::C\\x7f\": 1\n",
+        ),
+        // A file name with a CR and a vertical tab, and a raw ESC and vertical tab in a
+        // comment on a line with an error.
+        (
+            "d\r::error::INJ\x0b.yaml",
+            "version: 1\nbogus: 1 # \x1b[2J\x0b::notice::D\n".to_owned(),
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// The lines of `text` that a GitHub runner would read as workflow commands: it splits lines at
+/// CR and LF and trims leading whitespace.
+fn workflow_commands(text: &str) -> Vec<&str> {
+    text.split(['\n', '\r'])
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("::"))
+        .collect()
+}
+
+#[test]
+fn hostile_file_names_and_keys_cannot_start_a_workflow_command_in_any_format() {
+    let dir = hostile_manifests();
+    for format in ["text", "json", "github"] {
+        let out = run_in(dir.path(), &["validate", "--format", format, "."]);
+        assert_eq!(out.code, 65, "{format}: {}", out.stderr);
+        // Every control character but the line feeds the tool writes is escaped.
+        for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let raw: Vec<char> = text
+                .chars()
+                .filter(|&c| c != '\n' && (c.is_control() || c == '\u{2028}'))
+                .collect();
+            assert!(raw.is_empty(), "{format} {stream}: {raw:?} in\n{text}");
+        }
+        assert_eq!(
+            workflow_commands(&out.stderr),
+            Vec::<&str>::new(),
+            "{format}"
+        );
+        let commands = workflow_commands(&out.stdout);
+        if format == "github" {
+            // One per diagnostic, each the tool's own.
+            assert!(commands.len() >= 4, "{}", out.stdout);
+            for command in &commands {
+                assert!(
+                    command.starts_with("::error file=") || command.starts_with("::warning file="),
+                    "{command}"
+                );
+                assert!(
+                    command.contains(",title=apify-webhooks validate::"),
+                    "{command}"
+                );
+            }
+            assert_eq!(commands.len(), out.stdout.lines().count(), "{}", out.stdout);
+        } else {
+            assert_eq!(commands, Vec::<&str>::new(), "{format}");
+        }
+        if format == "json" {
+            let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            // JSON escaping keeps the names exact.
+            let files: Vec<&str> = doc["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|d| d["location"]["file"].as_str())
+                .collect();
+            assert!(
+                files.contains(&"./c\n::warning file=x::INJ.yaml"),
+                "{files:?}"
+            );
+        }
+    }
+    // The names are shown escaped, where they are.
+    let out = run_in(dir.path(), &["validate", "."]);
+    for shown in [
+        "--> ./c\\n::warning file=x::INJ.yaml:4:12",
+        "--> ./d\\r::error::INJ\\u{b}.yaml:",
+        "'bad key\\r::warning::INJ'",
+        "bogus: 1 # \\u{1b}[2J\\u{b}::notice::D",
+    ] {
+        assert!(out.stderr.contains(shown), "{shown} in\n{}", out.stderr);
+    }
+    // `plan` reports the same diagnostics before it needs a token.
+    let out = run_in(dir.path(), &["plan", "--local", "."]);
+    assert_eq!(out.code, 65, "{}", out.stderr);
+    assert_eq!(workflow_commands(&out.stderr), Vec::<&str>::new());
+    assert_eq!(workflow_commands(&out.stdout), Vec::<&str>::new());
+}

@@ -61,3 +61,66 @@ pub fn run(cmd: &mut Command) -> Output {
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
     run(bin().current_dir(dir).args(args))
 }
+
+/// The environment variable that marks the processes a test starts, so that it can look for
+/// any left running afterwards ([`marked_processes`]).
+pub const LEAK_MARKER_ENV: &str = "APIFY_WEBHOOKS_TEST_LEAK_MARKER";
+
+/// A marker no other test uses.
+pub fn leak_marker(test: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{test}-{}-{n}", std::process::id())
+}
+
+/// The live processes (not zombies) whose environment holds `LEAK_MARKER_ENV=marker`: what a
+/// command started with the marker left running. `None` where `/proc` cannot tell (not Linux).
+pub fn marked_processes(marker: &str) -> Option<Vec<u32>> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let needle = format!("{LEAK_MARKER_ENV}={marker}");
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let marked = environ
+            .split(|b| *b == 0)
+            .any(|var| var == needle.as_bytes());
+        let zombie = std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                stat.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(false);
+        if marked && !zombie {
+            found.push(pid);
+        }
+    }
+    Some(found)
+}
+
+/// Waits (at most `bound`, polling) until no process carries `marker`; returns those still
+/// running then, after killing them so that a failing test leaks nothing either.
+pub fn leaked_after(marker: &str, bound: std::time::Duration) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + bound;
+    loop {
+        let left = marked_processes(marker).unwrap_or_default();
+        if left.is_empty() || std::time::Instant::now() >= deadline {
+            for pid in &left {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
