@@ -36,7 +36,7 @@ function binary() {
         `  - reinstall so npm picks the platform package: npm install apify-webhooks (or add ${platformPackage}@${own.version} yourself)\n` +
         "  - PyPI: pipx install apify-webhooks (or uvx apify-webhooks)\n" +
         "  - a release binary: https://github.com/apify-webhooks/apify-webhooks/releases\n" +
-        "  - from source, with a Rust toolchain: cargo install --git https://github.com/apify-webhooks/apify-webhooks\n" +
+        "  - from source, with a Rust toolchain: cargo install --locked --git https://github.com/apify-webhooks/apify-webhooks\n" +
         "  - or point APIFY_WEBHOOKS_BINARY at an apify-webhooks binary you already have",
     );
   }
