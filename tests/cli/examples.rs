@@ -159,7 +159,7 @@ fn the_demo_shows_cargos_progress_builds_locked_and_converges() {
 }
 
 /// The documentation's text: the README (the front page) and the guide in `docs/`, where the
-/// GitOps walk-through lives.
+/// pipelines walk-through lives.
 fn readme() -> String {
     let mut pages = vec![root().join("README.md")];
     let mut guide: Vec<_> = std::fs::read_dir(root().join("docs"))
