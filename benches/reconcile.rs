@@ -1,9 +1,12 @@
 //! `cargo bench --bench reconcile`: plan and apply against the emulator with 50 ms of latency on
 //! every request, run through the release binary as a user would.
 //!
-//! - plan: an account at the 100-webhook cap (100 owned webhooks on 30 Actors and tasks, 10 of
-//!   them out of date), reported as wall time and as a multiple of the latency (the number of
-//!   sequential round trips it amounts to).
+//! - plan: an account at the 100-webhook cap (100 owned webhooks on 40 Actors and 20 tasks, 10
+//!   of them out of date; then none), reported as wall time, as a multiple of the latency (the
+//!   number of sequential round trips it amounts to) and as requests a plan.
+//! - plan of a pattern over 1,050 Actors (more than a page of the Actor list) with 100 matching
+//!   webhooks, reported the same way.
+//! - the expansion of 10 patterns over 1,000 Actors and tasks, the pure function alone.
 //! - apply: 100 creates, at the default parallelism and at `--parallelism 1`, reported as the
 //!   ratio of the two and as multiples of the latency.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
@@ -74,26 +77,33 @@ impl Server {
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
 
-    // plan at the cap
-    let (seed, manifest) = cap_world(100, 20, 10, true);
-    std::fs::write(dir.path().join("cap.yaml"), manifest).expect("write");
-    let server = Server::start(&seed);
-    let mut plans: Vec<Duration> = (0..7)
-        .map(|_| server.run(dir.path(), &["plan", "cap.yaml"]))
-        .collect();
-    plans.sort();
-    let plan = plans[plans.len() / 2];
-    let requests = server.handle.request_log().len() / plans.len();
-    server.stop();
-    println!(
-        "plan, 100 webhooks on 30 targets, {} ms latency: median {:.0} ms = {:.1}x the latency ({requests} requests a plan)",
-        LATENCY.as_millis(),
-        ms(plan),
-        plan.as_secs_f64() / LATENCY.as_secs_f64()
+    // plan at the cap, with 10 changes and with none
+    for (what, stale) in [("10 to change", true), ("no changes", false)] {
+        let (seed, manifest) = cap_world(100, 40, 20, true, stale);
+        std::fs::write(dir.path().join("cap.yaml"), &manifest).expect("write");
+        report_plan(
+            &format!("plan, 100 webhooks on 40 Actors and 20 tasks, {what}"),
+            &seed,
+            dir.path(),
+            "cap.yaml",
+        );
+    }
+
+    // a pattern over 1,050 Actors, 100 of which it matches (and has its webhook)
+    let (seed, manifest) = pattern_world(1050, 100);
+    std::fs::write(dir.path().join("pattern.yaml"), &manifest).expect("write");
+    report_plan(
+        "plan, a pattern over 1050 Actors matching 100, no changes",
+        &seed,
+        dir.path(),
+        "pattern.yaml",
     );
 
+    // the expansion alone
+    report_expansion();
+
     // apply: 100 creates
-    let (seed, manifest) = cap_world(100, 20, 10, false);
+    let (seed, manifest) = cap_world(100, 20, 10, false, false);
     std::fs::write(dir.path().join("creates.yaml"), manifest).expect("write");
     let mut results = Vec::new();
     for parallelism in ["1", "4", "10", "16", "32"] {
@@ -123,13 +133,105 @@ fn main() {
     }
 }
 
+/// Plans `manifest` 7 times against a fresh emulator seeded with `seed`: the median, as wall time
+/// and as round trips of latency, and the requests a plan makes.
+fn report_plan(what: &str, seed: &str, dir: &Path, manifest: &str) {
+    let server = Server::start(seed);
+    let mut plans: Vec<Duration> = (0..7)
+        .map(|_| server.run(dir, &["plan", manifest]))
+        .collect();
+    plans.sort();
+    let plan = plans[plans.len() / 2];
+    let requests = server.handle.request_log().len() / plans.len();
+    server.stop();
+    println!(
+        "{what}, {} ms latency: median {:.0} ms = {:.1}x the latency ({requests} requests a plan)",
+        LATENCY.as_millis(),
+        ms(plan),
+        plan.as_secs_f64() / LATENCY.as_secs_f64()
+    );
+}
+
+/// Times `plan::expand::expand` of 10 patterns over 1,000 Actors and tasks.
+fn report_expansion() {
+    use apify_webhooks::plan::expand::{LiveTarget, PatternRule, expand};
+    use apify_webhooks::webhook::TargetKind;
+    let targets: Vec<LiveTarget> = (0..1000)
+        .map(|i| LiveTarget {
+            kind: if i % 4 == 0 {
+                TargetKind::Task
+            } else {
+                TargetKind::Actor
+            },
+            id: format!("ID{i:015}"),
+            name: format!("acme/team-{}-service-{i}", i % 10),
+            own: true,
+        })
+        .collect();
+    let rules: Vec<PatternRule> = (0..10)
+        .map(|p| PatternRule {
+            key: format!("rule-{p}"),
+            kind: if p % 2 == 0 {
+                TargetKind::Actor
+            } else {
+                TargetKind::Task
+            },
+            pattern: format!("acme/team-{p}-*"),
+            exclude: vec![format!("acme/team-{p}-service-1?")],
+        })
+        .collect();
+    let rounds = 200;
+    let start = Instant::now();
+    let mut matched = 0;
+    for _ in 0..rounds {
+        matched = std::hint::black_box(expand(&rules, &targets))
+            .iter()
+            .map(|m| m.matched.len())
+            .sum::<usize>();
+    }
+    let each = start.elapsed() / rounds;
+    println!(
+        "expansion, 10 patterns x 1000 Actors and tasks ({matched} matches): {:.0} µs",
+        each.as_secs_f64() * 1e6
+    );
+}
+
+/// `total` Actors, the first `matching` of which a pattern matches and already carry its
+/// webhook.
+fn pattern_world(total: usize, matching: usize) -> (String, String) {
+    let mut seed = format!("users:\n  - {{username: acme, token: {DEFAULT_TOKEN}}}\nactors:\n");
+    let mut webhooks = String::from("webhooks:\n");
+    for a in 0..total {
+        let name = if a < matching {
+            format!("acme/hooked-{a}")
+        } else {
+            format!("acme/plain-{a}")
+        };
+        seed.push_str(&format!("  - {{name: {name}}}\n"));
+        if a < matching {
+            webhooks.push_str(&format!(
+                "  - {{user: acme, actor: {name}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/failed', description: '[apify-webhooks owner=default key=failed]'}}\n"
+            ));
+        }
+    }
+    seed.push_str(&webhooks);
+    let manifest = "version: 1\nactors:\n  \"acme/hooked-*\":\n    - {key: failed, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/failed'}\n".to_owned();
+    (seed, manifest)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
 /// Actors and tasks, and a manifest of `total` webhooks over them; with `existing`, the account
-/// already holds them all (every tenth with an old URL), without, it holds none.
-fn cap_world(total: usize, actors: usize, tasks: usize, existing: bool) -> (String, String) {
+/// already holds them all (with `stale`, every tenth with an old URL), without, it holds none.
+fn cap_world(
+    total: usize,
+    actors: usize,
+    tasks: usize,
+    existing: bool,
+    stale: bool,
+) -> (String, String) {
     let mut seed = format!("users:\n  - {{username: acme, token: {DEFAULT_TOKEN}}}\nactors:\n");
     for a in 0..actors {
         seed.push_str(&format!("  - {{name: acme/actor-{a}}}\n"));
@@ -151,7 +253,7 @@ fn cap_world(total: usize, actors: usize, tasks: usize, existing: bool) -> (Stri
                 manifest.push_str(&format!(
                     "    - {{key: hook-{i}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: 'https://hooks.example.com/{i}'}}\n"
                 ));
-                let url = if i % 10 == 0 {
+                let url = if stale && i % 10 == 0 {
                     "https://old.example.com"
                 } else {
                     "https://hooks.example.com"

@@ -61,6 +61,10 @@ pub enum Status {
 pub struct Outcome {
     /// The webhook's key.
     pub key: String,
+    /// For one webhook of a pattern: the target's name (its address is
+    /// `webhook.<key>["<target>"]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// What was to happen.
     pub action: Action,
     /// Where the webhook is attached.
@@ -256,6 +260,7 @@ pub async fn apply<P: Platform>(
 fn outcome(change: &Change, webhook_id: Option<String>, status: Status) -> Outcome {
     Outcome {
         key: change.key.clone(),
+        instance: change.instance.clone(),
         action: change.action,
         target: change.target.clone(),
         webhook_id: webhook_id.or_else(|| change.webhook_id.clone()),
@@ -673,6 +678,7 @@ mod tests {
         let t = actor("A1");
         let o = |action, status| Outcome {
             key: "k".into(),
+            instance: None,
             action,
             target: t.clone(),
             webhook_id: None,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::plan::{self, Class};
+use crate::plan::{self, Class, Selector};
 use crate::platform::{Platform, PlatformError, Webhook, WebhookDispatch};
 use crate::refresh::{self, READ_CONCURRENCY};
 
@@ -106,6 +106,9 @@ pub struct WebhookStatus {
     pub webhook_id: String,
     /// The Actor or task, as `username/name` when it could be named, else its ID.
     pub target: Option<String>,
+    /// The Actor's or task's ID.
+    #[serde(skip)]
+    pub target_id: Option<String>,
     /// The event types it is for.
     pub event_types: Vec<String>,
     /// The most recent dispatch.
@@ -144,6 +147,27 @@ pub struct StatusReport {
 }
 
 impl StatusReport {
+    /// The report narrowed to the webhooks `selectors` name (all of them when there are none):
+    /// a key, or one webhook of a pattern's key by its target's name or ID.
+    #[must_use]
+    pub fn select(mut self, selectors: &[Selector]) -> Self {
+        if selectors.is_empty() {
+            return self;
+        }
+        self.webhooks.retain(|w| {
+            selectors.iter().any(|s| {
+                s.is_key(&w.key)
+                    && s.is_target(
+                        w.target.as_deref(),
+                        w.target_id.as_deref().unwrap_or_default(),
+                    )
+            })
+        });
+        self.not_applied
+            .retain(|k| selectors.iter().any(|s| s.target.is_none() && s.is_key(k)));
+        self
+    }
+
     /// Whether any managed webhook is failing, or disabled (and so delivers nothing).
     pub fn any_failing(&self) -> bool {
         self.webhooks
@@ -258,6 +282,7 @@ fn judge(
         key: key.to_owned(),
         webhook_id: webhook.id.clone(),
         target,
+        target_id: webhook.condition().target().map(|(_, id)| id.to_owned()),
         event_types: webhook.event_types.clone().unwrap_or_default(),
         last_dispatch: ordered.first().map(|d| last_dispatch(d, secrets)),
         total_dispatches: total,
@@ -383,6 +408,9 @@ pub enum TestProgress<'a> {
 pub struct TestOutcome {
     /// The key.
     pub key: String,
+    /// For one webhook of a pattern, chosen by its target: the target's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The webhook ID.
     pub webhook_id: String,
     /// The test dispatch's ID.
@@ -410,39 +438,101 @@ impl TestOutcome {
     }
 }
 
-/// Fires the platform's test dispatch for each managed webhook of `owner` with one of `keys`
-/// and waits (bounded by `wait`) for each outcome, concurrently. An unknown key is a usage
-/// error naming the keys that exist.
+/// Fires the platform's test dispatch for each managed webhook of `owner` that one of
+/// `selectors` names and waits (bounded by `wait`) for each outcome, concurrently. An unknown
+/// key is a usage error naming the keys that exist; a key on several targets (a pattern's) needs
+/// a target, and the error names the webhooks' addresses.
 pub async fn test<P: Platform>(
     platform: &P,
     owner: &str,
-    keys: &[String],
+    selectors: &[Selector],
     secrets: &[String],
     wait: WaitOptions,
     progress: &(dyn Fn(TestProgress<'_>) + Sync),
 ) -> Result<Vec<TestOutcome>, Error> {
     let owned = managed(platform, owner).await?;
-    let mut chosen: Vec<(&str, &Webhook)> = Vec::new();
-    for key in keys {
-        let Some((k, w)) = owned.iter().find(|(k, _)| k == key) else {
+    // Names of the targets, to select and show one webhook of a pattern.
+    let keyed: Vec<Webhook> = owned
+        .iter()
+        .filter(|(k, _)| selectors.iter().any(|s| s.is_key(k)))
+        .map(|(_, w)| w.clone())
+        .collect();
+    let names = refresh::name_targets(platform, owner, &keyed, &HashMap::new())
+        .await
+        .unwrap_or_default();
+    let target_of = |w: &Webhook| w.condition().target().map(|(_, id)| id.to_owned());
+    let name_of = |w: &Webhook| target_of(w).and_then(|id| names.get(&id).cloned());
+    let mut chosen: Vec<(&str, &Webhook, Option<String>)> = Vec::new();
+    for selector in selectors {
+        let key = &selector.key;
+        let with_key: Vec<&(String, Webhook)> = owned.iter().filter(|(k, _)| *k == *key).collect();
+        let with_key = if with_key.is_empty() {
+            owned.iter().filter(|(k, _)| selector.is_key(k)).collect()
+        } else {
+            with_key
+        };
+        if with_key.is_empty() {
             let known: Vec<&str> = owned.iter().map(|(k, _)| k.as_str()).collect();
             let hint = if known.is_empty() {
                 format!(
                     "owner `{owner}` has no managed webhooks on the platform; run `apify-webhooks apply` first"
                 )
             } else {
+                let mut known = known;
+                known.dedup();
                 format!("the managed keys of `{owner}` are: {}", known.join(", "))
             };
             return Err(Error::Usage(format!(
                 "no managed webhook has the key `{key}` ({hint})"
             )));
+        }
+        let matching: Vec<&(String, Webhook)> = with_key
+            .into_iter()
+            .filter(|(_, w)| {
+                selector.is_target(name_of(w).as_deref(), &target_of(w).unwrap_or_default())
+            })
+            .collect();
+        let address = |(k, w): &(String, Webhook)| {
+            crate::plan::address(
+                k,
+                Some(&name_of(w).or_else(|| target_of(w)).unwrap_or_default()),
+            )
         };
-        if !chosen.iter().any(|(c, _)| c == k) {
-            chosen.push((k.as_str(), w));
+        let mut targets: Vec<Option<String>> = matching.iter().map(|(_, w)| target_of(w)).collect();
+        targets.sort();
+        targets.dedup();
+        match (matching.first(), targets.len()) {
+            (None, _) => {
+                return Err(Error::Usage(format!(
+                    "no managed webhook of the key `{key}` is on `{}`",
+                    selector.target.as_deref().unwrap_or_default()
+                )));
+            }
+            (Some(_), n) if n > 1 => {
+                let mut all: Vec<String> = matching.iter().map(|m| address(m)).collect();
+                all.sort();
+                return Err(Error::Usage(format!(
+                    "the key `{key}` names {n} webhooks (one per target of its pattern): pick one with --target or by its address: {}",
+                    all.join(", ")
+                )));
+            }
+            (Some((k, w)), _) => {
+                let instance = selector
+                    .target
+                    .as_ref()
+                    .map(|_| name_of(w).or_else(|| target_of(w)).unwrap_or_default());
+                if !chosen.iter().any(|(_, c, _)| c.id == w.id) {
+                    chosen.push((k.as_str(), w, instance));
+                }
+            }
         }
     }
     let outcomes: Vec<TestOutcome> = stream::iter(chosen)
-        .map(|(key, w)| test_one(platform, key, w, secrets, wait, progress))
+        .map(|(key, w, instance)| async move {
+            let mut outcome = test_one(platform, key, w, secrets, wait, progress).await?;
+            outcome.instance = instance;
+            Ok::<_, Error>(outcome)
+        })
         .buffered(READ_CONCURRENCY)
         .try_collect()
         .await?;
@@ -492,6 +582,7 @@ async fn test_one<P: Platform>(
     };
     Ok(TestOutcome {
         key: key.to_owned(),
+        instance: None,
         webhook_id: webhook.id.clone(),
         dispatch_id: sent.id.clone(),
         status,

@@ -160,6 +160,44 @@ pub fn is_rewritten_header(name: &str) -> bool {
         .any(|h| h.eq_ignore_ascii_case(name.trim()))
 }
 
+/// Whether an Actor or task reference is a pattern: it has `*` or `?`.
+pub fn is_pattern(reference: &str) -> bool {
+    reference.contains(['*', '?'])
+}
+
+/// Whether `name` (`username/name`) matches `pattern`, where `*` is any run of characters but
+/// `/` and `?` is one character but `/`; `~` in the pattern reads as `/`. Other characters
+/// match themselves, case-sensitively (the platform's names are case-sensitive).
+pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+    let p = pattern.as_bytes();
+    let n = name.as_bytes();
+    let at = |i: usize| if p[i] == b'~' { b'/' } else { p[i] };
+    // Iterative glob matching with one backtrack point, the last `*`: since a `*` never crosses
+    // `/`, a `/` it cannot take ends the match. No allocation, linear in practice: a plan
+    // matches every pattern against every Actor and task of the account.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && at(pi) == b'*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if pi < p.len() && ((at(pi) == b'?' && n[ni] != b'/') || at(pi) == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else {
+            match star {
+                Some((sp, sn)) if n[sn] != b'/' => {
+                    star = Some((sp, sn + 1));
+                    pi = sp + 1;
+                    ni = sn + 1;
+                }
+                _ => return false,
+            }
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +231,44 @@ mod tests {
         assert!(is_rewritten_header("content-type"));
         assert!(is_rewritten_header("HOST"));
         assert!(!is_rewritten_header("Authorization"));
+    }
+
+    /// The definition, recursively: the reference the fast matcher is checked against.
+    fn reference_match(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len())
+                .take_while(|&i| i == 0 || n[i - 1] != '/')
+                .any(|i| reference_match(rest, &n[i..])),
+            Some(('?', rest)) => {
+                n.first().is_some_and(|&c| c != '/') && reference_match(rest, &n[1..])
+            }
+            Some((&c, rest)) => n.first() == Some(&c) && reference_match(rest, &n[1..]),
+        }
+    }
+
+    #[test]
+    fn patterns_match_within_a_name_part() {
+        assert!(pattern_matches("acme/*", "acme/price-monitor"));
+        assert!(pattern_matches("acme~*", "acme/price-monitor"));
+        assert!(pattern_matches("acme/test-*", "acme/test-"));
+        assert!(pattern_matches("*/nightly-?", "jane/nightly-1"));
+        assert!(!pattern_matches("acme/*", "acme2/x"));
+        assert!(!pattern_matches("acme*", "acme/x"), "`*` never crosses `/`");
+        assert!(!pattern_matches("acme/?", "acme/xy"));
+        assert!(!pattern_matches("Acme/*", "acme/x"));
+        assert!(is_pattern("acme/*") && is_pattern("acme/a?") && !is_pattern("acme/a"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_matcher_agrees_with_the_definition(
+            pattern in "[ab/*?]{0,8}",
+            name in "[ab/]{0,8}",
+        ) {
+            let p: Vec<char> = pattern.chars().collect();
+            let n: Vec<char> = name.chars().collect();
+            proptest::prop_assert_eq!(pattern_matches(&pattern, &name), reference_match(&p, &n));
+        }
     }
 }

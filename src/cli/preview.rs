@@ -15,9 +15,10 @@ use crate::error::Error;
 use crate::event::{self, EventType, RequestTemplate, SampleTarget};
 use crate::exit;
 use crate::manifest::{DesiredWebhook, Manifests, TargetRef};
+use crate::plan::Selector;
 use crate::render::preview::{self as render_preview, MASK, Preview, PreviewedRequest};
 use crate::session::Workspace;
-use crate::webhook::TargetKind;
+use crate::webhook::{TargetKind, pattern_matches};
 
 /// Output formats of `preview`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -34,9 +35,14 @@ pub(crate) enum PreviewFormat {
 pub(crate) struct PreviewArgs {
     #[command(flatten)]
     manifests: ManifestArgs,
-    /// The key of the webhook to preview.
+    /// The key of the webhook to preview, or its address in a plan
+    /// (`failed-to-oncall["acme/price-monitor"]`, for one webhook of a pattern).
     #[arg(long)]
     key: String,
+    /// For a pattern's webhook: the Actor or task (`username/name`) to preview it on; it must
+    /// be one the pattern matches.
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
     /// The event to render [default: the webhook's first event type].
     #[arg(long, value_name = "TYPE", value_parser = parse_event, conflicts_with = "all_events")]
     event: Option<EventType>,
@@ -70,7 +76,9 @@ const DISPATCH_ID: &str = "<dispatch id>";
 pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
     let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
     let manifests = &workspace.manifests;
-    let webhook = find(manifests, &args.key)?;
+    let selector = Selector::parse(&args.key, args.target.as_deref()).map_err(Error::Usage)?;
+    let webhook = find(manifests, &selector)?;
+    let instance = instance(webhook, &selector)?;
     let events = events(webhook, args)?;
 
     // Only this webhook's `${NAME}` matter: resolve it alone.
@@ -126,7 +134,7 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
         headers_template: resolved.headers_template.as_ref().map(|h| h.value.as_str()),
         should_interpolate_strings: webhook.should_interpolate_strings,
     };
-    let target = sample_target(&webhook.target);
+    let target = sample_target(&webhook.target, instance.as_deref());
     let mut requests = Vec::with_capacity(events.len());
     for event_type in events {
         let sample = event::sample(event_type, &target);
@@ -145,6 +153,7 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
     }
     let preview = Preview {
         key: &webhook.key,
+        instance: instance.as_deref(),
         target_kind: webhook.target.kind,
         target: &webhook.target.reference,
         secrets_masked: !args.show_secrets,
@@ -158,11 +167,15 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Context) -> Result<u8, Error> {
     Ok(exit::SUCCESS)
 }
 
-/// The declared webhook with `key`, or a usage error naming the closest key.
-fn find<'m>(manifests: &'m Manifests, key: &str) -> Result<&'m DesiredWebhook, Error> {
-    if let Some(w) = manifests.webhooks.iter().find(|w| w.key == key) {
+/// The declared webhook `selector` names, or a usage error naming the closest key.
+fn find<'m>(manifests: &'m Manifests, selector: &Selector) -> Result<&'m DesiredWebhook, Error> {
+    if let Some(w) = manifests.webhooks.iter().find(|w| w.key == selector.key) {
         return Ok(w);
     }
+    if let Some(w) = manifests.webhooks.iter().find(|w| selector.is_key(&w.key)) {
+        return Ok(w);
+    }
+    let key = &selector.key;
     let keys: Vec<&str> = manifests.webhooks.iter().map(|w| w.key.as_str()).collect();
     let shown = crate::diagnostic::shown(key);
     Err(Error::Usage(match did_you_mean(key, &keys) {
@@ -175,6 +188,42 @@ fn find<'m>(manifests: &'m Manifests, key: &str) -> Result<&'m DesiredWebhook, E
             keys.join(", ")
         ),
     }))
+}
+
+/// The target a pattern's webhook is previewed on: `--target` (or the address's), which the
+/// pattern must match and its `exclude` leave in. A single target takes none but its own.
+fn instance(webhook: &DesiredWebhook, selector: &Selector) -> Result<Option<String>, Error> {
+    let Some(target) = &selector.target else {
+        return Ok(None);
+    };
+    let reference = &webhook.target.reference;
+    if !webhook.target.is_pattern() {
+        return if reference.replacen('~', "/", 1) == *target {
+            Ok(None)
+        } else {
+            Err(Error::Usage(format!(
+                "webhook `{}` is on `{reference}` only, not `{target}`",
+                webhook.key
+            )))
+        };
+    }
+    if !pattern_matches(reference, target) {
+        return Err(Error::Usage(format!(
+            "`{target}` does not match the pattern `{reference}` of webhook `{}`",
+            webhook.key
+        )));
+    }
+    if let Some(e) = webhook
+        .exclude
+        .iter()
+        .find(|e| e.value == *target || pattern_matches(&e.value, target))
+    {
+        return Err(Error::Usage(format!(
+            "`{target}` is excluded from the pattern `{reference}` of webhook `{}` (by `{}`)",
+            webhook.key, e.value
+        )));
+    }
+    Ok(Some(target.clone()))
 }
 
 /// The event types to render: `--event` (one the webhook listens to), all of them, or the first.
@@ -198,9 +247,11 @@ fn events(webhook: &DesiredWebhook, args: &PreviewArgs) -> Result<Vec<EventType>
     }
 }
 
-/// The sample's target: ids where the manifest writes ids (a reference without `/` or `~`).
-fn sample_target(target: &TargetRef) -> SampleTarget {
-    let id = (!target.reference.contains(['/', '~'])).then(|| target.reference.clone());
+/// The sample's target: ids where the manifest writes ids (a reference without `/` or `~`);
+/// none for a pattern (its targets are known by name).
+fn sample_target(target: &TargetRef, instance: Option<&str>) -> SampleTarget {
+    let id = (instance.is_none() && !target.is_pattern() && !target.reference.contains(['/', '~']))
+        .then(|| target.reference.clone());
     match target.kind {
         TargetKind::Actor => SampleTarget {
             kind: TargetKind::Actor,

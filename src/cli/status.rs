@@ -10,6 +10,7 @@ use super::{Context, ManifestArgs, known_secrets};
 use crate::delivery;
 use crate::error::Error;
 use crate::exit;
+use crate::plan::Selector;
 use crate::render::delivery as render;
 use crate::session::Workspace;
 
@@ -30,6 +31,13 @@ pub(crate) enum StatusFormat {
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     manifests: ManifestArgs,
+    /// Only the webhook with this key (repeat for several), or its address in a plan
+    /// (`failed-to-oncall["acme/price-monitor"]`, one webhook of a pattern).
+    #[arg(long, value_name = "KEY")]
+    key: Vec<String>,
+    /// With `--key`: only its webhook on this Actor or task (`username/name` or ID).
+    #[arg(long, value_name = "NAME", requires = "key")]
+    target: Option<String>,
     /// How to print the report.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     format: StatusFormat,
@@ -42,6 +50,12 @@ pub(crate) fn run(args: &StatusArgs, ctx: &Context) -> Result<u8, Error> {
     let console = &ctx.console;
     let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
     let secrets = known_secrets(&workspace);
+    let selectors = args
+        .key
+        .iter()
+        .map(|k| Selector::parse(k, args.target.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
     let declared: Vec<String> = workspace
         .manifests
         .webhooks
@@ -56,7 +70,7 @@ pub(crate) fn run(args: &StatusArgs, ctx: &Context) -> Result<u8, Error> {
         let report =
             delivery::status(&connection.client, &workspace.owner, &declared, &secrets).await;
         connection.close().await;
-        report
+        report.map(|r| r.select(&selectors))
     })?;
     let rendered = match args.format {
         StatusFormat::Text if console.is_quiet() => render::status_summary_line(&report),

@@ -12,6 +12,7 @@ use super::{Context, ManifestArgs, known_secrets};
 use crate::delivery::{self, WaitOptions};
 use crate::error::Error;
 use crate::exit;
+use crate::plan::Selector;
 use crate::platform::parse_timeout;
 use crate::render::delivery as render;
 use crate::session::Workspace;
@@ -31,9 +32,13 @@ pub(crate) enum TestFormat {
 pub(crate) struct TestArgs {
     #[command(flatten)]
     manifests: ManifestArgs,
-    /// The manifest key of the webhook to test (repeat for several).
+    /// The manifest key of the webhook to test (repeat for several), or its address in a plan
+    /// (`failed-to-oncall["acme/price-monitor"]`, for one webhook of a pattern).
     #[arg(long, required = true, value_name = "KEY")]
     key: Vec<String>,
+    /// For a pattern's key: the Actor or task (`username/name` or ID) whose webhook to test.
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
     /// The longest wait for each outcome (`10s`, `1m`).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     wait: Duration,
@@ -49,6 +54,12 @@ pub(crate) fn run(args: &TestArgs, ctx: &Context) -> Result<u8, Error> {
     let console = &ctx.console;
     let workspace = Workspace::load(&args.manifests.paths, args.manifests.owner.as_deref())?;
     let secrets = known_secrets(&workspace);
+    let selectors = args
+        .key
+        .iter()
+        .map(|k| Selector::parse(k, args.target.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
     let wait = WaitOptions {
         timeout: args.wait,
         ..WaitOptions::default()
@@ -62,7 +73,7 @@ pub(crate) fn run(args: &TestArgs, ctx: &Context) -> Result<u8, Error> {
         let outcomes = delivery::test(
             &connection.client,
             &workspace.owner,
-            &args.key,
+            &selectors,
             &secrets,
             wait,
             &progress,

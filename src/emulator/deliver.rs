@@ -508,11 +508,25 @@ pub(crate) fn simulate(
     // The dispatches count as active already: they are delivered even if this save failed
     // (the next save writes them).
     let _ = shared.save(&state);
+    let actor_name = state
+        .actors
+        .iter()
+        .find(|a| a.id == actor_id)
+        .map(|a| format!("{}/{}", a.username, a.name));
+    let task_name = task.as_ref().and_then(|task| {
+        state
+            .tasks
+            .iter()
+            .find(|t| &t.id == task)
+            .map(|t| format!("{}/{}", t.username, t.name))
+    });
     let body = json!({
         "id": id,
         "kind": match request.kind { RunKind::Run => "run", RunKind::Build => "build" },
         "actorId": actor_id,
+        "actorName": actor_name,
         "actorTaskId": task,
+        "actorTaskName": task_name,
         "userId": user_id,
         "status": outcome,
         "dispatches": fired,

@@ -71,9 +71,15 @@ pub struct FiredRun {
     pub kind: String,
     /// The Actor.
     pub actor_id: String,
+    /// The Actor's `username/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// The task that started it, if any.
     #[serde(default)]
     pub actor_task_id: Option<String>,
+    /// The task's `username/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_task_name: Option<String>,
     /// The user who ran it.
     pub user_id: String,
     /// Its final status.

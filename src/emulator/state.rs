@@ -250,14 +250,15 @@ impl State {
 
     /// Whether `GET /v2/actors` without `my=1` lists `actor` to `caller`: the platform lists
     /// the Actors a user "created or used". Used means run by the caller (a simulated run, or
-    /// `usedBy` in the seed) or the Actor of one of the caller's tasks.
+    /// `usedBy` in the seed) or the Actor of one of the caller's tasks, while it is public.
     pub(crate) fn created_or_used(&self, caller: &UserRec, actor: &ActorRec) -> bool {
         actor.user_id == caller.id
-            || actor.used_by.contains(&caller.username)
-            || self
-                .tasks
-                .iter()
-                .any(|t| t.user_id == caller.id && t.act_id == actor.id)
+            || (actor.is_public
+                && (actor.used_by.contains(&caller.username)
+                    || self
+                        .tasks
+                        .iter()
+                        .any(|t| t.user_id == caller.id && t.act_id == actor.id)))
     }
 
     /// Removes the webhooks `doomed` picks, with their dispatches; those with an idempotency

@@ -40,13 +40,23 @@ impl FileChecker<'_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    /// Checks an Actor or task reference written as a mapping key.
+    /// Checks an Actor or task reference written as a mapping key: a name, an ID or a pattern.
     pub(super) fn check_reference(&mut self, kind: TargetKind, reference: &str, span: Span) {
-        if let Err(why) = check_reference(reference) {
-            let what = match kind {
-                TargetKind::Actor => "Actor",
-                TargetKind::Task => "task",
-            };
+        let what = match kind {
+            TargetKind::Actor => "Actor",
+            TargetKind::Task => "task",
+        };
+        if crate::webhook::is_pattern(reference) {
+            if let Err(why) = check_pattern(reference) {
+                self.error(
+                    span,
+                    format!("invalid {what} pattern `{}`: {why}", shown(reference)),
+                    "invalid pattern",
+                )
+                .help
+                .push(PATTERN_HELP.to_owned());
+            }
+        } else if let Err(why) = check_reference(reference) {
             self.error(
                 span,
                 format!("invalid {what} reference `{}`: {why}", shown(reference)),
@@ -54,9 +64,92 @@ impl FileChecker<'_> {
             )
             .help
             .push(format!(
-                "write `username/name`, `username~name` or the {what} ID"
+                "write `username/name`, `username~name` or the {what} ID, or a pattern such as `username/*`"
             ));
         }
+    }
+
+    /// `exclude` and `adopt` against the kind of reference: `exclude` only under a pattern, with
+    /// names, IDs or patterns; `adopt` (one webhook) never under a pattern (many webhooks).
+    fn check_pattern_fields(
+        &mut self,
+        target: &TargetRef,
+        node: &Node,
+        entry: &WebhookEntry,
+    ) -> Vec<Located<String>> {
+        let field = |name: &str| node.entries().iter().find(|e| e.key == name);
+        let Some(exclude) = &entry.exclude else {
+            if target.is_pattern()
+                && entry.adopt.is_some()
+                && let Some(adopt) = field("adopt")
+            {
+                self.adopt_on_pattern(target, adopt.key_span);
+            }
+            return Vec::new();
+        };
+        let exclude_field = field("exclude");
+        let exclude_span = exclude_field.map_or(node.span, |e| e.key_span);
+        if !target.is_pattern() {
+            self.error(
+                exclude_span,
+                format!(
+                    "`exclude` is only for patterns, and `{}` is not one",
+                    shown(&target.reference)
+                ),
+                "under a single target",
+            )
+            .help
+            .push("a reference with `*` or `?` is a pattern; a name or an ID is one Actor or task, with nothing to exclude".to_owned());
+            return Vec::new();
+        }
+        if entry.adopt.is_some()
+            && let Some(adopt) = field("adopt")
+        {
+            self.adopt_on_pattern(target, adopt.key_span);
+        }
+        let items: &[Node] = match exclude_field.map(|e| &e.value.value) {
+            Some(NodeValue::Seq(items)) => items,
+            _ => &[],
+        };
+        let mut out = Vec::new();
+        for (i, value) in exclude.iter().enumerate() {
+            let span = items.get(i).map_or(exclude_span, |n| n.span);
+            let check = if crate::webhook::is_pattern(value) {
+                check_pattern(value)
+            } else {
+                check_reference(value)
+            };
+            if let Err(why) = check {
+                self.error(
+                    span,
+                    format!("invalid exclusion `{}`: {why}", shown(value)),
+                    "invalid exclusion",
+                )
+                .help
+                .push("exclude by `username/name`, ID or pattern".to_owned());
+                continue;
+            }
+            out.push(Located {
+                value: value.replacen('~', "/", 1),
+                label: self.label(span, ""),
+            });
+        }
+        out
+    }
+
+    fn adopt_on_pattern(&mut self, target: &TargetRef, span: Span) {
+        self.error(
+            span,
+            format!(
+                "`adopt` cannot be used under the pattern `{}`",
+                shown(&target.reference)
+            ),
+            "one webhook, many targets",
+        )
+        .help
+        .push(
+            "`adopt` takes over one webhook: declare it under its Actor or task by name".to_owned(),
+        );
     }
 
     /// Checks one entry that passed the schema and builds its desired webhook.
@@ -82,6 +175,7 @@ impl FileChecker<'_> {
                 .push((entry.key.clone(), self.label(key_span, "")));
         }
 
+        let exclude = self.check_pattern_fields(&target, node, &entry);
         self.check_event_types(target.kind, field("eventTypes"));
         let mut event_types = entry.event_types;
         event_types.sort_unstable();
@@ -142,6 +236,7 @@ impl FileChecker<'_> {
             previous_keys: previous_keys(field("previousKeys"), entry.previous_keys, |span| {
                 self.label(span, "")
             }),
+            exclude,
             event_types,
             request_url: Located {
                 value: entry.request_url,
@@ -555,6 +650,34 @@ fn check_reference(reference: &str) -> Result<(), String> {
     }
 }
 
+/// What a pattern is, for the help of an invalid one.
+const PATTERN_HELP: &str = "a pattern is `username/name` with `*` (any run of characters but `/`) or `?` (one character), such as `acme/*` or `acme/nightly-?`";
+
+/// Why `pattern` (a reference with `*` or `?`) is not a pattern that can match a
+/// `username/name`.
+fn check_pattern(pattern: &str) -> Result<(), String> {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-*?".contains(c))
+    };
+    match pattern.split_once(['/', '~']) {
+        Some((user, name)) => {
+            if !part_ok(user) {
+                Err("the username part is empty or has characters other than letters, digits, `.`, `_`, `-`, `*` and `?`".to_owned())
+            } else if !part_ok(name) {
+                Err("the name part is empty or has characters other than letters, digits, `.`, `_`, `-`, `*` and `?`".to_owned())
+            } else {
+                Ok(())
+            }
+        }
+        None => Err(
+            "it has no `/`, and `*` never matches `/`, so it can match no `username/name`"
+                .to_owned(),
+        ),
+    }
+}
+
 /// Whether a URL can be checked with its `${NAME}` references replaced by placeholders: only
 /// when its scheme and `://` are written out before the first reference. A URL that is a secret
 /// as a whole (`${SLACK_URL}`) is checked once substituted, by the commands that substitute.
@@ -607,14 +730,22 @@ pub(super) fn check_across_files(
     let mut first_use: HashMap<&str, &Label> = HashMap::new();
     for (key, label) in keys {
         if let Some(first) = first_use.get(key.as_str()) {
-            out.push(
-                Diagnostic::error(format!("duplicate key `{key}`"))
-                    .at(&label.source, label.span, "used again here")
-                    .related(&first.source, first.span, "first used here")
-                    .help(
-                        "keys identify webhooks and must be unique across all manifests of a run",
-                    ),
-            );
+            let pattern_at = |l: &Label| {
+                webhooks
+                    .iter()
+                    .find(|w| w.key_label == *l && w.target.is_pattern())
+                    .map(|w| w.target.reference.as_str())
+            };
+            let mut d = Diagnostic::error(format!("duplicate key `{key}`"))
+                .at(&label.source, label.span, "used again here")
+                .related(&first.source, first.span, "first used here")
+                .help("keys identify webhooks and must be unique across all manifests of a run");
+            if let Some(pattern) = pattern_at(label).or_else(|| pattern_at(first)) {
+                d = d.help(format!(
+                    "a key is declared once, by a pattern or by one entry: to give one target of `{pattern}` a webhook of its own, list it in the pattern's `exclude` and use another key"
+                ));
+            }
+            out.push(d);
         } else {
             first_use.insert(key, label);
         }
@@ -685,6 +816,17 @@ mod tests {
         assert!(check_reference("apify/").is_err());
         assert!(check_reference("a b").is_err());
         assert!(check_reference("apify/web scraper").is_err());
+    }
+
+    #[test]
+    fn patterns_are_username_slash_name_with_wildcards() {
+        assert!(check_pattern("acme/*").is_ok());
+        assert!(check_pattern("acme~nightly-?").is_ok());
+        assert!(check_pattern("*/*").is_ok());
+        assert!(check_pattern("acme*").is_err(), "no `/`: matches nothing");
+        assert!(check_pattern("acme/").is_err());
+        assert!(check_pattern("acme/a b*").is_err());
+        assert!(check_pattern("acme/x/*").is_err());
     }
 
     #[test]

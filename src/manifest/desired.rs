@@ -43,6 +43,9 @@ pub struct DesiredWebhook {
     pub adopt: Option<String>,
     /// Keys it had before (`previousKeys`), where each is written.
     pub previous_keys: Vec<Located<String>>,
+    /// For a pattern: the names, IDs and patterns it leaves out (`exclude`), where each is
+    /// written. Always empty for a concrete target.
+    pub exclude: Vec<Located<String>>,
     /// Event types, sorted and without repeats.
     pub event_types: Vec<EventType>,
     /// The target URL, `${NAME}` unresolved.
@@ -87,6 +90,12 @@ impl TargetRef {
     /// The reference in the form the API's path parameters take: `username~name` or an ID.
     pub fn api_reference(&self) -> String {
         self.reference.replacen('/', "~", 1)
+    }
+
+    /// Whether the reference is a pattern (`*` or `?`), matched against the account's own
+    /// Actors or tasks on every plan.
+    pub fn is_pattern(&self) -> bool {
+        crate::webhook::is_pattern(&self.reference)
     }
 }
 

@@ -37,12 +37,16 @@ pub(super) struct ManifestFile {
     pub(super) owner: Option<String>,
 
     /// Webhooks of Actors, by Actor: `username/name`, `username~name` or an Actor ID. A webhook
-    /// on an Actor fires for all of its runs (and builds).
+    /// on an Actor fires for all of its runs (and builds). A reference with `*` (any run of
+    /// characters but `/`) or `?` (one character) is a pattern: its webhooks go on every Actor
+    /// of the account whose `username/name` matches, re-evaluated on every plan, so Actors
+    /// created later get them too. Patterns match the account's own Actors only.
     #[serde(default)]
     pub(super) actors: Option<IndexMap<String, Vec<WebhookEntry>>>,
 
     /// Webhooks of Actor tasks, by task: `username/task-name`, `username~task-name` or a task
-    /// ID. A webhook on a task fires for the runs started through that task only.
+    /// ID. A webhook on a task fires for the runs started through that task only. A reference
+    /// with `*` or `?` is a pattern over the account's tasks, as under `actors`.
     #[serde(default)]
     pub(super) tasks: Option<IndexMap<String, Vec<WebhookEntry>>>,
 }
@@ -63,6 +67,12 @@ pub(super) struct WebhookEntry {
     #[serde(default)]
     #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,64}$"))]
     pub(super) adopt: Option<String>,
+
+    /// Only under a pattern (a reference with `*` or `?`): the Actors or tasks it leaves out,
+    /// by `username/name`, ID or pattern.
+    #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z0-9._~/*?-]{1,200}$")))]
+    pub(super) exclude: Option<Vec<String>>,
 
     /// Keys this webhook was declared under before (a rename). A live webhook of this owner
     /// under one of them is re-marked with `key` in place, keeping its ID and dispatch history,

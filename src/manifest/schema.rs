@@ -475,7 +475,7 @@ mod tests {
         };
         assert_eq!(*ENTRY_FIELDS, names("/$defs/WebhookEntry/properties"));
         assert_eq!(*FILE_FIELDS, names("/properties"));
-        assert_eq!(ENTRY_FIELDS.len(), 11);
+        assert_eq!(ENTRY_FIELDS.len(), 12);
     }
 
     #[test]

@@ -17,14 +17,14 @@ use crate::webhook::{MAX_WEBHOOKS_PER_USER, TargetKind};
 pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: PlanOptions) -> Plan {
     let key = &options.key;
     let mut untouched = Untouched::default();
-    let mut owned: BTreeMap<&str, Vec<&Webhook>> = BTreeMap::new();
+    let mut owned_by_key: Vec<(&str, &Webhook)> = Vec::new();
     // Webhooks whose marker cannot be read with certainty, by ID: never unmanaged.
     let mut damaged: BTreeMap<&str, (&Webhook, Option<&str>, String)> = BTreeMap::new();
     let by_id: HashMap<&str, &Webhook> = live.webhooks.iter().map(|w| (w.id.as_str(), w)).collect();
     let mut unmanaged: Vec<&Webhook> = Vec::new();
     for w in &live.webhooks {
         match classify(w, owner) {
-            Class::Owned { key } => owned.entry(key).or_default().push(w),
+            Class::Owned { key } => owned_by_key.push((key, w)),
             Class::Foreign => untouched.foreign += 1,
             Class::Damaged { key, problem } => {
                 damaged.insert(w.id.as_str(), (w, key, problem.to_string()));
@@ -33,13 +33,21 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             Class::OutOfScope => untouched.out_of_scope += 1,
         }
     }
-    let owned_count: usize = owned.values().map(Vec::len).sum();
+    let owned_count = owned_by_key.len();
+    // Owned webhooks by slot: a key names one webhook, except the key of a pattern, which names
+    // one webhook per target (key + target ID). A key no longer declared is read the same way,
+    // so that a pattern taken out of the manifests deletes each of its webhooks.
+    let slots = Slots::new(desired);
+    let mut owned: BTreeMap<Slot<'_>, Vec<&Webhook>> = BTreeMap::new();
+    for (k, w) in owned_by_key {
+        owned.entry(slots.of_live(k, w)).or_default().push(w);
+    }
     let mut conflicts = Vec::new();
-    // Owned webhooks of one key identical in every field the platform keeps, `isEnabled`
+    // Owned webhooks of one slot identical in every field the platform keeps, `isEnabled`
     // included (two overlapping applies, say): one enabled copy, the oldest, is kept, the
     // others are deleted. Different ones cannot be told apart without guessing.
-    let mut extras: Vec<(&str, &Webhook, &str)> = Vec::new();
-    for (key, ws) in &mut owned {
+    let mut extras: Vec<(Slot<'_>, &Webhook, &str)> = Vec::new();
+    for (slot, ws) in &mut owned {
         if ws.len() < 2 {
             continue;
         }
@@ -47,7 +55,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             ws.sort_by(|a, b| b.is_enabled().cmp(&a.is_enabled()).then(oldest_first(a, b)));
             let kept = ws[0];
             for extra in ws.drain(1..) {
-                extras.push((*key, extra, kept.id.as_str()));
+                extras.push((*slot, extra, kept.id.as_str()));
             }
         } else {
             let sorted_ids = |filter: fn(&Webhook) -> bool| {
@@ -60,7 +68,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                 ids
             };
             conflicts.push(Conflict::DuplicateKey {
-                key: (*key).to_owned(),
+                key: slot.0.to_owned(),
                 webhook_ids: sorted_ids(|_| true),
                 disabled: sorted_ids(|w| !w.is_enabled()),
             });
@@ -68,10 +76,13 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
     }
 
     let mut changes = Vec::new();
-    let declared: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
-    // Owned keys a declared webhook moves away from (`previousKeys`), or that an entry claims
+    let declared: HashSet<Slot<'_>> = desired
+        .iter()
+        .map(|d| Slots::of_desired(d, &d.key))
+        .collect();
+    // Owned slots a declared webhook moves away from (`previousKeys`), or that an entry claims
     // by adopting their webhook under another key (refused): not deleted.
-    let mut moved: HashSet<&str> = HashSet::new();
+    let mut moved: HashSet<Slot<'_>> = HashSet::new();
     // Keys named by a damaged marker that no entry adopts: an entry of that key, or moving
     // from it, gets no change (the conflict says why), so the plan shows what it refuses.
     let adopted: HashSet<&str> = desired.iter().filter_map(|d| d.adopt.as_deref()).collect();
@@ -80,39 +91,53 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         .filter(|(id, _)| !adopted.contains(*id))
         .filter_map(|(_, (_, k, _))| *k)
         .collect();
+    let owned_keys: HashSet<&str> = owned.keys().map(|(k, _)| *k).collect();
     for d in desired {
-        let blocked = |k: &str| damaged_keys.contains(k) && !owned.contains_key(k);
+        let slot = Slots::of_desired(d, &d.key);
+        let instance = d.pattern.as_ref().map(|_| d.target.name.clone());
+        let blocked = |k: &str| damaged_keys.contains(k) && !owned_keys.contains(k);
         if blocked(&d.key) || d.previous_keys.iter().any(|p| blocked(p)) {
             // Not deleted either: a key it moves from stays until the conflict is resolved.
-            moved.extend(
-                d.previous_keys
-                    .iter()
-                    .filter_map(|p| owned.get_key_value(p.as_str()).map(|(k, _)| *k)),
-            );
+            moved.extend(d.previous_keys.iter().filter_map(|p| {
+                owned
+                    .get_key_value(&Slots::of_desired(d, p))
+                    .map(|(k, _)| *k)
+            }));
             continue;
         }
-        if !owned.contains_key(d.key.as_str())
+        if !owned.contains_key(&slot)
             && let Some((from, ws)) = d
                 .previous_keys
                 .iter()
-                .find_map(|p| owned.get_key_value(p.as_str()))
+                .find_map(|p| owned.get_key_value(&Slots::of_desired(d, p)))
         {
-            moved.insert(from);
+            moved.insert(*from);
             // Two webhooks under the previous key are a conflict already: nothing moves.
             if let [w] = ws.as_slice() {
-                changes.push(moved_change(d, w, from, owner, &live.target_names, key));
+                let mut c = moved_change(d, w, from.0, owner, &live.target_names, key);
+                c.instance = instance;
+                changes.push(c);
             }
             continue;
         }
-        match owned.get(d.key.as_str()).map(Vec::as_slice) {
+        match owned.get(&slot).map(Vec::as_slice) {
             // `adopt:` is inert once the webhook carries this owner's marker under the key.
             Some([w]) => match diff(d, w, owner, false, &live.target_names, key) {
-                Some(c) => changes.push(c),
+                Some(mut c) => {
+                    c.instance = instance;
+                    changes.push(c);
+                }
                 None => untouched.unchanged += 1,
             },
             Some(_) => {} // a duplicate key: reported as a conflict
-            None => match d.adopt.as_deref() {
-                Some(id) => match by_id.get(id) {
+            None => {
+                let Some(id) = d.adopt.as_deref() else {
+                    let mut c = create(d, owner, key);
+                    c.instance = instance;
+                    changes.push(c);
+                    continue;
+                };
+                match by_id.get(id) {
                     // Adopted once and deleted since (in the Console, say): the entry is what
                     // it declares, so it is created again; a drift job must keep working.
                     None => {
@@ -129,7 +154,7 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                         Class::Owned { key: other } => {
                             // Renamed without `previousKeys`: neither the old key's webhook is
                             // deleted nor a new one created, so the plan shows what it refuses.
-                            moved.insert(other);
+                            moved.insert(slots.of_live(other, w));
                             conflicts.push(Conflict::AdoptNotAdoptable {
                                 key: d.key.clone(),
                                 webhook_id: id.to_owned(),
@@ -150,9 +175,8 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
                             reason: "it is an ad-hoc, integration or non-HTTP webhook".to_owned(),
                         }),
                     },
-                },
-                None => changes.push(create(d, owner, key)),
-            },
+                }
+            }
         }
     }
     // A marker that cannot be read may be this owner's webhook under any key, a declared one or
@@ -164,22 +188,25 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
             problem: problem.clone(),
         });
     }
-    for (key, ws) in &owned {
-        if declared.contains(key) || moved.contains(key) || ws.len() > 1 {
+    for (slot, ws) in &owned {
+        if declared.contains(slot) || moved.contains(slot) || ws.len() > 1 {
             continue;
         }
         if options.no_delete {
             untouched.kept += 1;
             continue;
         }
-        changes.push(delete(ws[0], key, &live.target_names, &options.key));
-    }
-    for (owned_key, extra, kept) in &extras {
-        let mut c = delete(extra, owned_key, &live.target_names, &options.key);
-        c.duplicate_of = Some((*kept).to_owned());
+        let mut c = delete(ws[0], slot.0, &live.target_names, &options.key);
+        c.instance = slots.instance(slot, &owned, &c.target);
         changes.push(c);
     }
-    changes.sort_by(|a, b| a.key.cmp(&b.key).then(a.action.cmp(&b.action)));
+    for (slot, extra, kept) in &extras {
+        let mut c = delete(extra, slot.0, &live.target_names, &options.key);
+        c.duplicate_of = Some((*kept).to_owned());
+        c.instance = slots.instance(slot, &owned, &c.target);
+        changes.push(c);
+    }
+    changes.sort_by(|a, b| (&a.key, &a.instance, a.action).cmp(&(&b.key, &b.instance, b.action)));
     let deleted: HashSet<&str> = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
@@ -187,12 +214,16 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         .collect();
     let mut disabled: Vec<DisabledWebhook> = owned
         .iter()
-        .flat_map(|(key, ws)| ws.iter().map(move |w| (*key, *w)))
+        .flat_map(|(slot, ws)| ws.iter().map(move |w| (slot, *w)))
         .filter(|(_, w)| !w.is_enabled() && !deleted.contains(w.id.as_str()))
-        .map(|(key, w)| DisabledWebhook {
-            key: key.to_owned(),
-            id: w.id.clone(),
-            target: live_target(w, &live.target_names),
+        .map(|(slot, w)| {
+            let target = live_target(w, &live.target_names);
+            DisabledWebhook {
+                key: slot.0.to_owned(),
+                instance: slots.instance(slot, &owned, &target),
+                id: w.id.clone(),
+                target,
+            }
         })
         .collect();
     disabled.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
@@ -259,6 +290,68 @@ pub fn plan(desired: &[DesiredSpec], live: &LiveState, owner: &str, options: Pla
         disabled,
         refusal,
         forced,
+        patterns: Vec::new(),
+    }
+}
+
+/// Where an owned webhook sits among the declared ones: its key, and for a key that names one
+/// webhook per target (a pattern's, or one no longer declared), the target's ID.
+type Slot<'a> = (&'a str, Option<&'a str>);
+
+/// Which keys name one webhook per target.
+struct Slots<'d> {
+    /// Keys declared by single entries, and the previous keys of those entries: one webhook
+    /// each, wherever it is (a changed target is an update in place).
+    single: HashSet<&'d str>,
+    /// Keys declared by patterns, and their previous keys.
+    pattern: HashSet<&'d str>,
+}
+
+impl<'d> Slots<'d> {
+    fn new(desired: &'d [DesiredSpec]) -> Self {
+        let mut single = HashSet::new();
+        let mut pattern = HashSet::new();
+        for d in desired {
+            let set = if d.pattern.is_some() {
+                &mut pattern
+            } else {
+                &mut single
+            };
+            set.insert(d.key.as_str());
+            set.extend(d.previous_keys.iter().map(String::as_str));
+        }
+        Slots { single, pattern }
+    }
+
+    /// The slot of a live owned webhook carrying `key`.
+    fn of_live<'w>(&self, key: &'w str, w: &'w Webhook) -> Slot<'w> {
+        if self.single.contains(key) {
+            (key, None)
+        } else {
+            (key, w.condition().target().map(|(_, id)| id))
+        }
+    }
+
+    /// The slot the declared webhook `d` has under `key` (its own, or a previous one).
+    fn of_desired<'a>(d: &'a DesiredSpec, key: &'a str) -> Slot<'a> {
+        if d.pattern.is_some() {
+            (key, Some(d.target.id.as_str()))
+        } else {
+            (key, None)
+        }
+    }
+
+    /// The index of a delete's address: the target's name, when its key is a pattern's or
+    /// names webhooks on several targets.
+    fn instance(
+        &self,
+        slot: &Slot<'_>,
+        owned: &BTreeMap<Slot<'_>, Vec<&Webhook>>,
+        target: &Target,
+    ) -> Option<String> {
+        slot.1?;
+        let several = owned.keys().filter(|(k, _)| *k == slot.0).nth(1).is_some();
+        (self.pattern.contains(slot.0) || several).then(|| target.name.clone())
     }
 }
 
@@ -359,6 +452,7 @@ pub(super) fn create(d: &DesiredSpec, owner: &str, key: &[u8; 16]) -> Change {
         request: Request::Create(body),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
         adopt_gone: None,
     }
 }
@@ -452,6 +546,7 @@ pub(super) fn delete(
         request: Request::Delete,
         duplicate_of: None,
         moved_from: None,
+        instance: None,
         adopt_gone: None,
     }
 }
@@ -485,6 +580,7 @@ fn moved_change(
         request: Request::Update(WebhookUpdate::default()),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
         adopt_gone: None,
     });
     change.fields.insert(
@@ -737,6 +833,7 @@ pub(super) fn diff(
         request: Request::Update(body),
         duplicate_of: None,
         moved_from: None,
+        instance: None,
         adopt_gone: None,
     })
 }

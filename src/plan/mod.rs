@@ -23,6 +23,7 @@
 
 mod classify;
 mod diff;
+pub mod expand;
 pub mod identity;
 pub mod marker;
 mod model;

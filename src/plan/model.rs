@@ -79,6 +79,9 @@ pub struct DesiredSpec {
     pub do_not_retry: bool,
     /// `shouldInterpolateStrings`.
     pub should_interpolate_strings: bool,
+    /// For one match of a pattern: the pattern as written. Its identity is then the key plus
+    /// the target's ID (the same key names one webhook on each target the pattern matches).
+    pub pattern: Option<String>,
 }
 
 /// How the plan may go about its work.
@@ -279,12 +282,94 @@ pub struct Change {
     pub duplicate_of: Option<String>,
     /// For an update of a webhook renamed through `previousKeys`: the key it had.
     pub moved_from: Option<String>,
+    /// For a webhook of a pattern (one key, many targets): the target's name, the index of its
+    /// address, as Terraform addresses a `for_each` instance: `webhook.<key>["acme/x"]`.
+    pub instance: Option<String>,
     /// For a create of an entry whose `adopt:` names a webhook that no longer exists (deleted
     /// in the Console, say): that webhook's ID. The entry is created anew, not refused.
     pub adopt_gone: Option<String>,
 }
 
+/// The address of a webhook in plans: `webhook.<key>`, or `webhook.<key>["<target>"]` for one
+/// webhook of a pattern.
+pub fn address(key: &str, instance: Option<&str>) -> String {
+    match instance {
+        Some(name) => format!("webhook.{key}[{}]", serde_json::Value::from(name)),
+        None => format!("webhook.{key}"),
+    }
+}
+
+/// Which declared webhook a command means: a key, or one webhook of a pattern's key on one
+/// target. Written as the plan's address (`webhook.k["acme/x"]`, the `webhook.` optional), or as
+/// a key with a `--target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    /// The key as given (perhaps with `webhook.` in front: see [`Selector::is_key`]).
+    pub key: String,
+    /// The target's `username/name` or ID, when one webhook of several is meant.
+    pub target: Option<String>,
+}
+
+impl Selector {
+    /// Reads `key`, `key["target"]` or `webhook.key["target"]`; `target` (from `--target`)
+    /// applies when the text names none, and must agree when it does.
+    pub fn parse(text: &str, target: Option<&str>) -> Result<Self, String> {
+        let (key, index) = match text.split_once('[') {
+            None => (text, None),
+            Some((key, rest)) => {
+                let quoted = rest
+                    .strip_suffix(']')
+                    .and_then(|q| serde_json::from_str::<String>(q).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "`{text}` is not an address: write `key[\"username/name\"]`, with the quotes"
+                        )
+                    })?;
+                (key, Some(quoted))
+            }
+        };
+        let target = match (index, target) {
+            (Some(a), Some(b)) if a.replacen('~', "/", 1) != b.replacen('~', "/", 1) => {
+                return Err(format!(
+                    "`{text}` names the target `{a}`, and --target names `{b}`"
+                ));
+            }
+            (Some(a), _) => Some(a),
+            (None, b) => b.map(str::to_owned),
+        };
+        Ok(Selector {
+            key: key.to_owned(),
+            target: target.map(|t| t.replacen('~', "/", 1)),
+        })
+    }
+
+    /// Whether `key` is the key this selector names (written with or without `webhook.`).
+    pub fn is_key(&self, key: &str) -> bool {
+        self.key == key || self.key.strip_prefix("webhook.") == Some(key)
+    }
+
+    /// Whether the target named `name` (`username/name`) with ID `id` is the one selected (any
+    /// is, when none is).
+    pub fn is_target(&self, name: Option<&str>, id: &str) -> bool {
+        self.target
+            .as_deref()
+            .is_none_or(|t| t == id || Some(t) == name)
+    }
+}
+
+impl DisabledWebhook {
+    /// Its address: `webhook.<key>` or `webhook.<key>["<target>"]`.
+    pub fn address(&self) -> String {
+        address(&self.key, self.instance.as_deref())
+    }
+}
+
 impl Change {
+    /// This change's address: `webhook.<key>` or `webhook.<key>["<target>"]`.
+    pub fn address(&self) -> String {
+        address(&self.key, self.instance.as_deref())
+    }
+
     /// Whether any field of the change is drift.
     pub fn has_drift(&self) -> bool {
         self.fields.iter().any(|f| f.drift)
@@ -485,6 +570,8 @@ pub struct UnmanagedWebhook {
 pub struct DisabledWebhook {
     /// Its key.
     pub key: String,
+    /// For one webhook of a pattern: its target's name, the index of its address.
+    pub instance: Option<String>,
     /// Its ID.
     pub id: String,
     /// The Actor or task it belongs to.
@@ -518,6 +605,8 @@ pub struct Plan {
     pub refusal: Option<Refusal>,
     /// A safety rule `--force` lifted.
     pub forced: Option<Refusal>,
+    /// What each pattern matched on the account, by key.
+    pub patterns: Vec<super::expand::PatternMatch>,
 }
 
 /// Counts of changes by action.

@@ -45,6 +45,22 @@ pub struct SavedPlan {
     pub secret_hashes: Vec<String>,
     /// The operations, in plan order.
     pub operations: Vec<SavedOperation>,
+    /// What each pattern matched when planned, by key: `apply --plan` refuses when the
+    /// account's Actors or tasks changed it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patterns: Vec<SavedPattern>,
+}
+
+/// What one pattern matched when the plan was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPattern {
+    /// The key of its webhooks.
+    pub key: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// The IDs of the targets it matched (its `exclude` left out), sorted. IDs, not names: an
+    /// Actor renamed on the platform keeps its webhook, so a rename does not make a plan stale.
+    pub matched: Vec<String>,
 }
 
 /// One operation of a saved plan.
@@ -105,6 +121,14 @@ pub enum Staleness {
         /// The API names of the fields that changed (empty when only `modifiedAt` tells, or
         /// the file predates per-field hashes).
         fields: Vec<String>,
+    },
+    /// What a pattern matches on the account changed (an Actor or task created, deleted or
+    /// renamed into or out of it).
+    PatternMatches {
+        /// The key of its webhooks.
+        key: String,
+        /// The pattern.
+        pattern: String,
     },
     /// A webhook the plan updates was deleted on the platform (planning now creates it).
     WebhookGone {
@@ -222,6 +246,10 @@ impl fmt::Display for Staleness {
                     ),
                 }
             }
+            Staleness::PatternMatches { key, pattern } => write!(
+                f,
+                "the Actors or tasks that the pattern `{pattern}` (webhook.{key}) matches changed since the plan was saved"
+            ),
             Staleness::Operations => {
                 f.write_str("the live webhooks changed: planning now gives different operations")
             }
@@ -339,6 +367,19 @@ impl SavedPlan {
                         .unwrap_or_default(),
                 })
                 .collect(),
+            patterns: plan
+                .patterns
+                .iter()
+                .map(|m| {
+                    let mut matched: Vec<String> = m.matched.iter().map(|t| t.id.clone()).collect();
+                    matched.sort();
+                    SavedPattern {
+                        key: m.key.clone(),
+                        pattern: m.pattern.clone(),
+                        matched,
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -381,10 +422,22 @@ impl SavedPlan {
         if self.secret_hashes != now.secret_hashes {
             out.push(Staleness::Secrets);
         }
-        // The same operation in both plans: the same webhook, or for a create the same key.
+        if !manifests_changed {
+            for saved in &self.patterns {
+                let current = now.patterns.iter().find(|p| p.key == saved.key);
+                if current.is_none_or(|c| c.matched != saved.matched) {
+                    out.push(Staleness::PatternMatches {
+                        key: saved.key.clone(),
+                        pattern: saved.pattern.clone(),
+                    });
+                }
+            }
+        }
+        // The same operation in both plans: the same webhook, or for a create the same key on
+        // the same target (a pattern's key is created once per target).
         let same = |a: &SavedOperation, b: &SavedOperation| match (&a.webhook_id, &b.webhook_id) {
             (Some(x), Some(y)) => x == y,
-            (None, None) => a.key == b.key && a.action == b.action,
+            (None, None) => a.key == b.key && a.action == b.action && a.target.id == b.target.id,
             _ => false,
         };
         for op in &self.operations {
@@ -406,10 +459,9 @@ impl SavedPlan {
                 (None, _) if manifests_changed => {}
                 (None, Some(id)) => {
                     // Its key is created now: the webhook is gone.
-                    let recreated = now
-                        .operations
-                        .iter()
-                        .any(|o| o.action == Action::Create && o.key == op.key);
+                    let recreated = now.operations.iter().any(|o| {
+                        o.action == Action::Create && o.key == op.key && o.target.id == op.target.id
+                    });
                     out.push(if recreated && op.action != Action::Delete {
                         Staleness::WebhookGone {
                             key: op.key.clone(),
@@ -687,5 +739,71 @@ mod tests {
                 webhook_id: "W1".into(),
             }]
         );
+    }
+
+    #[test]
+    fn a_pattern_that_matches_other_targets_now_makes_it_stale_a_rename_does_not() {
+        use super::super::expand::PatternMatch;
+        let with = |matched: &[(&str, &str)]| {
+            let mut p = plan(&[], &LiveState::default(), "me", PlanOptions::default());
+            p.patterns = vec![PatternMatch {
+                key: "oncall".into(),
+                kind: crate::webhook::TargetKind::Actor,
+                pattern: "acme/*".into(),
+                matched: matched
+                    .iter()
+                    .map(|(id, name)| Target {
+                        name: (*name).to_owned(),
+                        ..actor(id)
+                    })
+                    .collect(),
+                excluded: Vec::new(),
+            }];
+            saved(&p, "sha256:x", &[])
+        };
+        let s = with(&[("A1", "acme/a"), ("A2", "acme/b")]);
+        assert!(
+            s.staleness(&with(&[("A2", "acme/b"), ("A1", "acme/renamed")]))
+                .is_empty()
+        );
+        assert_eq!(
+            s.staleness(&with(&[
+                ("A1", "acme/a"),
+                ("A2", "acme/b"),
+                ("A3", "acme/c")
+            ])),
+            vec![Staleness::PatternMatches {
+                key: "oncall".into(),
+                pattern: "acme/*".into()
+            }]
+        );
+        assert_eq!(s.staleness(&with(&[("A1", "acme/a")])).len(), 1);
+    }
+
+    #[test]
+    fn a_create_on_a_new_target_of_a_pattern_is_a_new_operation() {
+        let on = |ids: &[&str]| {
+            let specs: Vec<DesiredSpec> = ids
+                .iter()
+                .map(|id| DesiredSpec {
+                    pattern: Some("acme/*".into()),
+                    ..desired("oncall", actor(id))
+                })
+                .collect();
+            saved(
+                &plan(&specs, &LiveState::default(), "me", PlanOptions::default()),
+                "sha256:x",
+                &[],
+            )
+        };
+        let reasons = on(&["A1", "A2"]).staleness(&on(&["A1", "A3"]));
+        assert!(
+            reasons.iter().any(|r| matches!(
+                r,
+                Staleness::NewOperation { action: Action::Create, key, .. } if key == "oncall"
+            )),
+            "{reasons:?}"
+        );
+        assert!(on(&["A1", "A2"]).staleness(&on(&["A2", "A1"])).is_empty());
     }
 }

@@ -38,6 +38,7 @@ pub(crate) fn desired(key: &str, target: Target) -> DesiredSpec {
         ignore_ssl_errors: false,
         do_not_retry: false,
         should_interpolate_strings: false,
+        pattern: None,
     }
 }
 
@@ -654,6 +655,7 @@ fn a_disabled_copy_is_not_a_duplicate_and_disabled_webhooks_are_named() {
         p.disabled,
         vec![DisabledWebhook {
             key: "k".into(),
+            instance: None,
             id: "W1".into(),
             // Named as the live state names it (here: not at all, so by its ID).
             target: Target {
@@ -1327,6 +1329,7 @@ prop_compose! {
             ignore_ssl_errors: flags.0,
             do_not_retry: flags.1,
             should_interpolate_strings: flags.2,
+            pattern: None,
         }
     }
 }
@@ -1476,11 +1479,12 @@ proptest! {
                 prop_assert!(!p.is_applicable(), "{} is damaged, yet the plan applies", w.id);
             }
         }
-        // Never creates a key twice, and never creates a key that lives already. A key appears
-        // again only to remove identical duplicates of it.
+        // Never creates a key twice, and never creates a key that lives already. An address
+        // appears again only to remove identical duplicates of it (a key no longer declared
+        // that lives on several targets has one address per target).
         let mut keys = HashSet::new();
         for c in p.changes.iter().filter(|c| c.duplicate_of.is_none()) {
-            prop_assert!(keys.insert(c.key.clone()), "key {} appears twice", c.key);
+            prop_assert!(keys.insert(c.address()), "{} appears twice", c.address());
         }
         for c in p.changes.iter().filter(|c| c.duplicate_of.is_some()) {
             prop_assert_eq!(c.action, Action::Delete);
@@ -1624,4 +1628,195 @@ fn a_previous_key_moves_the_owned_webhook_in_place_and_only_when_unambiguous() {
         PlanOptions::default(),
     );
     assert_eq!(p.changes[0].action, Action::Create);
+}
+
+/// One webhook of the pattern `acme/*` under `key`, on `target`.
+fn instance(key: &str, target: Target) -> DesiredSpec {
+    DesiredSpec {
+        pattern: Some("acme/*".to_owned()),
+        ..desired(key, target)
+    }
+}
+
+#[test]
+fn a_pattern_key_names_one_webhook_per_target() {
+    let (a1, a2, a3) = (actor("A1"), actor("A2"), actor("A3"));
+    let live = vec![live_of("W1", &instance("oncall", a1.clone()), "me")];
+    let desired = [instance("oncall", a1), instance("oncall", a2.clone())];
+    let p = plan(&desired, &state(live.clone()), "me", PlanOptions::default());
+    assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+    assert_eq!(p.changes.len(), 1, "{:?}", p.changes);
+    assert_eq!(p.changes[0].action, Action::Create);
+    assert_eq!(p.changes[0].address(), r#"webhook.oncall["acme/A2"]"#);
+    assert_eq!(p.changes[0].target, a2);
+    assert_eq!(p.untouched.unchanged, 1);
+
+    // Applied, then planned again: nothing to do.
+    let mut after = live;
+    apply_model(&p, &mut after);
+    assert!(
+        plan(
+            &desired,
+            &state(after.clone()),
+            "me",
+            PlanOptions::default()
+        )
+        .is_empty()
+    );
+
+    // The pattern no longer matches A1 (excluded, say) but matches A3: A1's webhook goes, by
+    // its address (named by its ID here: the live state names no target), and A3 gets one.
+    let desired = [instance("oncall", a2), instance("oncall", a3)];
+    let p = plan(&desired, &state(after), "me", PlanOptions::default());
+    let shown: Vec<(Action, String)> = p.changes.iter().map(|c| (c.action, c.address())).collect();
+    assert_eq!(
+        shown,
+        [
+            (Action::Delete, r#"webhook.oncall["A1"]"#.to_owned()),
+            (Action::Create, r#"webhook.oncall["acme/A3"]"#.to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn an_actor_renamed_on_the_platform_keeps_its_webhook() {
+    let before = Target {
+        name: "acme/old-name".into(),
+        ..actor("A1")
+    };
+    let live = vec![live_of("W1", &instance("oncall", before), "me")];
+    let renamed = Target {
+        name: "acme/new-name".into(),
+        ..actor("A1")
+    };
+    let p = plan(
+        &[instance("oncall", renamed)],
+        &state(live),
+        "me",
+        PlanOptions::default(),
+    );
+    assert!(p.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.untouched.unchanged, 1);
+}
+
+#[test]
+fn a_pattern_taken_out_of_the_manifests_deletes_each_of_its_webhooks() {
+    let live: Vec<Webhook> = ["A1", "A2", "A3"]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| live_of(&format!("W{i}"), &instance("oncall", actor(a)), "me"))
+        .collect();
+    let keep = desired("other", actor("A1"));
+    let mut all = live.clone();
+    all.push(live_of("W9", &keep, "me"));
+    let p = plan(
+        &[keep],
+        &state(all),
+        "me",
+        PlanOptions {
+            force: true,
+            ..PlanOptions::default()
+        },
+    );
+    assert!(
+        p.conflicts.is_empty(),
+        "not a duplicate key: {:?}",
+        p.conflicts
+    );
+    let deleted: Vec<String> = p.changes.iter().map(Change::address).collect();
+    assert_eq!(
+        deleted,
+        [
+            r#"webhook.oncall["A1"]"#,
+            r#"webhook.oncall["A2"]"#,
+            r#"webhook.oncall["A3"]"#
+        ]
+    );
+    assert!(p.changes.iter().all(|c| c.action == Action::Delete));
+}
+
+#[test]
+fn safety_rules_count_the_webhooks_of_a_pattern_that_suddenly_matches_nothing() {
+    let targets: Vec<Target> = (0..12).map(|i| actor(&format!("A{i}"))).collect();
+    let live: Vec<Webhook> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| live_of(&format!("W{i}"), &instance("oncall", t.clone()), "me"))
+        .collect();
+    // A token that lost access sees no Actor: the pattern expands to nothing, but another
+    // entry is still declared.
+    let other = desired("other", actor("B1"));
+    let mut all = live;
+    all.push(live_of("W99", &other, "me"));
+    let p = plan(&[other], &state(all), "me", PlanOptions::default());
+    assert_eq!(
+        p.refusal,
+        Some(Refusal::TooManyDeletes {
+            deletes: 12,
+            owned: 13
+        })
+    );
+}
+
+#[test]
+fn a_concrete_key_still_moves_between_targets_in_place() {
+    let live = vec![live_of("W1", &desired("k", actor("A1")), "me")];
+    let p = plan(
+        &[desired("k", actor("A2"))],
+        &state(live),
+        "me",
+        PlanOptions::default(),
+    );
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.changes[0].action, Action::Update);
+    assert_eq!(p.changes[0].address(), "webhook.k");
+}
+
+#[test]
+fn selectors_read_addresses_and_keys_with_targets() {
+    let s = Selector::parse(r#"webhook.oncall["acme/price-monitor"]"#, None).unwrap();
+    assert!(s.is_key("oncall") && !s.is_key("other"));
+    assert_eq!(s.target.as_deref(), Some("acme/price-monitor"));
+    assert!(s.is_target(Some("acme/price-monitor"), "X"));
+    assert!(!s.is_target(Some("acme/web-scraper"), "X"));
+    // The address a plan prints reads back.
+    let printed = address("a/b", Some("acme/x"));
+    let back = Selector::parse(&printed, None).unwrap();
+    assert!(back.is_key("a/b"));
+    assert_eq!(back.target.as_deref(), Some("acme/x"));
+    // A key with --target; `~` reads as `/`; an ID selects too.
+    let s = Selector::parse("oncall", Some("acme~x")).unwrap();
+    assert_eq!(s.target.as_deref(), Some("acme/x"));
+    assert!(
+        Selector::parse("oncall", Some("A1"))
+            .unwrap()
+            .is_target(None, "A1")
+    );
+    assert!(
+        Selector::parse("oncall", None)
+            .unwrap()
+            .is_target(Some("any"), "any")
+    );
+    assert!(Selector::parse(r#"k["acme/x"]"#, Some("acme/y")).is_err());
+    assert!(Selector::parse("k[acme/x]", None).is_err());
+}
+
+#[test]
+fn a_disabled_webhook_of_a_pattern_is_named_by_its_address() {
+    let mut w = live_of("W1", &instance("oncall", actor("A1")), "me");
+    w.extra
+        .insert("isEnabled".into(), serde_json::Value::Bool(false));
+    let other = live_of("W2", &instance("oncall", actor("A2")), "me");
+    let desired = [
+        instance("oncall", actor("A1")),
+        instance("oncall", actor("A2")),
+    ];
+    let p = plan(
+        &desired,
+        &state(vec![w, other]),
+        "me",
+        PlanOptions::default(),
+    );
+    let addresses: Vec<String> = p.disabled.iter().map(DisabledWebhook::address).collect();
+    assert_eq!(addresses, [r#"webhook.oncall["A1"]"#]);
 }

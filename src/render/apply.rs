@@ -58,7 +58,10 @@ pub fn progress_line(o: &Outcome) -> String {
         .as_deref()
         .map(|n| format!(": {}", escape_controls(n)))
         .unwrap_or_default();
-    format!("webhook.{}: {what}{id}{error}{note}", o.key)
+    format!(
+        "{}: {what}{id}{error}{note}",
+        crate::plan::address(&o.key, o.instance.as_deref())
+    )
 }
 
 /// The end of an apply's text output: what the per-operation lines could not say (an
@@ -146,6 +149,7 @@ mod tests {
     fn outcome(key: &str, action: Action, status: Status) -> Outcome {
         Outcome {
             key: key.into(),
+            instance: None,
             action,
             target: Target {
                 kind: TargetKind::Actor,

@@ -269,8 +269,8 @@ pub fn test_text(outcomes: &[TestOutcome]) -> String {
         };
         let _ = writeln!(
             out,
-            "webhook.{}: {} [dispatch {}]",
-            shown(&o.key),
+            "{}: {} [dispatch {}]",
+            shown(&crate::plan::address(&o.key, o.instance.as_deref())),
             paint(style, verdict),
             shown(&o.dispatch_id)
         );
@@ -366,8 +366,9 @@ pub fn fire_progress(progress: &FireProgress<'_>) -> String {
 pub fn fire_text(run: &FiredRun) -> String {
     let mut out = String::new();
     let started = run
-        .actor_task_id
+        .actor_task_name
         .as_deref()
+        .or(run.actor_task_id.as_deref())
         .map(|t| format!(" (started by task {})", shown(t)))
         .unwrap_or_default();
     let _ = writeln!(
@@ -375,7 +376,7 @@ pub fn fire_text(run: &FiredRun) -> String {
         "Simulated {} {} of Actor {}{started}: {}; {}.",
         shown(&run.kind),
         shown(&run.id),
-        shown(&run.actor_id),
+        shown(run.actor_name.as_deref().unwrap_or(&run.actor_id)),
         shown(&run.status),
         plural(run.dispatches.len() as u64, "dispatch", "dispatches"),
     );
@@ -467,6 +468,7 @@ mod tests {
                     key: "alerts".to_owned(),
                     webhook_id: "W1".to_owned(),
                     target: Some("acme/web-scraper".to_owned()),
+                    target_id: None,
                     event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
                     last_dispatch: Some(last(DispatchStatus::Succeeded, 200)),
                     total_dispatches: 3,
@@ -478,6 +480,7 @@ mod tests {
                     key: "broken|pipe".to_owned(),
                     webhook_id: "W2".to_owned(),
                     target: Some("acme/daily-crawl".to_owned()),
+                    target_id: None,
                     event_types: vec!["ACTOR.RUN.FAILED".to_owned()],
                     last_dispatch: Some(last(DispatchStatus::Failed, 500)),
                     total_dispatches: 1,
@@ -540,5 +543,68 @@ mod tests {
         }
         out.push_str(rest);
         out
+    }
+
+    #[test]
+    fn fired_webhooks_are_named_by_their_marker_and_every_attempt_says_what_follows() {
+        use crate::emulator::{CallOutcome, FireProgress, FiredDispatch, FiredRun};
+        let marked = FiredDispatch {
+            id: "D1".to_owned(),
+            webhook_id: "W1".to_owned(),
+            webhook_description: Some(
+                "Page us [apify-webhooks owner=team key=alerts secrets=none]".to_owned(),
+            ),
+            event_type: "ACTOR.RUN.FAILED".to_owned(),
+            status: Some("FAILED".to_owned()),
+            calls: vec![
+                json!({"responseStatus": 500}),
+                json!({"responseStatus": 503}),
+            ],
+        };
+        let unmanaged = FiredDispatch {
+            id: "D2".to_owned(),
+            webhook_id: "W2".to_owned(),
+            webhook_description: Some("made in the\r::warning::Console".to_owned()),
+            event_type: "ACTOR.RUN.FAILED".to_owned(),
+            status: Some("SUCCEEDED".to_owned()),
+            calls: vec![json!({"responseStatus": 200})],
+        };
+        let run = FiredRun {
+            id: "R1".to_owned(),
+            kind: "run".to_owned(),
+            actor_id: "A1".to_owned(),
+            actor_name: Some("acme/web-scraper".to_owned()),
+            dispatches: vec![marked.clone(), unmanaged],
+            delivered: Some(true),
+            ..FiredRun::default()
+        };
+        let text = strip(&fire_text(&run));
+        assert!(text.contains("of Actor acme/web-scraper: "), "{text}");
+        assert!(
+            text.contains(
+                "ACTOR.RUN.FAILED -> webhook.alerts (owner team): FAILED (2 calls, last: HTTP 503)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("-> unmanaged webhook W2: SUCCEEDED"),
+            "{text}"
+        );
+        assert!(text.contains("1 delivery of 2 failed."), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&fire_json(&run)).unwrap();
+        assert_eq!(json["dispatches"][0]["webhookKey"], "alerts");
+        assert_eq!(json["dispatches"][0]["webhookOwner"], "team");
+        assert_eq!(json["dispatches"][1]["webhookKey"], serde_json::Value::Null);
+
+        let line = fire_progress(&FireProgress::Call {
+            dispatch: &marked,
+            attempt: 1,
+            call: &marked.calls[0],
+            outcome: CallOutcome::Retrying,
+        });
+        assert_eq!(
+            line,
+            "  ACTOR.RUN.FAILED -> webhook.alerts (owner team): attempt 1: HTTP 500: failed; retrying"
+        );
     }
 }

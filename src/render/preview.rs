@@ -12,6 +12,9 @@ use crate::webhook::{EventType, TargetKind};
 pub struct Preview<'a> {
     /// The webhook's key.
     pub key: &'a str,
+    /// For one webhook of a pattern: the target it is previewed on (its address is
+    /// `webhook.<key>["<target>"]`).
+    pub instance: Option<&'a str>,
     /// Whether it is attached to an Actor or a task.
     pub target_kind: TargetKind,
     /// The Actor or task, as written in the manifest.
@@ -54,8 +57,10 @@ pub fn text(p: &Preview<'_>) -> String {
         };
         let _ = writeln!(
             out,
-            "# webhook.{} ({what} {}) on {}, for a sample {resource}",
-            p.key, p.target, r.event_type
+            "# {} ({what} {}) on {}, for a sample {resource}",
+            crate::plan::address(p.key, p.instance),
+            p.instance.unwrap_or(p.target),
+            r.event_type
         );
         let _ = writeln!(out, "POST {}", r.url);
         for (name, value) in &r.headers {
@@ -117,12 +122,16 @@ pub fn json(p: &Preview<'_>) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "key": p.key,
         "target": { "kind": p.target_kind, "reference": p.target },
         "secretsMasked": p.secrets_masked,
         "requests": requests,
     });
+    if let Some(instance) = p.instance {
+        doc["address"] = json!(crate::plan::address(p.key, Some(instance)));
+        doc["instance"] = json!(instance);
+    }
     let mut text = serde_json::to_string_pretty(&doc).expect("a preview serializes");
     text.push('\n');
     text

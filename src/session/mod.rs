@@ -108,8 +108,8 @@ impl Workspace {
     }
 }
 
-/// Reads the live state for `desired` (and who the token belongs to, concurrently) and computes
-/// the plan.
+/// Reads the live state for `desired` (and who the token belongs to, in the same round trip),
+/// expands the patterns and computes the plan.
 pub async fn plan<P: Platform>(
     platform: &P,
     api: &str,
@@ -117,15 +117,13 @@ pub async fn plan<P: Platform>(
     owner: &str,
     options: PlanOptions,
 ) -> Result<Planned, Error> {
-    let (refreshed, user) = futures_util::join!(
-        refresh::refresh(platform, &desired.webhooks, owner),
-        platform.current_user()
-    );
-    let (targets, live) = refreshed?;
-    let specs = refresh::desired_specs(&desired.webhooks, &targets);
+    let refreshed = refresh::refresh(platform, &desired.webhooks, owner).await?;
+    let specs = refresh::desired_specs(&desired.webhooks, &refreshed.targets, &refreshed.matches);
+    let mut plan = plan::plan(&specs, &refreshed.live, owner, options);
+    plan.patterns = refreshed.matches;
     Ok(Planned {
-        plan: plan::plan(&specs, &live, owner, options),
-        account: user?.id,
+        plan,
+        account: refreshed.user.id,
         api: api.to_owned(),
     })
 }

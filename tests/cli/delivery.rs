@@ -174,7 +174,13 @@ fn a_failed_run_delivers_what_the_renderer_predicts_and_status_and_test_tell_the
     assert_eq!(fired.code, 5, "{}", fired.stderr);
     // CREATED to the Actor webhook; FAILED to the task's and the Actor's, and to the seed's
     // unmanaged Actor webhook, whose external URL is refused, not called.
-    assert!(fired.stdout.contains("4 dispatches"), "{}", fired.stdout);
+    assert!(
+        fired.stdout.contains(
+            "of Actor acme/web-scraper (started by task acme/daily-crawl): FAILED; 4 dispatches."
+        ),
+        "{}",
+        fired.stdout
+    );
     // Webhooks are named by their keys, as in a plan; the unmanaged one by its ID.
     assert!(
         fired

@@ -1329,6 +1329,42 @@ async fn actor_lists_page_like_the_platform_and_show_what_the_user_created_or_us
     assert_eq!(names(&theirs), ["web-scraper", "secret-actor"]);
     let (_, _, theirs) = other("/v2/acts?my=1").await;
     assert_eq!(names(&theirs), ["secret-actor"]);
+
+    // An Actor acme used that its owner makes private again is no longer listed (nor visible).
+    let (status, _, shared) = call_as(
+        OTHER_TOKEN,
+        base,
+        reqwest::Method::POST,
+        "/v2/actors",
+        Some(json!({"name": "shared-tool", "isPublic": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{shared}");
+    let run = http()
+        .post(format!("{base}/_emulator/runs"))
+        .json(&json!({"actor": "other/shared-tool", "user": "acme", "outcome": "SUCCEEDED"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status(), 201);
+    let shared_by = |body: &Value| {
+        body["data"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "shared-tool")
+    };
+    assert!(shared_by(&acme("/v2/acts?offset=1000".to_owned()).await));
+    let (status, _, _) = call_as(
+        OTHER_TOKEN,
+        base,
+        reqwest::Method::PUT,
+        "/v2/actors/other~shared-tool",
+        Some(json!({"isPublic": false})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!shared_by(&acme("/v2/acts?offset=1000".to_owned()).await));
     crate::contract::assert_log_matches_spec(&emulator);
 }
 

@@ -64,7 +64,7 @@ fn the_examples_plan_apply_and_converge_locally() {
     );
     assert!(
         plan.stdout
-            .contains("Plan: 10 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 13 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
@@ -73,7 +73,7 @@ fn the_examples_plan_apply_and_converge_locally() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete! Resources: 10 added, 0 changed, 0 destroyed.")
+            .contains("Apply complete! Resources: 13 added, 0 changed, 0 destroyed.")
     );
     let again = local(&["plan", "--local", "--detailed-exitcode", "examples/"]);
     assert_eq!(again.code, 0, "{}", again.stdout);

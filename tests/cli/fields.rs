@@ -80,11 +80,11 @@ fn every_webhook_field_is_known_to_the_manifest_the_wire_the_plan_and_the_identi
     assert_eq!(identity, wire, "plan::identity against the wire bodies");
 
     // The manifest declares every field but the condition (it comes from where the entry is
-    // listed), plus its own `key`, `adopt` and `previousKeys`.
+    // listed), plus its own `key`, `adopt`, `previousKeys` and `exclude`.
     let schema: serde_json::Value =
         serde_json::from_str(apify_webhooks::manifest::SCHEMA_JSON).unwrap();
     let mut entry = keys(&schema["$defs"]["WebhookEntry"]["properties"]);
-    for own in ["key", "adopt", "previousKeys"] {
+    for own in ["key", "adopt", "previousKeys", "exclude"] {
         entry.remove(own);
     }
     entry.insert("condition".into());

@@ -37,6 +37,8 @@ mod gitops;
 mod install;
 /// Ownership: markers, damaged markers, disabled duplicates, adoption, saved plans (issue 16).
 mod ownership;
+/// Patterns: one webhook for many Actors and tasks (issue 17).
+mod patterns;
 mod plan;
 /// The platform client against the emulator.
 mod platform;

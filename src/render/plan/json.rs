@@ -53,6 +53,8 @@ pub struct JsonPlan {
     /// Owned webhooks the platform has disabled (`isEnabled: false`), which deliver nothing
     /// whatever the plan does (since format 1.3). By key.
     pub disabled: Vec<JsonDisabled>,
+    /// What each pattern of the manifests matched on the account, by key (since format 1.4).
+    pub patterns: Vec<JsonPattern>,
 }
 
 /// An owned webhook the platform has disabled.
@@ -61,12 +63,29 @@ pub struct JsonPlan {
 pub struct JsonDisabled {
     /// The webhook's key in the manifests.
     pub key: String,
-    /// `webhook.<key>`, as in the text plan.
+    /// `webhook.<key>`, as in the text plan (`webhook.<key>["<target>"]` for a pattern's).
     pub address: String,
     /// The webhook ID.
     pub id: String,
     /// The Actor or task it belongs to.
     pub target: JsonTarget,
+}
+
+/// What one pattern matched: each target gets one webhook, addressed
+/// `webhook.<key>["<target>"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "Pattern")]
+pub struct JsonPattern {
+    /// The key of the pattern's webhooks.
+    pub key: String,
+    /// The pattern as written, e.g. `acme/*`.
+    pub pattern: String,
+    /// `actor` or `task`.
+    pub kind: JsonTargetKind,
+    /// The targets that get the webhook, by name.
+    pub matched: Vec<JsonTarget>,
+    /// The targets the pattern matches that its `exclude` leaves out, by name.
+    pub excluded: Vec<JsonTarget>,
 }
 
 /// An unmanaged webhook the plan leaves alone.
@@ -114,8 +133,13 @@ pub struct JsonSummary {
 pub struct JsonChange {
     /// The webhook's key in the manifests.
     pub key: String,
-    /// `webhook.<key>`, as in the text plan.
+    /// `webhook.<key>`, as in the text plan; `webhook.<key>["<target>"]` for one webhook of a
+    /// pattern (Terraform's address of a `for_each` instance).
     pub address: String,
+    /// For one webhook of a pattern: the target's name, the index in `address` (since format
+    /// 1.4). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The Actor or task the webhook is attached to (after the change).
     pub target: JsonTarget,
     /// The live webhook's ID; null for a create.
@@ -434,9 +458,20 @@ impl JsonPlan {
                 .iter()
                 .map(|d| JsonDisabled {
                     key: d.key.clone(),
-                    address: format!("webhook.{}", d.key),
+                    address: d.address(),
                     id: d.id.clone(),
                     target: target(&d.target),
+                })
+                .collect(),
+            patterns: plan
+                .patterns
+                .iter()
+                .map(|m| JsonPattern {
+                    key: m.key.clone(),
+                    pattern: m.pattern.clone(),
+                    kind: kind(m.kind),
+                    matched: m.matched.iter().map(target).collect(),
+                    excluded: m.excluded.iter().map(target).collect(),
                 })
                 .collect(),
         }
@@ -492,10 +527,14 @@ fn change(c: &Change) -> JsonChange {
     };
     JsonChange {
         key: c.key.clone(),
-        address: format!("webhook.{}", c.key),
+        address: c.address(),
+        instance: c.instance.clone(),
         target: target(&c.target),
         webhook_id: c.webhook_id.clone(),
-        previous_address: c.moved_from.as_ref().map(|k| format!("webhook.{k}")),
+        previous_address: c
+            .moved_from
+            .as_ref()
+            .map(|k| crate::plan::address(k, c.instance.as_deref())),
         adopt_gone: c.adopt_gone.clone(),
         actions,
         action_reason,
@@ -505,12 +544,16 @@ fn change(c: &Change) -> JsonChange {
     }
 }
 
+fn kind(k: TargetKind) -> JsonTargetKind {
+    match k {
+        TargetKind::Actor => JsonTargetKind::Actor,
+        TargetKind::Task => JsonTargetKind::Task,
+    }
+}
+
 fn target(t: &Target) -> JsonTarget {
     JsonTarget {
-        kind: match t.kind {
-            TargetKind::Actor => JsonTargetKind::Actor,
-            TargetKind::Task => JsonTargetKind::Task,
-        },
+        kind: kind(t.kind),
         id: t.id.clone(),
         name: t.name.clone(),
     }

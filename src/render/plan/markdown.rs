@@ -136,6 +136,14 @@ fn assemble(
     {
         let _ = writeln!(out, "{line}\n");
     }
+    let patterns = super::pattern_lines(plan);
+    if !patterns.is_empty() {
+        out.push_str("Patterns:\n");
+        for line in patterns {
+            let _ = writeln!(out, "- {}", one_line(&line));
+        }
+        out.push('\n');
+    }
     let (unmanaged, more) = super::unmanaged_lines(plan);
     if !unmanaged.is_empty() {
         let _ = writeln!(
@@ -227,6 +235,9 @@ fn warnings(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    for w in super::pattern_warnings(plan) {
+        let _ = writeln!(out, "> [!WARNING]\n> {}\n", one_line(&w));
+    }
     if let Some(r) = &plan.forced {
         let _ = writeln!(
             out,
@@ -247,12 +258,7 @@ fn drift_note(plan: &Plan) -> String {
         "> [!NOTE]\n> These live values are not in the manifests and will be reset:\n".to_owned();
     for c in drifted {
         let fields = c.drift_fields();
-        let _ = writeln!(
-            out,
-            "> - {}: {}",
-            code(&format!("webhook.{}", c.key)),
-            fields.join(", ")
-        );
+        let _ = writeln!(out, "> - {}: {}", code(&c.address()), fields.join(", "));
     }
     out.push('\n');
     out
@@ -307,7 +313,7 @@ fn row(c: &Change) -> String {
         Action::Update => match &c.moved_from {
             Some(from) => format!(
                 "moved from {} (webhook {}, in place): {}",
-                code(&format!("webhook.{from}")),
+                code(&crate::plan::address(from, c.instance.as_deref())),
                 code(id),
                 fields.join(", ")
             ),
@@ -321,7 +327,7 @@ fn row(c: &Change) -> String {
     };
     format!(
         "| `{symbol}` | {} | {} {} | {} |\n",
-        code(&c.key),
+        code(c.address().trim_start_matches("webhook.")),
         c.target.kind,
         code(&c.target.name),
         what

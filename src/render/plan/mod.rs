@@ -26,16 +26,17 @@ use crate::plan::Plan;
 
 pub use json::{
     JsonAction, JsonActionReason, JsonChange, JsonConflict, JsonConflictKind, JsonDisabled,
-    JsonField, JsonFieldName, JsonFingerprint, JsonPlan, JsonRule, JsonRuleKind, JsonSensitive,
-    JsonSummary, JsonTarget, JsonTargetKind, JsonTotals, JsonUnmanaged, JsonValue,
+    JsonField, JsonFieldName, JsonFingerprint, JsonPattern, JsonPlan, JsonRule, JsonRuleKind,
+    JsonSensitive, JsonSummary, JsonTarget, JsonTargetKind, JsonTotals, JsonUnmanaged, JsonValue,
 };
 
 /// The version of the JSON plan document. Minor versions only add properties and field names
 /// (consumers must ignore unknown ones); a new major version breaks compatibility. 1.1 added the
 /// field `secrets` (the marker's record of which fields hold a value from `${NAME}`); 1.2 the
 /// unmanaged webhooks; 1.3 the disabled ones and creates of entries whose adopted webhook is
-/// gone.
-pub const FORMAT_VERSION: &str = "1.3";
+/// gone; 1.4 `patterns` (what each pattern matched) and the `instance` of a change (the target of
+/// one webhook of a pattern, in its address `webhook.<key>["<target>"]`).
+pub const FORMAT_VERSION: &str = "1.4";
 
 /// The committed schema of the JSON plan (`schemas/plan.schema.json`).
 pub const PLAN_SCHEMA_JSON: &str = include_str!("../../../schemas/plan.schema.json");
@@ -252,7 +253,7 @@ fn disabled_lines(plan: &Plan) -> Option<(String, Vec<[String; 3]>)> {
             .iter()
             .map(|d| {
                 [
-                    format!("webhook.{}", d.key),
+                    d.address(),
                     d.id.clone(),
                     d.target.to_string(),
                 ]
@@ -282,6 +283,57 @@ fn unmanaged_lines(plan: &Plan) -> (Vec<[String; 4]>, usize) {
         })
         .collect();
     (rows, plan.unmanaged.len().saturating_sub(UNMANAGED_SHOWN))
+}
+
+/// What each pattern matched, one a line: `` `acme/*`: 38 Actors, 2 excluded (webhook.k) ``.
+fn pattern_lines(plan: &Plan) -> Vec<String> {
+    plan.patterns
+        .iter()
+        .map(|m| {
+            let noun = match m.kind {
+                crate::webhook::TargetKind::Actor => "Actor",
+                crate::webhook::TargetKind::Task => "task",
+            };
+            let excluded = if m.excluded.is_empty() {
+                String::new()
+            } else {
+                format!(", {} excluded", m.excluded.len())
+            };
+            format!(
+                "`{}`: {}{excluded} (webhook.{})",
+                m.pattern,
+                plural(m.matched.len(), noun),
+                m.key
+            )
+        })
+        .collect()
+}
+
+/// A warning for every pattern that matches nothing (a typo, or a token that lost access: the
+/// safety rules still stop it from deleting what it matched before).
+fn pattern_warnings(plan: &Plan) -> Vec<String> {
+    plan.patterns
+        .iter()
+        .filter(|m| m.matched.is_empty())
+        .map(|m| {
+            let what = match m.kind {
+                crate::webhook::TargetKind::Actor => "Actor",
+                crate::webhook::TargetKind::Task => "task",
+            };
+            let excluded = if m.excluded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " that its `exclude` leaves in ({} excluded)",
+                    m.excluded.len()
+                )
+            };
+            format!(
+                "pattern `{}` of webhook.{} matches no {what} of the account{excluded}",
+                m.pattern, m.key
+            )
+        })
+        .collect()
 }
 
 /// `2 owned webhooks not in the manifests kept (--no-delete).`, when any.

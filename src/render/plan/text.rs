@@ -103,7 +103,7 @@ pub(super) fn head(plan: &Plan, st: &Styles) -> String {
         );
         for c in drifted {
             let fields = c.drift_fields();
-            let line = format!("  webhook.{}: {}", c.key, fields.join(", "));
+            let line = format!("  {}: {}", c.address(), fields.join(", "));
             let _ = writeln!(out, "{}", paint(st.drift, &line));
         }
         out.push('\n');
@@ -171,14 +171,18 @@ pub(super) fn block(c: &Change, st: &Styles, detail: Detail) -> String {
             "{}",
             paint(
                 st.bold,
-                &format!("  # webhook.{from} has moved to webhook.{}", c.key)
+                &format!(
+                    "  # {} has moved to {}",
+                    crate::plan::address(from, c.instance.as_deref()),
+                    c.address()
+                )
             )
         );
     }
     let _ = writeln!(
         out,
         "{} ({}) {verb}",
-        paint(st.bold, &format!("  # webhook.{}", c.key)),
+        paint(st.bold, &format!("  # {}", c.address())),
         c.target
     );
     if let Some(gone) = &c.adopt_gone {
@@ -563,6 +567,16 @@ pub(super) fn summary(plan: &Plan, st: &Styles) -> String {
         for [address, id, target] in &rows {
             let _ = writeln!(out, "  {address:<w0$}  {id:<w1$}  {target}");
         }
+    }
+    let patterns = super::pattern_lines(plan);
+    if !patterns.is_empty() {
+        let _ = writeln!(out, "Patterns:");
+        for line in patterns {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for warning in super::pattern_warnings(plan) {
+        let _ = writeln!(out, "\n{} {warning}", paint(st.warning, "Warning:"));
     }
     out
 }
