@@ -231,9 +231,16 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-/// The quick start through `run` (one way of invoking the installed command): `--version`,
-/// `validate examples/` and `plan --local examples/`.
-fn runs_the_quick_start(how: &str, run_it: &dyn Fn(&[&str]) -> Output) {
+/// The quick start through `run_it` (one way of invoking the installed command) in `project`:
+/// `--version`, `validate examples/` and `plan --local examples/`, each printing exactly what
+/// the binary this test run built prints there.
+fn runs_the_quick_start(how: &str, project: &Path, run_it: &dyn Fn(&[&str]) -> Output) {
+    let reference = |args: &[&str]| {
+        run(crate::support::bin()
+            .current_dir(project)
+            .envs(EXAMPLE_VARS)
+            .args(args))
+    };
     let version = run_it(&["--version"]);
     assert_eq!(version.code, 0, "{how} --version: {}", version.stderr);
     assert_eq!(
@@ -244,18 +251,20 @@ fn runs_the_quick_start(how: &str, run_it: &dyn Fn(&[&str]) -> Output) {
     let validate = run_it(&["validate", "examples/"]);
     assert_eq!(validate.code, 0, "{how} validate: {}", validate.stderr);
     assert!(
-        validate.stdout.contains("Valid: 10 webhooks in 3 files"),
+        validate.stdout.starts_with("Valid: "),
         "{how}: {}",
         validate.stdout
     );
-    let plan = run_it(&["plan", "--local", "--detailed-exitcode", "examples/"]);
-    assert_eq!(plan.code, 2, "{how} plan: {}", plan.stderr);
-    assert!(
-        plan.stdout
-            .contains("Plan: 10 to add, 0 to change, 0 to destroy."),
-        "{how}: {}",
-        plan.stdout
+    assert_eq!(
+        validate.stdout,
+        reference(&["validate", "examples/"]).stdout,
+        "{how}"
     );
+    let plan_args = ["plan", "--local", "--detailed-exitcode", "examples/"];
+    let plan = run_it(&plan_args);
+    assert_eq!(plan.code, 2, "{how} plan: {}", plan.stderr);
+    assert!(plan.stdout.contains("\nPlan: "), "{how}: {}", plan.stdout);
+    assert_eq!(plan.stdout, reference(&plan_args).stdout, "{how}");
     for (_, secret) in EXAMPLE_VARS {
         assert!(
             !plan.stdout.contains(secret) && !plan.stderr.contains(secret),
@@ -329,7 +338,7 @@ fn the_npm_packages_install_offline_and_run_the_quick_start() {
         &[packages.npm_main(), packages.npm_platform()],
     );
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
-    runs_the_quick_start("npx", &|args| {
+    runs_the_quick_start("npx", project.path(), &|args| {
         run(user_command("npx", project.path(), project.path())
             .args(["--offline", "--no-install", "apify-webhooks"])
             .args(args))
@@ -435,7 +444,7 @@ fn the_wheel_installs_offline_into_a_fresh_venv_and_runs_the_quick_start() {
     );
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
     let installed = scripts.join(format!("apify-webhooks{}", std::env::consts::EXE_SUFFIX));
-    runs_the_quick_start("the venv's apify-webhooks", &|args| {
+    runs_the_quick_start("the venv's apify-webhooks", project.path(), &|args| {
         run(user_command(&installed, project.path(), project.path()).args(args))
     });
     // The long description on PyPI links into the repository.
