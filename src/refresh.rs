@@ -1,11 +1,12 @@
 //! Reads the live state a plan needs, through the [`Platform`] trait, in as few round trips as
-//! the data allows: first, all at once, the webhook list, the account's Actors and tasks (their
-//! list endpoints, every page) and the user behind the token; then, again all at once, the full
-//! objects of the webhooks the plan may touch (owned ones, adopted ones, and list items too
-//! short to classify) and a look-up of each declared Actor that is not the account's own (a
-//! public Actor of another user); last, only when some webhook sits on an Actor or task that
-//! neither the lists nor the look-ups named, one look-up each for its name. Declared names
-//! resolve from the lists, and patterns expand against them ([`crate::plan::expand`]).
+//! the data allows. Two strands run side by side: the webhook list (every page), then at once
+//! the full objects of the webhooks the plan may touch (owned ones, adopted ones, and list items
+//! too short to classify); and the account's own Actors and tasks (their list endpoints, every
+//! page) with the user behind the token, then one look-up of each declared Actor they do not
+//! name (a public Actor of another user). Last, only when some webhook sits on an Actor or task
+//! that nothing named yet, one look-up each for its name. Declared names resolve from the lists,
+//! and patterns expand against them ([`crate::plan::expand`]). A plan at the 100-webhook cap
+//! takes two round trips.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,11 @@ use crate::webhook::TargetKind;
 /// How many reads are in flight at once. Reads of different webhooks are different resources
 /// for the platform's 60 requests per second per resource limit.
 pub const READ_CONCURRENCY: usize = 32;
+
+/// How many full webhooks a plan reads at once: all of an account at the platform's cap, so the
+/// candidates take one round trip. Each is a resource of its own (60 requests a second each),
+/// and 100 requests are far below the 250,000 a minute a user may send.
+pub const DETAIL_CONCURRENCY: usize = crate::webhook::MAX_WEBHOOKS_PER_USER;
 
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -299,35 +305,38 @@ pub async fn refresh<P: Platform>(
         .iter()
         .filter_map(|r| r.desired.adopt.clone())
         .collect();
-    // Wave 1: the lists and the user.
-    let (listed, actors, tasks, user) = futures_util::join!(
-        platform.list_webhooks(),
-        platform.list_actors(),
-        platform.list_tasks(),
-        platform.current_user(),
-    );
-    let (listed, user) = (listed?, user?);
-    let account = match (actors, tasks) {
-        (Ok(actors), Ok(tasks)) => AccountTargets::from_lists(actors, tasks, &user),
-        // Without patterns the lists only spare look-ups: a token that may not list Actors
-        // (a scoped one) still plans, with one look-up per declared target. A pattern needs
-        // them: matching nothing would plan to delete what it matched before.
-        (Err(e), _) | (_, Err(e)) if declared.iter().any(|r| r.desired.target.is_pattern()) => {
-            return Err(e.into());
-        }
-        (Err(e), _) | (_, Err(e)) => {
-            tracing::debug!("cannot list the account's Actors and tasks: {e}");
-            AccountTargets::default()
-        }
+    // Two strands, side by side: the webhook list, then at once the full candidates; and the
+    // account's Actors and tasks with the user, then the declared targets they do not name.
+    // Neither waits for the other, so a long Actor list (several pages) overlaps the reads of
+    // the webhooks.
+    let account = async {
+        let (actors, tasks, user) = futures_util::join!(
+            platform.list_actors(),
+            platform.list_tasks(),
+            platform.current_user(),
+        );
+        let user = user?;
+        let account = match (actors, tasks) {
+            (Ok(actors), Ok(tasks)) => AccountTargets::from_lists(actors, tasks, &user),
+            // Without patterns the lists only spare look-ups: a token that may not list Actors
+            // (a scoped one) still plans, with one look-up per declared target. A pattern needs
+            // them: matching nothing would plan to delete what it matched before.
+            (Err(e), _) | (_, Err(e)) if declared.iter().any(|r| r.desired.target.is_pattern()) => {
+                return Err(RefreshError::from(e));
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::debug!("cannot list the account's Actors and tasks: {e}");
+                AccountTargets::default()
+            }
+        };
+        let targets = resolve_targets(platform, declared, &account).await?;
+        Ok::<_, RefreshError>((account, targets, user))
     };
-    // Wave 2: the full candidates, and the declared targets that are not the account's own.
-    let (targets, webhooks) = futures_util::join!(
-        resolve_targets(platform, declared, &account),
-        full_candidates(platform, listed, owner, &adopt_ids)
-    );
-    let (targets, webhooks) = (targets?, webhooks?);
+    let (account, webhooks) =
+        futures_util::join!(account, read_webhooks(platform, owner, &adopt_ids));
+    let ((account, targets, user), webhooks) = (account?, webhooks?);
     let matches = expand::expand(&pattern_rules(declared), &account.targets);
-    // Wave 3, only for webhooks on targets nothing named yet.
+    // Last, only for webhooks on targets nothing named yet: one look-up each.
     let mut known: HashMap<String, String> = account
         .targets
         .iter()
@@ -381,7 +390,7 @@ async fn full_candidates<P: Platform>(
             let w = platform.get_webhook(&id).await?;
             Ok::<_, PlatformError>((id, w))
         })
-        .buffer_unordered(READ_CONCURRENCY)
+        .buffer_unordered(DETAIL_CONCURRENCY)
         .try_collect()
         .await?;
     // A candidate deleted between the list and the get is gone.
