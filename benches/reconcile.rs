@@ -35,6 +35,10 @@ struct Server {
 
 impl Server {
     fn start(seed: &str) -> Self {
+        Self::with_latency(seed, LATENCY)
+    }
+
+    fn with_latency(seed: &str, latency: Duration) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -43,7 +47,7 @@ impl Server {
         let config = EmulatorConfig {
             seed: SeedSource::Seed(Seed::from_yaml(seed).expect("seed")),
             faults: Faults {
-                latency_ms: u64::try_from(LATENCY.as_millis()).unwrap_or(50),
+                latency_ms: u64::try_from(latency.as_millis()).unwrap_or(50),
                 ..Faults::default()
             },
             ..EmulatorConfig::default()
@@ -209,21 +213,29 @@ fn environments(dir: &Path) {
 }
 
 /// Plans `manifest` 7 times against a fresh emulator seeded with `seed`: the median, as wall time
-/// and as round trips of latency, and the requests a plan makes.
+/// and as round trips of latency, and the requests a plan makes. The same plan without latency
+/// gives the local work (process start, parsing, the emulator's own time), so that what the
+/// latency adds shows as round trips of its own.
 fn report_plan(what: &str, seed: &str, dir: &Path, manifest: &str) {
-    let server = Server::start(seed);
-    let mut plans: Vec<Duration> = (0..7)
-        .map(|_| server.run(dir, &["plan", manifest]))
-        .collect();
-    plans.sort();
-    let plan = plans[plans.len() / 2];
-    let requests = server.handle.request_log().len() / plans.len();
-    server.stop();
+    let median = |latency: Duration| {
+        let server = Server::with_latency(seed, latency);
+        let mut plans: Vec<Duration> = (0..7)
+            .map(|_| server.run(dir, &["plan", manifest]))
+            .collect();
+        plans.sort();
+        let requests = server.handle.request_log().len() / plans.len();
+        server.stop();
+        (plans[plans.len() / 2], requests)
+    };
+    let (plan, requests) = median(LATENCY);
+    let (local, _) = median(Duration::ZERO);
     println!(
-        "{what}, {} ms latency: median {:.0} ms = {:.1}x the latency ({requests} requests a plan)",
+        "{what}, {} ms latency: median {:.0} ms = {:.1}x the latency ({requests} requests a plan); without latency {:.0} ms, so the latency adds {:.1} round trips",
         LATENCY.as_millis(),
         ms(plan),
-        plan.as_secs_f64() / LATENCY.as_secs_f64()
+        plan.as_secs_f64() / LATENCY.as_secs_f64(),
+        ms(local),
+        plan.saturating_sub(local).as_secs_f64() / LATENCY.as_secs_f64()
     );
 }
 

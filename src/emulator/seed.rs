@@ -25,7 +25,7 @@ pub const DEFAULT_TOKEN: &str = "apify_api_LOCAL_EMULATOR_acme_0000000000";
 /// per object, so their order is their order in the file.
 const SEED_EPOCH_MS: u64 = 1_735_689_600_000;
 
-/// A seed document. The README's "Seed files" section describes the format.
+/// A seed document. docs/emulator.md ("Seed files") describes the format.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Seed {

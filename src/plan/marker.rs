@@ -5,7 +5,7 @@
 //! [apify-webhooks owner=<owner> key=<key> secrets=<fields>|none]
 //! ```
 //!
-//! Written and read here only. The grammar, as the README's "Ownership" section states it:
+//! Written and read here only. The grammar, as docs/ownership.md states it:
 //!
 //! - the marker starts with `[apify-webhooks`, followed by a space, a tab or `]`;
 //! - then attributes `name=value`, separated (and optionally preceded and followed) by any run

@@ -3,7 +3,7 @@
 //! property-tested directly; reading the live state happens before it (`crate::refresh`),
 //! executing it after (`crate::apply`), and showing it elsewhere (`crate::render`).
 //!
-//! Every live webhook is classified (README, "Ownership"): *owned* (our marker and
+//! Every live webhook is classified (docs/ownership.md): *owned* (our marker and
 //! owner) ones are updated or deleted, *foreign* (another owner), *unmanaged* (no marker) and
 //! *out of scope* (ad-hoc, integration, non-HTTP) ones are never touched, only counted.
 //!

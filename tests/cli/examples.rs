@@ -158,9 +158,22 @@ fn the_demo_shows_cargos_progress_builds_locked_and_converges() {
     );
 }
 
-/// The README's text.
+/// The documentation's text: the README (the front page) and the guide in `docs/`, where the
+/// pipelines walk-through lives.
 fn readme() -> String {
-    std::fs::read_to_string(root().join("README.md")).unwrap()
+    let mut pages = vec![root().join("README.md")];
+    let mut guide: Vec<_> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    guide.sort();
+    pages.extend(guide);
+    pages
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The `sh` code block between `anchor` and `end` in the README, its indentation removed.

@@ -4,6 +4,7 @@
 //! through symbolic links instead of replacing them or a device.
 
 use std::io::Read as _;
+#[cfg(unix)]
 use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _, symlink};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -78,11 +79,13 @@ fn in_dir(dir: &Path) -> Command {
     cmd
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(status.success());
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path)
         .unwrap()
@@ -90,6 +93,7 @@ fn is_symlink(path: &Path) -> bool {
         .is_symlink()
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 /// `webhooks/main.yaml` (1 webhook) and `shared/prod/prod.yaml` (2), with `webhooks/prod` a
 /// link to `../shared/prod`.
 fn linked_tree() -> tempfile::TempDir {
@@ -103,6 +107,7 @@ fn linked_tree() -> tempfile::TempDir {
     dir
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn webhooks_in_a_symlinked_folder_are_planned_not_destroyed() {
     // Applied while `webhooks/prod` was a real folder...
@@ -136,6 +141,7 @@ fn webhooks_in_a_symlinked_folder_are_planned_not_destroyed() {
     assert!(out.stdout.contains("No changes."), "{}", out.stdout);
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn a_symbolic_link_loop_is_an_error_naming_the_link() {
     let dir = linked_tree();
@@ -164,6 +170,7 @@ fn a_symbolic_link_loop_is_an_error_naming_the_link() {
     );
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn a_broken_link_to_a_manifest_folder_is_an_error_not_a_destroy() {
     // `repo/linked -> ../real`, applied while the folder was there...
@@ -265,6 +272,7 @@ fn a_file_reached_twice_is_loaded_once_under_the_first_path() {
     );
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn a_fifo_in_a_manifest_folder_is_refused_without_waiting_for_a_writer() {
     let dir = linked_tree();
@@ -279,6 +287,7 @@ fn a_fifo_in_a_manifest_folder_is_refused_without_waiting_for_a_writer() {
     );
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn dev_zero_is_refused_without_reading_it() {
     let out = run_within(LIMIT, bin().args(["validate", "/dev/zero"]));
@@ -291,6 +300,7 @@ fn dev_zero_is_refused_without_reading_it() {
     );
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn a_manifest_path_naming_a_token_file_never_echoes_the_token() {
     let dir = tempfile::tempdir().unwrap();
@@ -348,6 +358,7 @@ fn one_webhook() -> tempfile::TempDir {
     dir
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn plan_out_writes_through_a_symlink_with_mode_0600() {
     let dir = one_webhook();
@@ -370,6 +381,7 @@ fn plan_out_writes_through_a_symlink_with_mode_0600() {
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn plan_out_refuses_a_fifo_and_leaves_it_alone() {
     let dir = one_webhook();
@@ -427,6 +439,7 @@ fn plan_out_dash_puts_the_saved_plan_on_stdout_and_the_plan_on_stderr() {
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[tokio::test]
 async fn the_emulator_state_file_is_written_through_a_symlink() {
     let dir = tempfile::tempdir().unwrap();
@@ -471,6 +484,7 @@ async fn an_empty_emulator_state_file_is_an_error_not_an_empty_account() {
     }
 }
 
+#[cfg(unix)] // symbolic links, FIFOs, file modes or /dev/zero
 #[test]
 fn the_emulator_refuses_a_state_file_that_is_a_fifo_and_leaves_it_alone() {
     let dir = tempfile::tempdir().unwrap();

@@ -28,7 +28,7 @@ fn skip(why: &str) {
 }
 
 /// The directory of the installed checkers, or why there is none.
-fn tools() -> Option<&'static Path> {
+pub fn tools() -> Option<&'static Path> {
     static TOOLS: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let tools = TOOLS.get_or_init(|| {
         let out = run(Command::new("bash").arg(root().join("scripts/gitops-tools.sh")));
@@ -78,6 +78,10 @@ fn workflows() -> Vec<String> {
 const GITLAB_CI: &str = "examples/gitops/gitlab/.gitlab-ci.yml";
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the checkers are installed by a bash script (scripts/gitops-tools.sh) into a POSIX venv layout"
+)]
 fn pipelines_the_action_and_the_dockerfile_are_valid_for_their_ci_systems() {
     let Some(tools) = tools() else { return };
     let workflows = workflows();
@@ -111,6 +115,10 @@ fn pipelines_the_action_and_the_dockerfile_are_valid_for_their_ci_systems() {
 
 /// The pipeline scripts pass shellcheck (they are what CI runs).
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the checkers are installed by a bash script (scripts/gitops-tools.sh) into a POSIX venv layout"
+)]
 fn the_pipeline_scripts_pass_shellcheck() {
     let Some(tools) = tools() else { return };
     let mut scripts: Vec<String> = pipeline_files()
@@ -119,6 +127,7 @@ fn the_pipeline_scripts_pass_shellcheck() {
         .map(|p| p.strip_prefix(root()).unwrap().display().to_string())
         .collect();
     scripts.push("scripts/gitops-tools.sh".to_owned());
+    scripts.push("scripts/package.sh".to_owned());
     assert!(scripts.len() >= 10, "{scripts:?}");
     let mut args = vec!["-x", "-P", "SCRIPTDIR"];
     args.extend(scripts.iter().map(String::as_str));
@@ -128,6 +137,10 @@ fn the_pipeline_scripts_pass_shellcheck() {
 
 /// The checkers are not rubber stamps: each one rejects a broken file of its kind.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the checkers are installed by a bash script (scripts/gitops-tools.sh) into a POSIX venv layout"
+)]
 fn the_checkers_reject_broken_files() {
     let Some(tools) = tools() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -201,7 +214,7 @@ fn pipeline_files() -> Vec<PathBuf> {
 /// a YAML `- ` or `run: ` prefix is skipped), up to the first unquoted shell operator.
 /// Arguments that are variable expansions become `x`; an invocation whose command itself is a
 /// variable (the action runs what it is given) is left out. Comment lines are skipped.
-fn invocations(text: &str) -> Vec<Vec<String>> {
+pub fn invocations(text: &str) -> Vec<Vec<String>> {
     let joined = text.replace("\\\n", " ");
     let mut found = Vec::new();
     for line in joined.lines() {
@@ -479,6 +492,10 @@ fn url_of(emulator: &Background, key: &str) -> Vec<String> {
 /// The pull-request and merge steps of the GitHub workflows, in order, as the shell scripts
 /// they run, against the emulator; then the scheduled drift check.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the pipeline steps are bash scripts run with a POSIX PATH"
+)]
 fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
     let emulator = Background::start(config());
     let repo = ConfigRepo::new();
@@ -665,6 +682,10 @@ fn the_github_pipeline_runs_end_to_end_against_the_emulator() {
 /// The PR comment is posted once and then edited in place: `comment.sh` against a stand-in
 /// `gh` that keeps the pull request's comments in a file.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the pipeline steps are bash scripts with a fake `gh` shell script"
+)]
 fn the_pull_request_comment_is_edited_in_place() {
     let repo = ConfigRepo::new();
     let fake = repo.path().join("fake-bin");
@@ -774,6 +795,7 @@ fn validate_reports_json_and_github_annotations() {
 /// The action's run step, as GitHub runs it: the exit code and the output file become step
 /// outputs, and only the listed exit codes pass.
 #[test]
+#[cfg_attr(windows, ignore = "the action's steps are bash scripts")]
 fn the_action_exposes_the_exit_code_and_the_output_file() {
     let action: serde_json::Value =
         serde_saphyr::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap())
@@ -870,6 +892,7 @@ printf '%s\n' "${{COMPREPLY[@]}}""#,
 /// Options and their values complete below a command, not only command names (`clap_complete`
 /// named the bash states of a hyphenated binary two ways, clap-rs/clap#6421).
 #[test]
+#[cfg_attr(windows, ignore = "bash completion needs bash")]
 fn bash_completes_the_options_and_values_of_a_command() {
     let dir = tempfile::tempdir().unwrap();
     let script = completion_script("bash", dir.path());
@@ -886,6 +909,7 @@ fn bash_completes_the_options_and_values_of_a_command() {
 /// bash always; zsh and fish where they are installed (`scripts/gitops-tools.sh --shells`
 /// installs them).
 #[test]
+#[cfg_attr(windows, ignore = "bash, zsh and fish are POSIX shells")]
 fn completions_load_and_complete_in_the_installed_shells() {
     let dir = tempfile::tempdir().unwrap();
     let script = completion_script("bash", dir.path());
@@ -957,6 +981,7 @@ fn man_lists_the_commands_with_pages() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "rendering the pages needs man(1) and sh")]
 fn the_man_pages_render() {
     let dir = tempfile::tempdir().unwrap();
     for (args, name) in [
@@ -1025,6 +1050,7 @@ fn live_smoke() -> Command {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "scripts/live-smoke.sh is a bash script")]
 fn the_live_smoke_test_runs_only_when_asked() {
     let out = run(live_smoke().env("APIFY_TOKEN", "apify_api_not_a_real_token"));
     assert_eq!(out.code, 64, "{}", out.stderr);
@@ -1051,6 +1077,10 @@ fn the_live_smoke_test_runs_only_when_asked() {
 /// The smoke test's steps against the emulator: it passes, and it leaves nothing behind, also
 /// when interrupted right after its apply.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "scripts/live-smoke.sh is a bash script (and signals)"
+)]
 fn the_live_smoke_test_passes_on_the_emulator_and_cleans_up_when_interrupted() {
     let emulator = Background::start(config());
     let before = emulator.webhooks_of("acme").len();
@@ -1085,6 +1115,7 @@ fn the_live_smoke_test_passes_on_the_emulator_and_cleans_up_when_interrupted() {
 /// `--emulator` without a base URL starts (and stops) its own emulator: the run exits 0 after
 /// passing and removes its work folder, which holds the token file.
 #[test]
+#[cfg_attr(windows, ignore = "scripts/live-smoke.sh is a bash script")]
 fn the_live_smoke_test_on_its_own_emulator_exits_0_and_leaves_no_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = leak_marker("live-smoke");

@@ -15,6 +15,8 @@ mod apply;
 mod contract;
 /// Will it deliver? The emulator's delivery, `status` and `test`.
 mod delivery;
+/// The README, the guide in docs/ and the changelog: links resolve, commands parse (issue 19).
+mod docs;
 /// The emulator as an API and as a process.
 mod emulator;
 /// Environments and accounts: a project file, two accounts, one run (issue 18).
@@ -27,11 +29,14 @@ mod examples;
 mod export;
 /// Every webhook field known everywhere it must be.
 mod fields;
-/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes.
+/// Reading and writing files: symlinks, FIFOs, devices, bounds, echoes (the tests that make
+/// symbolic links, FIFOs or file modes, or read `/dev/zero`, are `cfg(unix)`).
 mod files;
 mod fuzz;
 /// GitOps: pipelines, the action, the Dockerfile, completions, man pages, the live smoke test.
 mod gitops;
+/// Installing it from the npm and PyPI packages and the release archive, offline (issue 19).
+mod install;
 /// Ownership: markers, damaged markers, disabled duplicates, adoption, saved plans (issue 16).
 mod ownership;
 /// Patterns: one webhook for many Actors and tasks (issue 17).

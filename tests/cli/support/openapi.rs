@@ -46,7 +46,7 @@ pub(crate) fn load_from(test: &str, dir: PathBuf, ci: bool) -> Option<Spec> {
         // Straight to stderr, past the test harness's capture, so a skip is never silent.
         let _ = writeln!(
             std::io::stderr(),
-            "{test}: SKIPPED: the API spec is not at {} (see README, Development)",
+            "{test}: SKIPPED: the API spec is not at {} (see docs/development.md)",
             dir.display()
         );
         return None;
