@@ -176,7 +176,9 @@ fn main() {
 }
 
 /// Two environments at the cap, each its own account on its own emulator: the plan of both
-/// against the plan of one.
+/// against the plan of one, with the latency and without it (what is left is local work: the
+/// debug or release build, the machine's load), so the round trips the latency adds are told
+/// apart from it.
 fn environments(dir: &Path) {
     let (seed, manifest) = cap_world(100, 20, 10, true, true);
     let project = dir.join("project");
@@ -186,29 +188,45 @@ fn environments(dir: &Path) {
         manifest.replace("acme/", "${ORG}/"),
     )
     .expect("write");
-    let a = Server::start(&seed);
-    let b = Server::start(&seed.replace("acme", "acme2"));
-    std::fs::write(
-        project.join("apify-webhooks.yaml"),
-        format!(
-            "version: 1\nenvironments:\n  a:\n    manifests: [webhooks]\n    token: TOKEN_A\n    apiUrl: {}\n    vars: {{ORG: acme}}\n  b:\n    manifests: [webhooks]\n    token: TOKEN_B\n    apiUrl: {}\n    vars: {{ORG: acme2}}\n",
-            a.handle.base_url(),
-            b.handle.base_url()
-        ),
-    )
-    .expect("write");
     let token_b = DEFAULT_TOKEN.replace("acme", "acme2");
     let vars = [("TOKEN_A", DEFAULT_TOKEN), ("TOKEN_B", token_b.as_str())];
-    let one = Server::median_with(&project, &["plan", "--env", "a"], &vars, 7);
-    let both = Server::median_with(&project, &["plan"], &vars, 7);
-    a.stop();
-    b.stop();
+    let mut medians = Vec::new();
+    for latency in [LATENCY, Duration::ZERO] {
+        let a = Server::with_latency(&seed, latency);
+        let b = Server::with_latency(&seed.replace("acme", "acme2"), latency);
+        std::fs::write(
+            project.join("apify-webhooks.yaml"),
+            format!(
+                "version: 1\nenvironments:\n  a:\n    manifests: [webhooks]\n    token: TOKEN_A\n    apiUrl: {}\n    vars: {{ORG: acme}}\n  b:\n    manifests: [webhooks]\n    token: TOKEN_B\n    apiUrl: {}\n    vars: {{ORG: acme2}}\n",
+                a.handle.base_url(),
+                b.handle.base_url()
+            ),
+        )
+        .expect("write");
+        let one = Server::median_with(&project, &["plan", "--env", "a"], &vars, 7);
+        let both = Server::median_with(&project, &["plan"], &vars, 7);
+        a.stop();
+        b.stop();
+        medians.push((one, both));
+    }
+    let [(one, both), (one_local, both_local)] = medians[..] else {
+        unreachable!("two latencies")
+    };
     println!(
         "plan, 2 environments (2 accounts at the cap), {} ms latency: median {:.0} ms against {:.0} ms for one = {:.2}x (target <= 1.2x)",
         LATENCY.as_millis(),
         ms(both),
         ms(one),
         both.as_secs_f64() / one.as_secs_f64()
+    );
+    let waited = |with: Duration, without: Duration| with.saturating_sub(without);
+    println!(
+        "  without latency: {:.0} ms against {:.0} ms (local work); the latency adds {:.0} ms to both against {:.0} ms to one = {:.2}x",
+        ms(both_local),
+        ms(one_local),
+        ms(waited(both, both_local)),
+        ms(waited(one, one_local)),
+        waited(both, both_local).as_secs_f64() / waited(one, one_local).as_secs_f64().max(1e-9)
     );
 }
 
