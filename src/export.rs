@@ -923,16 +923,33 @@ fn secret_path(host: &str, path: &str) -> bool {
 }
 
 /// Whether a path segment looks like a token rather than a word: long, of token characters
-/// only, with letters and digits mixed.
+/// only, with letters and digits mixed, or with letters whose case changes as randomly as a
+/// token's (`xKpQzRmW...`), not as words written together (`GetUserProfile`).
 fn looks_like_token(segment: &str) -> bool {
     let letters = segment.chars().filter(char::is_ascii_alphabetic).count();
     let digits = segment.chars().filter(char::is_ascii_digit).count();
-    segment.len() >= 16
-        && segment
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.~%+=:".contains(c))
-        && letters >= 2
-        && digits >= 2
+    let token_chars = segment
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.~%+=:".contains(c));
+    if !token_chars || segment.len() < 16 || letters < 2 {
+        return false;
+    }
+    if digits >= 2 {
+        return true;
+    }
+    let upper = segment.chars().filter(char::is_ascii_uppercase).count();
+    let bytes = segment.as_bytes();
+    let letter_pairs = bytes
+        .windows(2)
+        .filter(|p| p[0].is_ascii_alphabetic() && p[1].is_ascii_alphabetic());
+    let (pairs, case_changes) = letter_pairs.fold((0, 0), |(n, changes), p| {
+        let changed = p[0].is_ascii_uppercase() != p[1].is_ascii_uppercase();
+        (n + 1, changes + usize::from(changed))
+    });
+    segment.len() >= 20
+        && upper * 4 >= letters
+        && upper * 4 <= letters * 3
+        && case_changes * 20 >= pairs * 7
 }
 
 /// A payload template as people write it: JSON (placeholders allowed outside strings) laid

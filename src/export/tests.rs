@@ -528,6 +528,40 @@ fn secret_paths_bare_queries_and_fragments_become_references() {
     }
 }
 
+/// Issue 16 item 8, the next shapes: a random token of letters only (about one in twelve
+/// random 24-character tokens has fewer than two digits) was written to the file as a word.
+#[test]
+fn a_path_segment_of_random_mixed_case_letters_is_a_token_and_words_are_not() {
+    for token in [
+        "AbCdEfGhIjKlMnOpQrStUvWx",
+        "qWeRtYuIoPaSdFgHjKlZxCvB",
+        "sk_live_aBcDeFgHiJkLmNoPqRsTuV",
+        "xKpQzRmWvTnLbYcHdJfGsA",
+        "a1b2c3d4e5f6a7b8c9d0",
+    ] {
+        assert!(looks_like_token(token), "{token}");
+    }
+    for word in [
+        "GetUserProfileInformation",
+        "WebScraperFailureNotifications",
+        "very-long-descriptive-path-name",
+        "notifications",
+        "ACTOR_RUN_FAILED_WEBHOOKS",
+        "MyAPIHandlerForWebhookEvents",
+    ] {
+        assert!(!looks_like_token(word), "{word}");
+    }
+    let url = "https://h.example/hooks/AbCdEfGhIjKlMnOpQrStUvWx/run";
+    let export = build(
+        &account(vec![hook("T1", "A1", &["ACTOR.RUN.FAILED"], url)]),
+        &options(),
+    );
+    assert_eq!(
+        export.files[0].entries[0].request_url,
+        "https://h.example/hooks/${WEB_SCRAPER_FAILED_URL_PATH}/run"
+    );
+}
+
 #[test]
 fn a_credential_in_a_payload_is_warned_about() {
     // Issue 16 item 8: a payload's `"token": "..."` was written without a word.
