@@ -576,6 +576,31 @@ fn a_credential_in_a_payload_is_warned_about() {
     assert!(fields.iter().all(|f| !f.contains("s3cret")));
 }
 
+/// Issue 16 item 8, the next move: a credential under a name that says nothing (`"x":
+/// "sk_live_..."`, `"header": "Bearer ..."`) was written without a word.
+#[test]
+fn a_credential_under_any_name_in_a_payload_is_warned_about() {
+    let mut w = hook("P1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    w.payload_template = Some(
+        r#"{"x": "sk_live_aBcDeFgHiJkLmNoPqRsTuV", "h": {"header": "Bearer abc"}, "list": ["ghp_a1b2c3d4e5f6a7b8c9d0"], "text": "Run failed at the scraper", "id": "{{resource.id}}"}"#
+            .into(),
+    );
+    let export = build(&account(vec![w]), &options());
+    let messages: Vec<&str> = export.warnings.iter().map(|w| w.message.as_str()).collect();
+    for name in ["`x`", "`header`", "`list`"] {
+        assert!(
+            messages.iter().any(|m| m.contains(name)),
+            "{name}: {messages:?}"
+        );
+    }
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| !m.contains("sk_live") && !m.contains("abc"))
+    );
+}
+
 #[test]
 fn variables_are_exactly_those_of_the_exported_entries() {
     // Issue 16 item 9: variables of webhooks that were not exported were printed too.
