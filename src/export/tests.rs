@@ -601,6 +601,24 @@ fn a_credential_under_any_name_in_a_payload_is_warned_about() {
     );
 }
 
+/// Issue 16 item 10, the next move: a header name with a line or paragraph separator
+/// (U+2028, U+2029) landed raw in the "Not exported" comment, and YAML 1.1 tools (PyYAML,
+/// yamllint) read it as a line break: the rest of the comment became YAML and the file failed
+/// to load there.
+#[test]
+fn no_line_separator_reaches_a_comment_of_the_document() {
+    let mut bad = hook("B1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/b");
+    bad.headers_template = Some(r#"{"Bad\u2028Name: x": "v", "Other\u2029": "w"}"#.into());
+    let good = hook("G1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/g");
+    let export = build(&account(vec![bad, good]), &options());
+    assert_eq!(export.skipped.len(), 1, "{:?}", export.skipped);
+    let text = document::manifest(&export.files[0], "team", &export.skipped, "s.json");
+    assert!(text.contains("B1"), "{text}");
+    for separator in ['\u{85}', '\u{2028}', '\u{2029}'] {
+        assert!(!text.contains(separator), "{separator:?} in:\n{text}");
+    }
+}
+
 #[test]
 fn variables_are_exactly_those_of_the_exported_entries() {
     // Issue 16 item 9: variables of webhooks that were not exported were printed too.
