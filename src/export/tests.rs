@@ -602,7 +602,7 @@ fn a_credential_under_any_name_in_a_payload_is_warned_about() {
 }
 
 /// Issue 16 item 10, the next move: a header name with a line or paragraph separator
-/// (U+2028, U+2029) landed raw in the "Not exported" comment, and YAML 1.1 tools (PyYAML,
+/// (U+2028, U+2029) landed raw in the "Not exported" comment, and YAML 1.1 tools (`PyYAML`,
 /// yamllint) read it as a line break: the rest of the comment became YAML and the file failed
 /// to load there.
 #[test]
