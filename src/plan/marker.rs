@@ -7,7 +7,9 @@
 //!
 //! Written and read here only. The grammar, as the README's "Ownership" section states it:
 //!
-//! - the marker starts with `[apify-webhooks`, followed by a space, a tab or `]`;
+//! - the marker starts with `[apify-webhooks`, followed by a space, a tab or `]` (the same
+//!   opening in other letter case, or followed by another blank or a control character, is a
+//!   damaged marker: refused, never taken for no marker);
 //! - then attributes `name=value`, separated (and optionally preceded and followed) by any run
 //!   of spaces and tabs, in any order; a name is `[A-Za-z0-9._-]+`, a value a run of printable
 //!   characters other than spaces, tabs, `,` and `]`, or a list of them joined by `,` (spaces
