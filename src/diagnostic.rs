@@ -223,14 +223,14 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// `text` as a message may echo it: control characters and invisible formatting characters
-/// (bidirectional overrides, zero-width spaces) escaped as `\n`, `\r`, `\t` or `\u{hex}`, the
+/// `text` as a message may echo it: control characters, line and paragraph separators and
+/// invisible formatting characters (bidirectional overrides, zero-width spaces) escaped as `\n`, `\r`, `\t` or `\u{hex}`, the
 /// rest as written. Every manifest value a message quotes goes through this, so a message is one
 /// line and shows what is really in the file.
 pub fn shown(text: &str) -> Cow<'_, str> {
     let hidden = |c: char| {
         c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
     };
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
@@ -338,6 +338,8 @@ mod tests {
         assert_eq!(shown("a\nb\u{0}c\td\r"), "a\\nb\\u{0}c\\td\\r");
         assert_eq!(shown("\u{1b}[31m"), "\\u{1b}[31m");
         assert_eq!(shown("x\u{202e}y\u{200b}"), "x\\u{202e}y\\u{200b}");
+        // Line and paragraph separators end a line for YAML 1.1, JavaScript and some editors.
+        assert_eq!(shown("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
     }
 
     #[test]

@@ -413,34 +413,47 @@ fn validated(entry: Entry, target: &TargetName, owner: &str) -> Result<Entry, St
     Ok(entry)
 }
 
-/// Names in a JSON payload template under which a literal string looks like a credential.
+/// Names in a JSON payload template under which a literal string looks like a credential: by
+/// the name (`token`, `password`, ...) or by the value itself (a token, `Bearer ...`).
 fn credential_fields(payload: &str) -> Vec<String> {
-    fn walk(value: &Value, out: &mut Vec<String>) {
+    fn literal(s: &str) -> bool {
+        !s.is_empty() && !s.starts_with('\u{1}') && !s.contains("{{") && !s.contains("${")
+    }
+    fn walk(value: &Value, under: Option<&str>, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
                 for (name, v) in map {
-                    if let Value::String(s) = v
-                        && looks_like_credential_name(name)
-                        && !s.is_empty()
-                        && !s.starts_with('\u{1}')
-                        && !s.contains("{{")
-                        && !s.contains("${")
-                        && !out.contains(name)
-                    {
-                        out.push(name.clone());
-                    }
-                    walk(v, out);
+                    walk(v, Some(name), out);
                 }
             }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, under, out)),
+            Value::String(s) => {
+                if let Some(name) = under
+                    && literal(s)
+                    && (looks_like_credential_name(name) || looks_like_credential_value(s))
+                    && !out.iter().any(|n| n == name)
+                {
+                    out.push(name.to_owned());
+                }
+            }
             _ => {}
         }
     }
     let mut out = Vec::new();
     if let Some(value) = normalize::as_json(payload) {
-        walk(&value, &mut out);
+        walk(&value, None, &mut out);
     }
     out
+}
+
+/// Whether a literal looks like a credential whatever its name: an HTTP authorization value,
+/// or one word that looks like a token.
+fn looks_like_credential_value(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    ["bearer ", "basic ", "token "]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+        || looks_like_token(value)
 }
 
 /// Whether a field name says its value is a credential (`token`, `apiKey`, `password`, ...).
@@ -923,16 +936,33 @@ fn secret_path(host: &str, path: &str) -> bool {
 }
 
 /// Whether a path segment looks like a token rather than a word: long, of token characters
-/// only, with letters and digits mixed.
+/// only, with letters and digits mixed, or with letters whose case changes as randomly as a
+/// token's (`xKpQzRmW...`), not as words written together (`GetUserProfile`).
 fn looks_like_token(segment: &str) -> bool {
     let letters = segment.chars().filter(char::is_ascii_alphabetic).count();
     let digits = segment.chars().filter(char::is_ascii_digit).count();
-    segment.len() >= 16
-        && segment
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.~%+=:".contains(c))
-        && letters >= 2
-        && digits >= 2
+    let token_chars = segment
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.~%+=:".contains(c));
+    if !token_chars || segment.len() < 16 || letters < 2 {
+        return false;
+    }
+    if digits >= 2 {
+        return true;
+    }
+    let upper = segment.chars().filter(char::is_ascii_uppercase).count();
+    let bytes = segment.as_bytes();
+    let letter_pairs = bytes
+        .windows(2)
+        .filter(|p| p[0].is_ascii_alphabetic() && p[1].is_ascii_alphabetic());
+    let (pairs, case_changes) = letter_pairs.fold((0, 0), |(n, changes), p| {
+        let changed = p[0].is_ascii_uppercase() != p[1].is_ascii_uppercase();
+        (n + 1, changes + usize::from(changed))
+    });
+    segment.len() >= 20
+        && upper * 4 >= letters
+        && upper * 4 <= letters * 3
+        && case_changes * 20 >= pairs * 7
 }
 
 /// A payload template as people write it: JSON (placeholders allowed outside strings) laid

@@ -476,6 +476,17 @@ impl EmulatorHandle {
             .and_then(|u| u.token.clone())
     }
 
+    /// The token `--local` acts with: the built-in seed's ([`DEFAULT_TOKEN`]) when a user holds
+    /// it, else the first user's that has one (a seed file may give its user any token).
+    pub fn local_token(&self) -> Option<String> {
+        let state = self.shared.lock_state();
+        let tokens = || state.users.iter().filter_map(|u| u.token.as_deref());
+        tokens()
+            .find(|t| *t == DEFAULT_TOKEN)
+            .or_else(|| tokens().next())
+            .map(str::to_owned)
+    }
+
     /// Stops accepting connections and waits for requests in flight (at most five seconds).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {

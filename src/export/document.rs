@@ -67,10 +67,17 @@ pub fn skipped_comment(skipped: &[&Skipped]) -> String {
     out
 }
 
-/// Text fit for a one-line comment.
+/// Text fit for a one-line comment: control characters and the line and paragraph separators
+/// (line breaks for YAML 1.1) become spaces.
 fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

@@ -528,6 +528,40 @@ fn secret_paths_bare_queries_and_fragments_become_references() {
     }
 }
 
+/// Issue 16 item 8, the next shapes: a random token of letters only (about one in twelve
+/// random 24-character tokens has fewer than two digits) was written to the file as a word.
+#[test]
+fn a_path_segment_of_random_mixed_case_letters_is_a_token_and_words_are_not() {
+    for token in [
+        "AbCdEfGhIjKlMnOpQrStUvWx",
+        "qWeRtYuIoPaSdFgHjKlZxCvB",
+        "sk_live_aBcDeFgHiJkLmNoPqRsTuV",
+        "xKpQzRmWvTnLbYcHdJfGsA",
+        "a1b2c3d4e5f6a7b8c9d0",
+    ] {
+        assert!(looks_like_token(token), "{token}");
+    }
+    for word in [
+        "GetUserProfileInformation",
+        "WebScraperFailureNotifications",
+        "very-long-descriptive-path-name",
+        "notifications",
+        "ACTOR_RUN_FAILED_WEBHOOKS",
+        "MyAPIHandlerForWebhookEvents",
+    ] {
+        assert!(!looks_like_token(word), "{word}");
+    }
+    let url = "https://h.example/hooks/AbCdEfGhIjKlMnOpQrStUvWx/run";
+    let export = build(
+        &account(vec![hook("T1", "A1", &["ACTOR.RUN.FAILED"], url)]),
+        &options(),
+    );
+    assert_eq!(
+        export.files[0].entries[0].request_url,
+        "https://h.example/hooks/${WEB_SCRAPER_FAILED_URL_PATH}/run"
+    );
+}
+
 #[test]
 fn a_credential_in_a_payload_is_warned_about() {
     // Issue 16 item 8: a payload's `"token": "..."` was written without a word.
@@ -540,6 +574,49 @@ fn a_credential_in_a_payload_is_warned_about() {
     assert!(fields[0].contains("`token`") || fields[1].contains("`token`"));
     assert!(fields.iter().any(|f| f.contains("`apiKey`")));
     assert!(fields.iter().all(|f| !f.contains("s3cret")));
+}
+
+/// Issue 16 item 8, the next move: a credential under a name that says nothing (`"x":
+/// "sk_live_..."`, `"header": "Bearer ..."`) was written without a word.
+#[test]
+fn a_credential_under_any_name_in_a_payload_is_warned_about() {
+    let mut w = hook("P1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    w.payload_template = Some(
+        r#"{"x": "sk_live_aBcDeFgHiJkLmNoPqRsTuV", "h": {"header": "Bearer abc"}, "list": ["ghp_a1b2c3d4e5f6a7b8c9d0"], "text": "Run failed at the scraper", "id": "{{resource.id}}"}"#
+            .into(),
+    );
+    let export = build(&account(vec![w]), &options());
+    let messages: Vec<&str> = export.warnings.iter().map(|w| w.message.as_str()).collect();
+    for name in ["`x`", "`header`", "`list`"] {
+        assert!(
+            messages.iter().any(|m| m.contains(name)),
+            "{name}: {messages:?}"
+        );
+    }
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| !m.contains("sk_live") && !m.contains("abc"))
+    );
+}
+
+/// Issue 16 item 10, the next move: a header name with a line or paragraph separator
+/// (U+2028, U+2029) landed raw in the "Not exported" comment, and YAML 1.1 tools (`PyYAML`,
+/// yamllint) read it as a line break: the rest of the comment became YAML and the file failed
+/// to load there.
+#[test]
+fn no_line_separator_reaches_a_comment_of_the_document() {
+    let mut bad = hook("B1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/b");
+    bad.headers_template = Some(r#"{"Bad\u2028Name: x": "v", "Other\u2029": "w"}"#.into());
+    let good = hook("G1", "A1", &["ACTOR.RUN.FAILED"], "https://h.example/g");
+    let export = build(&account(vec![bad, good]), &options());
+    assert_eq!(export.skipped.len(), 1, "{:?}", export.skipped);
+    let text = document::manifest(&export.files[0], "team", &export.skipped, "s.json");
+    assert!(text.contains("B1"), "{text}");
+    for separator in ['\u{85}', '\u{2028}', '\u{2029}'] {
+        assert!(!text.contains(separator), "{separator:?} in:\n{text}");
+    }
 }
 
 #[test]

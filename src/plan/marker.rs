@@ -7,7 +7,9 @@
 //!
 //! Written and read here only. The grammar, as docs/ownership.md states it:
 //!
-//! - the marker starts with `[apify-webhooks`, followed by a space, a tab or `]`;
+//! - the marker starts with `[apify-webhooks`, followed by a space, a tab or `]` (the same
+//!   opening in other letter case, or followed by another blank or a control character, is a
+//!   damaged marker: refused, never taken for no marker);
 //! - then attributes `name=value`, separated (and optionally preceded and followed) by any run
 //!   of spaces and tabs, in any order; a name is `[A-Za-z0-9._-]+`, a value a run of printable
 //!   characters other than spaces, tabs, `,` and `]`, or a list of them joined by `,` (spaces
@@ -175,6 +177,8 @@ pub enum Problem {
     NewerFormat(String),
     /// A control character (other than a tab) inside the marker.
     ControlCharacter,
+    /// The marker opens in other letter case than `[apify-webhooks`.
+    Spelled(String),
 }
 
 impl fmt::Display for Problem {
@@ -212,6 +216,11 @@ impl fmt::Display for Problem {
                 env!("CARGO_PKG_VERSION")
             ),
             Problem::ControlCharacter => f.write_str("its marker holds a control character"),
+            Problem::Spelled(opening) => write!(
+                f,
+                "its marker opens with `{}`, not `{START}`",
+                shown(opening)
+            ),
         }
     }
 }
@@ -300,6 +309,10 @@ pub fn read(description: &str) -> Reading<'_> {
         None => (after, None),
     };
     let (attributes, mut problem) = attributes(body);
+    let opening = &description[start..start + START.len()];
+    if opening != START {
+        problem = Some(Problem::Spelled(opening.to_owned()));
+    }
     let damage = |problem: Problem| {
         Reading::Damaged(Damage {
             owner: single(&attributes, "owner").filter(|o| is_owner(o)),
@@ -397,18 +410,18 @@ fn single<'a>(attributes: &[Attribute<'a>], name: &str) -> Option<&'a str> {
     }
 }
 
-/// Where the last marker of `description` starts: `[apify-webhooks` followed by a space, a
-/// tab, `]` or the end.
+/// Where the last marker of `description` starts: `[apify-webhooks` in any letter case,
+/// followed by `]`, the end, or any blank or control character (a line break or a no-break
+/// space there makes the marker unreadable, never absent).
 fn last_start(description: &str) -> Option<usize> {
-    description
-        .rmatch_indices(START)
-        .map(|(i, _)| i)
-        .find(|&i| {
-            matches!(
-                description[i + START.len()..].chars().next(),
-                None | Some(' ' | '\t' | ']')
-            )
-        })
+    // ASCII case folding keeps every byte offset.
+    let folded = description.to_ascii_lowercase();
+    folded.rmatch_indices(START).map(|(i, _)| i).find(|&i| {
+        description[i + START.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ']' || c.is_whitespace() || c.is_control())
+    })
 }
 
 fn is_blank(c: char) -> bool {
@@ -761,6 +774,37 @@ mod tests {
         }
         assert_eq!(read("plain text"), Reading::None);
         assert_eq!(read(""), Reading::None);
+    }
+
+    /// Issue 16, item 4, the next variants: a line break, a CR or a no-break space right after
+    /// `[apify-webhooks`, or the marker in other letter case, were taken for no marker at all,
+    /// and apply created a second webhook beside each.
+    #[test]
+    fn a_marker_opened_by_another_blank_or_in_other_case_is_never_unmanaged() {
+        for written in [
+            "[apify-webhooks\nowner=o key=k secrets=none]",
+            "[apify-webhooks\rowner=o key=k secrets=none]",
+            "[apify-webhooks\r\nowner=o key=k secrets=none]",
+            "[apify-webhooks\u{a0}owner=o key=k secrets=none]",
+            "[apify-webhooks\u{3000}owner=o key=k secrets=none]",
+            "[apify-webhooks\u{b}owner=o key=k secrets=none]",
+            "Alerts [APIFY-WEBHOOKS owner=o key=k secrets=none]",
+            "[Apify-Webhooks owner=o key=k secrets=none]",
+            "[apify-WEBHOOKS]",
+        ] {
+            let d = damage(written);
+            assert!(!d.problem.to_string().is_empty(), "{written:?}");
+        }
+        let d = damage("[Apify-Webhooks owner=o key=k secrets=none]");
+        assert_eq!((d.owner, d.key), (Some("o"), Some("k")));
+        assert!(
+            d.problem.to_string().contains("`[Apify-Webhooks`"),
+            "{}",
+            d.problem
+        );
+        // Still not a marker: another word that merely begins the same way.
+        assert_eq!(read("see [Apify-Webhooks-like tags]"), Reading::None);
+        assert_eq!(read("see [apify-webhooks2 x]"), Reading::None);
     }
 
     #[test]

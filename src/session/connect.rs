@@ -386,7 +386,22 @@ async fn open_local(
     let emulator = start_local(dir, reset, delivery).await?;
     let state = dir.join("state.json");
     let url = ApiBaseUrl::parse(emulator.base_url())?;
-    let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
+    let token = match emulator.local_token().map(ApiToken::new) {
+        Some(Ok(token)) => token,
+        unusable => {
+            emulator.shutdown().await;
+            let why = match unusable {
+                Some(Err(e)) => format!("its user's token cannot be used ({e})"),
+                _ => "no user in it has a `token:`".to_owned(),
+            };
+            return Err(Error::Usage(format!(
+                "the local state ({}) has no user to act as: {why}; give the user a token in \
+                 the seed file (e.g. `token: {DEFAULT_TOKEN}`) and seed again with \
+                 `apify-webhooks emulator seed --local --reset FILE`",
+                crate::diagnostic::shown(&state.display().to_string())
+            )));
+        }
+    };
     let mut config = ClientConfig::new(url, token);
     config.timeout = timeout;
     if let Some(ms) = retry_base_ms {

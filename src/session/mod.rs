@@ -90,7 +90,9 @@ impl Workspace {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
         let paths = manifest_paths(paths);
-        let mut manifests = manifest::load(&paths).map_err(Error::InvalidManifest)?;
+        let mut manifests = manifest::load(&paths).map_err(|diagnostics| {
+            saved_plan_among(&paths).unwrap_or(Error::InvalidManifest(diagnostics))
+        })?;
         manifests
             .apply_vars(vars, env)
             .map_err(Error::InvalidManifest)?;
@@ -367,6 +369,20 @@ pub fn save_text(path: &Path, text: &str) -> Result<(), Error> {
         };
         Error::io("cannot save the plan", format!("{e}{help}"))
     })
+}
+
+/// A usage error for the first of `paths` that is a saved plan (`apply plan.json`, as
+/// Terraform takes one), naming the command that applies it; `None` when none is.
+fn saved_plan_among(paths: &[PathBuf]) -> Option<Error> {
+    let path = paths
+        .iter()
+        .find(|p| p.is_file() && read_saved(p).is_ok())?;
+    let shown = path.display().to_string();
+    let shown = crate::diagnostic::shown(&shown);
+    Some(Error::Usage(format!(
+        "`{shown}` is a saved plan, not a manifest: apply exactly this plan with \
+         `apify-webhooks apply --plan {shown}`, or give the manifests' folder to plan again"
+    )))
 }
 
 /// Reads a saved plan; a file that is not one is [`Error::NotASavedPlan`] (exit 64).

@@ -373,6 +373,28 @@ fn a_saved_plan_applies_when_nothing_moved() {
     assert_eq!(out.code, 0);
 }
 
+/// A saved plan given as a path, as `terraform apply plan.tfplan` takes it, was read as a
+/// manifest: a dozen schema errors about `format_version`. It is named as a saved plan, with
+/// the command that applies it, and nothing changes.
+#[test]
+fn a_saved_plan_given_as_a_manifest_path_says_how_to_apply_it() {
+    let server = scenario();
+    let (_dir, file, _) = saved_scenario_plan(&server);
+    let before = server.webhooks_of("acme");
+    for command in ["apply", "plan"] {
+        let out = run(scenario_cmd(&server).arg(command).arg(&file));
+        assert_eq!(out.code, 64, "{command}: {}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("is a saved plan, not a manifest")
+                && out.stderr.contains("apply --plan")
+                && !out.stderr.contains("format_version"),
+            "{command}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(server.webhooks_of("acme"), before);
+}
+
 #[test]
 fn a_saved_plan_is_stale_after_a_webhook_it_touches_is_edited() {
     let server = scenario();

@@ -1610,6 +1610,59 @@ webhooks:
     );
 }
 
+/// `--local` acts as the seed's user, whatever token the seed gives it: the README's seed file
+/// (the user `acme` with the token `apify_api_LOCAL_acme`, and `apify` without one) seeded with
+/// `emulator seed --local` answered every `--local` command with `401 invalid-token` (issue 16
+/// item 16). A seed in which no user has a token is told how to give one.
+#[test]
+fn local_commands_act_as_the_seeded_user_whatever_its_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("account.yaml"),
+        "version: 1
+users:
+  - {username: acme, token: apify_api_LOCAL_acme}
+actors:
+  - {name: acme/web-scraper}
+  - {name: apify/web-scraper, isPublic: true, usedBy: [acme]}
+webhooks:
+  - {user: acme, actor: acme/web-scraper, eventTypes: [ACTOR.RUN.FAILED],
+     requestUrl: 'https://hooks.example.com/x', description: made in the Console}
+",
+    )
+    .unwrap();
+    let local = |args: &[&str]| crate::support::run_in(root, args);
+    let seeded = local(&["emulator", "seed", "--local", "account.yaml"]);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let exported = local(&["export", "--local", "--out", "webhooks"]);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert!(root.join("webhooks/actors/acme/web-scraper.yaml").is_file());
+    let applied = local(&["apply", "--local", "--auto-approve", "webhooks"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert!(
+        applied.stdout.contains("1 adopted, 0 added"),
+        "{}",
+        applied.stdout
+    );
+
+    // No user with a token: nothing to act as, and the error says what to add.
+    std::fs::write(
+        root.join("tokenless.yaml"),
+        "users: [{username: acme}]\nactors: [{name: acme/web-scraper}]\n",
+    )
+    .unwrap();
+    let seeded = local(&["emulator", "seed", "--local", "--reset", "tokenless.yaml"]);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let planned = local(&["plan", "--local", "webhooks"]);
+    assert_ne!(planned.code, 0, "{}", planned.stdout);
+    assert!(
+        planned.stderr.contains("no user in it has a `token:`"),
+        "{}",
+        planned.stderr
+    );
+}
+
 /// `emulator seed --state FILE` writes a state file `emulator --state FILE` serves.
 #[tokio::test]
 async fn a_seeded_state_file_is_what_the_emulator_serves() {
