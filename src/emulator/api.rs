@@ -6,7 +6,7 @@
 //! and changes only their own.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
@@ -18,7 +18,7 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::state::{UserRec, WebhookRec};
+use super::state::{ActorRec, State as Store, TaskRec, UserRec, WebhookRec};
 use super::validate::{self, Patch};
 
 /// The largest request body the platform accepts (9 MB).
@@ -300,14 +300,21 @@ fn methods(router: MethodRouter<Arc<Shared>>, allowed: &'static str) -> MethodRo
 /// The `/v2` routes.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     use axum::routing::post;
-    let actors = || methods(get(list_actors).post(create_actor), "OPTIONS,GET,POST");
+    let actors = || {
+        methods(
+            get(list_items::<ActorRec>).post(create_actor),
+            "OPTIONS,GET,POST",
+        )
+    };
     let actor = || {
         methods(
-            get(get_actor).put(update_actor).delete(delete_actor),
+            get(get_item::<ActorRec>)
+                .put(update_item::<ActorRec>)
+                .delete(delete_item::<ActorRec>),
             "OPTIONS,GET,PUT,DELETE",
         )
     };
-    let actor_webhooks = || methods(get(actor_webhooks), "OPTIONS,GET");
+    let actor_webhooks = || methods(get(item_webhooks::<ActorRec>), "OPTIONS,GET");
     Router::new()
         .route(
             "/v2/webhooks",
@@ -344,18 +351,23 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/v2/acts/{id}/webhooks", actor_webhooks())
         .route(
             "/v2/actor-tasks",
-            methods(get(list_tasks).post(create_task), "OPTIONS,GET,POST"),
+            methods(
+                get(list_items::<TaskRec>).post(create_task),
+                "OPTIONS,GET,POST",
+            ),
         )
         .route(
             "/v2/actor-tasks/{id}",
             methods(
-                get(get_task).put(update_task).delete(delete_task),
+                get(get_item::<TaskRec>)
+                    .put(update_item::<TaskRec>)
+                    .delete(delete_item::<TaskRec>),
                 "OPTIONS,GET,PUT,DELETE",
             ),
         )
         .route(
             "/v2/actor-tasks/{id}/webhooks",
-            methods(get(task_webhooks), "OPTIONS,GET"),
+            methods(get(item_webhooks::<TaskRec>), "OPTIONS,GET"),
         )
         .route("/v2/users/me", methods(get(me), "OPTIONS,GET"))
 }
@@ -469,13 +481,11 @@ async fn create_webhook(
 }
 
 fn created(shared: &Shared, webhook: &WebhookRec) -> Response {
-    let mut response = data(StatusCode::CREATED, webhook.full_json());
-    if let Ok(location) =
-        HeaderValue::from_str(&format!("{}/v2/webhooks/{}", shared.base_url, webhook.id))
-    {
-        response.headers_mut().insert(LOCATION, location);
-    }
-    response
+    created_at_location(
+        shared,
+        &format!("/v2/webhooks/{}", webhook.id),
+        webhook.full_json(),
+    )
 }
 
 /// A condition must name an Actor the caller can see or a task of theirs (by ID, as the
@@ -687,43 +697,216 @@ async fn get_dispatch(
     Ok(data(StatusCode::OK, dispatch.to_json(webhook)))
 }
 
-async fn list_actors(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let paging = paging(&shared, query.as_deref())?;
-    let my = flag(&paging.params, "my");
-    let state = shared.lock_state();
-    // The platform lists the Actors the user "created or used"; `my=1` only those they own.
-    let items = state
-        .actors
-        .iter()
-        .filter(|a| {
-            if my {
-                a.user_id == user.id
-            } else {
-                state.created_or_used(&user, a)
+/// What the Actor and task routes share about the kind of item they serve: where the items are
+/// stored, how a reference finds one, their errors and JSON, how a `PUT` body changes one, and
+/// what goes with one that is deleted.
+trait Stored: Sized + 'static {
+    /// The error `type` of a name another of the user's items of the kind already has.
+    const NAME_NOT_UNIQUE: &'static str;
+    /// The path of the kind's list (`/v2/actors`); an item is at `{PATH}/{id}`.
+    const PATH: &'static str;
+    /// A checked `PUT` body.
+    type Update;
+
+    /// The answer for an item the caller cannot see.
+    fn not_found() -> ApiError;
+    fn items(state: &Store) -> &[Self];
+    fn items_mut(state: &mut Store) -> &mut Vec<Self>;
+    /// The item a reference (`ID` or `username~name`) names, if the caller can see it.
+    fn find<'a>(state: &'a Store, user: &UserRec, reference: &str) -> Option<&'a Self>;
+    fn id(&self) -> &str;
+    fn user_id(&self) -> &str;
+    fn name(&self) -> &str;
+    fn full_json(&self) -> Value;
+    /// The items of the kind's list for `user`, as list items, in ascending `createdAt` order.
+    fn listed(state: &Store, user: &UserRec, params: &HashMap<String, String>) -> Vec<Value>;
+    /// Whether `webhook`'s condition names this item.
+    fn watched_by(&self, webhook: &WebhookRec) -> bool;
+    /// Checks the body of a `PUT`.
+    fn update_body(body: &Map<String, Value>) -> Result<Self::Update, ApiError>;
+    /// The name a `PUT` gives the item, if it gives one.
+    fn new_name(update: &Self::Update) -> Option<&str>;
+    /// Applies a checked `PUT` body, modified at `now`.
+    fn update(&mut self, update: Self::Update, now: String);
+    /// Removes what must not outlive `removed`, just deleted: with `remember`, deleted
+    /// webhooks keep their idempotency keys.
+    fn cascade(state: &mut Store, removed: &Self, remember: bool);
+}
+
+/// The part of a `Stored` implementation that every kind has alike: its list in the state
+/// (`$list`), its `id`, `user_id` and `name` fields, its full JSON, and the `name` of its
+/// checked `PUT` body.
+macro_rules! stored_alike {
+    ($list:ident) => {
+        fn items(state: &Store) -> &[Self] {
+            &state.$list
+        }
+
+        fn items_mut(state: &mut Store) -> &mut Vec<Self> {
+            &mut state.$list
+        }
+
+        fn id(&self) -> &str {
+            &self.id
+        }
+
+        fn user_id(&self) -> &str {
+            &self.user_id
+        }
+
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn full_json(&self) -> Value {
+            Self::full_json(self)
+        }
+
+        fn new_name(update: &Self::Update) -> Option<&str> {
+            match &update.name {
+                Patch::Value(name) => Some(name),
+                Patch::Absent | Patch::Null => None,
             }
-        })
-        .map(super::state::ActorRec::short_json)
-        .collect();
+        }
+    };
+}
+
+impl Stored for ActorRec {
+    const NAME_NOT_UNIQUE: &'static str = "actor-name-not-unique";
+    const PATH: &'static str = "/v2/actors";
+    type Update = validate::ActorInput;
+    stored_alike!(actors);
+
+    fn not_found() -> ApiError {
+        ApiError::actor_not_found()
+    }
+
+    fn find<'a>(state: &'a Store, user: &UserRec, reference: &str) -> Option<&'a Self> {
+        state.find_actor(user, reference)
+    }
+
+    fn listed(state: &Store, user: &UserRec, params: &HashMap<String, String>) -> Vec<Value> {
+        let my = flag(params, "my");
+        // The platform lists the Actors the user "created or used"; `my=1` only those they own.
+        state
+            .actors
+            .iter()
+            .filter(|a| {
+                if my {
+                    a.user_id == user.id
+                } else {
+                    state.created_or_used(user, a)
+                }
+            })
+            .map(ActorRec::short_json)
+            .collect()
+    }
+
+    fn watched_by(&self, webhook: &WebhookRec) -> bool {
+        webhook.condition.actor_id.as_deref() == Some(self.id.as_str())
+    }
+
+    fn update_body(body: &Map<String, Value>) -> Result<Self::Update, ApiError> {
+        validate::actor_body(body, false)
+    }
+
+    fn update(&mut self, update: Self::Update, now: String) {
+        if let Patch::Value(name) = update.name {
+            self.name = name;
+        }
+        if let Patch::Value(is_public) = update.is_public {
+            self.is_public = is_public;
+        }
+        update.title.apply(&mut self.title);
+        update.description.apply(&mut self.description);
+        self.modified_at = now;
+    }
+
+    /// Every task of the Actor goes with it (the platform deletes them with it), and every
+    /// webhook whose condition names the Actor or one of those tasks, with their dispatches:
+    /// nothing is left pointing at an Actor that is gone.
+    fn cascade(state: &mut Store, removed: &Self, remember: bool) {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut state.tasks)
+            .into_iter()
+            .partition(|t| t.act_id == removed.id);
+        state.tasks = kept;
+        state.remove_webhooks(remember, |w| {
+            removed.watched_by(w) || gone.iter().any(|task| task.watched_by(w))
+        });
+    }
+}
+
+impl Stored for TaskRec {
+    const NAME_NOT_UNIQUE: &'static str = "actor-task-name-not-unique";
+    const PATH: &'static str = "/v2/actor-tasks";
+    type Update = validate::TaskInput;
+    stored_alike!(tasks);
+
+    fn not_found() -> ApiError {
+        ApiError::task_not_found()
+    }
+
+    /// Another user's task is as good as missing.
+    fn find<'a>(state: &'a Store, user: &UserRec, reference: &str) -> Option<&'a Self> {
+        state.find_task(user, reference)
+    }
+
+    fn listed(state: &Store, user: &UserRec, _: &HashMap<String, String>) -> Vec<Value> {
+        state
+            .tasks
+            .iter()
+            .filter(|t| t.user_id == user.id)
+            .map(|t| t.short_json(state.actors.iter().find(|a| a.id == t.act_id)))
+            .collect()
+    }
+
+    fn watched_by(&self, webhook: &WebhookRec) -> bool {
+        webhook.condition.actor_task_id.as_deref() == Some(self.id.as_str())
+    }
+
+    fn update_body(body: &Map<String, Value>) -> Result<Self::Update, ApiError> {
+        validate::task_body(body, false)
+    }
+
+    fn update(&mut self, update: Self::Update, now: String) {
+        if let Patch::Value(name) = update.name {
+            self.name = name;
+        }
+        update.title.apply(&mut self.title);
+        self.modified_at = now;
+    }
+
+    /// The webhooks on the task go with it, with their dispatches.
+    fn cascade(state: &mut Store, removed: &Self, remember: bool) {
+        state.remove_webhooks(remember, |w| removed.watched_by(w));
+    }
+}
+
+/// `GET` on a kind's list.
+async fn list_items<K: Stored>(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let paging = paging(&shared, query.as_deref())?;
+    let state = shared.lock_state();
+    let items = K::listed(&state, &user, &paging.params);
     Ok(paging.page(items))
 }
 
-async fn get_actor(
+/// `GET` on an item the caller can see.
+async fn get_item<K: Stored>(
     State(shared): State<Arc<Shared>>,
     Caller(user): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let state = shared.lock_state();
-    let actor = state
-        .find_actor(&user, &id)
-        .ok_or_else(ApiError::actor_not_found)?;
-    Ok(data(StatusCode::OK, actor.full_json()))
+    let item = K::find(&state, &user, &id).ok_or_else(K::not_found)?;
+    Ok(data(StatusCode::OK, item.full_json()))
 }
 
-async fn actor_webhooks(
+/// The caller's webhooks whose condition names an item the caller can see.
+async fn item_webhooks<K: Stored>(
     State(shared): State<Arc<Shared>>,
     Caller(user): Caller,
     Path(id): Path<String>,
@@ -731,56 +914,9 @@ async fn actor_webhooks(
 ) -> Result<Response, ApiError> {
     let paging = paging(&shared, query.as_deref())?;
     let state = shared.lock_state();
-    let actor = state
-        .find_actor(&user, &id)
-        .ok_or_else(ApiError::actor_not_found)?;
+    let item = K::find(&state, &user, &id).ok_or_else(K::not_found)?;
     let items = webhooks_where(&state.webhooks, &user, shared.list_descriptions, |w| {
-        w.condition.actor_id.as_deref() == Some(actor.id.as_str())
-    });
-    Ok(paging.page(items))
-}
-
-async fn list_tasks(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let paging = paging(&shared, query.as_deref())?;
-    let state = shared.lock_state();
-    let items = state
-        .tasks
-        .iter()
-        .filter(|t| t.user_id == user.id)
-        .map(|t| t.short_json(state.actors.iter().find(|a| a.id == t.act_id)))
-        .collect();
-    Ok(paging.page(items))
-}
-
-async fn get_task(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let state = shared.lock_state();
-    let task = state
-        .find_task(&user, &id)
-        .ok_or_else(ApiError::task_not_found)?;
-    Ok(data(StatusCode::OK, task.full_json()))
-}
-
-async fn task_webhooks(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let paging = paging(&shared, query.as_deref())?;
-    let state = shared.lock_state();
-    let task = state
-        .find_task(&user, &id)
-        .ok_or_else(ApiError::task_not_found)?;
-    let items = webhooks_where(&state.webhooks, &user, shared.list_descriptions, |w| {
-        w.condition.actor_task_id.as_deref() == Some(task.id.as_str())
+        item.watched_by(w)
     });
     Ok(paging.page(items))
 }
@@ -794,33 +930,101 @@ fn created_at_location(shared: &Shared, path: &str, body: Value) -> Response {
     response
 }
 
-/// The caller's own Actor: 404 `actor-not-found` when they cannot see it, 403
-/// `insufficient-permissions` when it is another user's public Actor.
-fn own_actor_index(
-    state: &super::state::State,
-    user: &UserRec,
-    reference: &str,
-) -> Result<usize, ApiError> {
-    let actor = state
-        .find_actor(user, reference)
-        .ok_or_else(ApiError::actor_not_found)?;
-    if actor.user_id != user.id {
+/// The index of the caller's own item: the kind's not-found answer when they cannot see it,
+/// 403 `insufficient-permissions` when they see it but it is another user's (a public Actor).
+fn own_index<K: Stored>(state: &Store, user: &UserRec, reference: &str) -> Result<usize, ApiError> {
+    let item = K::find(state, user, reference).ok_or_else(K::not_found)?;
+    if item.user_id() != user.id {
         return Err(ApiError::new(
             403,
             "insufficient-permissions",
             "You do not have permission to perform this action.",
         ));
     }
-    let id = actor.id.clone();
-    state
-        .actors
+    K::items(state)
         .iter()
-        .position(|a| a.id == id)
-        .ok_or_else(ApiError::actor_not_found)
+        .position(|i| i.id() == item.id())
+        .ok_or_else(K::not_found)
 }
 
-fn name_taken(kind: &str) -> ApiError {
-    ApiError::new(409, kind, "Record with the given name already exists.")
+/// Whether another of the user's items of the kind (other than the one at `except`) is
+/// named `name`.
+fn name_in_use<K: Stored>(
+    state: &Store,
+    user: &UserRec,
+    name: &str,
+    except: Option<usize>,
+) -> bool {
+    K::items(state)
+        .iter()
+        .enumerate()
+        .any(|(i, item)| Some(i) != except && item.user_id() == user.id && item.name() == name)
+}
+
+/// 409 with the kind's error type when `name` is in use by another of the user's items.
+fn name_free<K: Stored>(
+    state: &Store,
+    user: &UserRec,
+    name: &str,
+    except: Option<usize>,
+) -> Result<(), ApiError> {
+    if name_in_use::<K>(state, user, name, except) {
+        return Err(ApiError::new(
+            409,
+            K::NAME_NOT_UNIQUE,
+            "Record with the given name already exists.",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores a new item and answers 201 with it.
+fn insert<K: Stored>(
+    shared: &Shared,
+    mut state: MutexGuard<'_, Store>,
+    item: K,
+) -> Result<Response, ApiError> {
+    let body = item.full_json();
+    let path = format!("{}/{}", K::PATH, item.id());
+    K::items_mut(&mut state).push(item);
+    shared.save(&state)?;
+    Ok(created_at_location(shared, &path, body))
+}
+
+/// `PUT` on the caller's own item.
+async fn update_item<K: Stored>(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut state = shared.lock_state();
+    let index = own_index::<K>(&state, &user, &id)?;
+    let update = K::update_body(&body)?;
+    if let Some(name) = K::new_name(&update) {
+        name_free::<K>(&state, &user, name, Some(index))?;
+    }
+    let now = state.tick();
+    let item = &mut K::items_mut(&mut state)[index];
+    item.update(update, now);
+    let body = item.full_json();
+    shared.save(&state)?;
+    Ok(data(StatusCode::OK, body))
+}
+
+/// `DELETE` on the caller's own item, and with it what must not outlive it (`Stored::cascade`).
+async fn delete_item<K: Stored>(
+    State(shared): State<Arc<Shared>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let remember = shared.deleted_keys() == super::DeletedKeys::Replay;
+    let mut state = shared.lock_state();
+    let index = own_index::<K>(&state, &user, &id)?;
+    let item = K::items_mut(&mut state).remove(index);
+    K::cascade(&mut state, &item, remember);
+    shared.save(&state)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn create_actor(
@@ -833,16 +1037,10 @@ async fn create_actor(
         return Err(ApiError::invalid_input("Field \"name\" is required."));
     };
     let mut state = shared.lock_state();
-    if state
-        .actors
-        .iter()
-        .any(|a| a.user_id == user.id && a.name == name)
-    {
-        return Err(name_taken("actor-name-not-unique"));
-    }
+    name_free::<ActorRec>(&state, &user, &name, None)?;
     let id = state.fresh_id();
     let now = state.tick();
-    let actor = super::state::ActorRec {
+    let actor = ActorRec {
         id,
         user_id: user.id.clone(),
         username: user.username.clone(),
@@ -854,72 +1052,7 @@ async fn create_actor(
         modified_at: now,
         used_by: Vec::new(),
     };
-    let body = actor.full_json();
-    let path = format!("/v2/actors/{}", actor.id);
-    state.actors.push(actor);
-    shared.save(&state)?;
-    Ok(created_at_location(&shared, &path, body))
-}
-
-async fn update_actor(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Response, ApiError> {
-    let mut state = shared.lock_state();
-    let index = own_actor_index(&state, &user, &id)?;
-    let input = validate::actor_body(&body, false)?;
-    if let Patch::Value(name) = &input.name
-        && state
-            .actors
-            .iter()
-            .enumerate()
-            .any(|(i, a)| i != index && a.user_id == user.id && &a.name == name)
-    {
-        return Err(name_taken("actor-name-not-unique"));
-    }
-    let now = state.tick();
-    let actor = &mut state.actors[index];
-    if let Patch::Value(name) = input.name {
-        actor.name = name;
-    }
-    if let Patch::Value(is_public) = input.is_public {
-        actor.is_public = is_public;
-    }
-    input.title.apply(&mut actor.title);
-    input.description.apply(&mut actor.description);
-    actor.modified_at = now;
-    let body = actor.full_json();
-    shared.save(&state)?;
-    Ok(data(StatusCode::OK, body))
-}
-
-/// Deletes the caller's Actor, and with it every task of the Actor (the platform deletes them
-/// with it) and every webhook whose condition names the Actor or one of those tasks, with
-/// their dispatches: nothing is left pointing at an Actor that is gone.
-async fn delete_actor(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let remember = shared.deleted_keys() == super::DeletedKeys::Replay;
-    let mut state = shared.lock_state();
-    let index = own_actor_index(&state, &user, &id)?;
-    let actor = state.actors.remove(index);
-    let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut state.tasks)
-        .into_iter()
-        .partition(|t| t.act_id == actor.id);
-    state.tasks = kept;
-    state.remove_webhooks(remember, |w| {
-        w.condition.actor_id.as_deref() == Some(actor.id.as_str())
-            || w.condition
-                .actor_task_id
-                .as_deref()
-                .is_some_and(|t| gone.iter().any(|g| g.id == t))
-    });
-    shared.save(&state)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    insert(&shared, state, actor)
 }
 
 async fn create_task(
@@ -936,17 +1069,9 @@ async fn create_task(
         .find_actor(&user, &act_id)
         .ok_or_else(ApiError::actor_not_found)?
         .clone();
-    let taken = |state: &super::state::State, name: &str| {
-        state
-            .tasks
-            .iter()
-            .any(|t| t.user_id == user.id && t.name == name)
-    };
     let name = match input.name {
         Patch::Value(name) => {
-            if taken(&state, &name) {
-                return Err(name_taken("actor-task-name-not-unique"));
-            }
+            name_free::<TaskRec>(&state, &user, &name, None)?;
             name
         }
         // The platform names an unnamed task after its Actor.
@@ -954,7 +1079,7 @@ async fn create_task(
             let base = format!("{}-task", actor.name);
             let mut name = base.clone();
             let mut n = 1;
-            while taken(&state, &name) {
+            while name_in_use::<TaskRec>(&state, &user, &name, None) {
                 n += 1;
                 name = format!("{base}-{n}");
             }
@@ -963,7 +1088,7 @@ async fn create_task(
     };
     let id = state.fresh_id();
     let now = state.tick();
-    let task = super::state::TaskRec {
+    let task = TaskRec {
         id,
         user_id: user.id.clone(),
         username: user.username.clone(),
@@ -973,76 +1098,7 @@ async fn create_task(
         created_at: now.clone(),
         modified_at: now,
     };
-    let body = task.full_json();
-    let path = format!("/v2/actor-tasks/{}", task.id);
-    state.tasks.push(task);
-    shared.save(&state)?;
-    Ok(created_at_location(&shared, &path, body))
-}
-
-/// The index of the caller's task (another user's is as good as missing).
-fn own_task_index(
-    state: &super::state::State,
-    user: &UserRec,
-    reference: &str,
-) -> Result<usize, ApiError> {
-    let id = state
-        .find_task(user, reference)
-        .ok_or_else(ApiError::task_not_found)?
-        .id
-        .clone();
-    state
-        .tasks
-        .iter()
-        .position(|t| t.id == id)
-        .ok_or_else(ApiError::task_not_found)
-}
-
-async fn update_task(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Response, ApiError> {
-    let mut state = shared.lock_state();
-    let index = own_task_index(&state, &user, &id)?;
-    let input = validate::task_body(&body, false)?;
-    if let Patch::Value(name) = &input.name
-        && state
-            .tasks
-            .iter()
-            .enumerate()
-            .any(|(i, t)| i != index && t.user_id == user.id && &t.name == name)
-    {
-        return Err(name_taken("actor-task-name-not-unique"));
-    }
-    let now = state.tick();
-    let task = &mut state.tasks[index];
-    if let Patch::Value(name) = input.name {
-        task.name = name;
-    }
-    input.title.apply(&mut task.title);
-    task.modified_at = now;
-    let body = task.full_json();
-    shared.save(&state)?;
-    Ok(data(StatusCode::OK, body))
-}
-
-/// Deletes the caller's task and the webhooks on it, with their dispatches.
-async fn delete_task(
-    State(shared): State<Arc<Shared>>,
-    Caller(user): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let remember = shared.deleted_keys() == super::DeletedKeys::Replay;
-    let mut state = shared.lock_state();
-    let index = own_task_index(&state, &user, &id)?;
-    let task = state.tasks.remove(index);
-    state.remove_webhooks(remember, |w| {
-        w.condition.actor_task_id.as_deref() == Some(task.id.as_str())
-    });
-    shared.save(&state)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    insert(&shared, state, task)
 }
 
 fn webhooks_where(
