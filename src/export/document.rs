@@ -77,6 +77,12 @@ fn one_line(text: &str) -> String {
 fn write_entry(out: &mut String, e: &Entry) {
     let ind = "      ";
     let _ = writeln!(out, "    - key: {}", scalar(&e.key));
+    if !e.exclude.is_empty() {
+        let _ = writeln!(out, "{ind}exclude:");
+        for item in &e.exclude {
+            let _ = writeln!(out, "{ind}  - {}", scalar(item));
+        }
+    }
     if let Some(id) = &e.adopt {
         let _ = writeln!(out, "{ind}adopt: {}", scalar(id));
     }

@@ -90,14 +90,19 @@ pub fn secrets_warning(in_files: bool) -> &'static str {
 
 /// A summary line of an export for stderr.
 pub fn summary(export: &Export, written: &[String]) -> String {
-    let entries: usize = export.files.iter().map(|f| f.entries.len()).sum();
+    let webhooks: usize = export
+        .files
+        .iter()
+        .flat_map(|f| &f.entries)
+        .map(|e| e.webhook_ids.len())
+        .sum();
     let mut out = String::new();
     for path in written {
         let _ = writeln!(out, "wrote {path}");
     }
     let _ = writeln!(
         out,
-        "Exported {entries} webhook(s) in {} file(s); {} not exported.",
+        "Exported {webhooks} webhook(s) in {} file(s); {} not exported.",
         export.files.len(),
         export.skipped.len()
     );
