@@ -774,6 +774,9 @@ enum Class {
     Unmanaged,
     /// This owner's (`team`), under key `owned-<n>`.
     Owned,
+    /// This owner's, under the one key `shared-actor` (or `shared-task`) that every webhook of
+    /// this class on an Actor (a task) carries, the same apart from the target: a pattern's.
+    Shared,
     /// Another owner's.
     Foreign,
     /// Ad-hoc, an integration or not HTTP.
@@ -802,6 +805,7 @@ fn gen_hook(targets: usize) -> impl proptest::strategy::Strategy<Value = GenHook
     let class = prop_oneof![
         4 => Just(Class::Unmanaged),
         2 => Just(Class::Owned),
+        2 => Just(Class::Shared),
         1 => Just(Class::Foreign),
         1 => (0u8..3).prop_map(Class::OutOfScope),
     ];
@@ -909,8 +913,26 @@ fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
         }
     }
     seed.push_str("webhooks:\n");
+    let mut shared_on = std::collections::HashSet::new();
     for (i, h) in hooks.iter().enumerate() {
         let (task, name) = &names[h.target];
+        if matches!(h.class, Class::Shared) {
+            // One per target: a second one there is a duplicate, which `plan` reduces.
+            if !shared_on.insert(h.target) {
+                continue;
+            }
+            let (kind, key) = if *task {
+                ("task", "shared-task")
+            } else {
+                ("actor", "shared-actor")
+            };
+            let _ = writeln!(
+                seed,
+                "  - {{user: acme, {kind}: {}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: \"https://h.example/shared\", headersTemplate: \"{{\\\"X-Shared\\\": \\\"Sekr-shared\\\"}}\", description: \"On every one [apify-webhooks owner=team key={key} secrets=headersTemplate]\"}}",
+                q(&format!("acme/{name}"))
+            );
+            continue;
+        }
         let target = format!(
             "{}: {}",
             if *task { "task" } else { "actor" },
@@ -950,7 +972,7 @@ fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
             );
         }
         match &h.class {
-            Class::Unmanaged => {}
+            Class::Unmanaged | Class::Shared => {}
             Class::Owned => {
                 let secrets = if h.headers.is_empty() && h.url == 0 {
                     "none"
@@ -989,7 +1011,8 @@ proptest::proptest! {
     })]
 
     /// Issue 16's property: whatever the names (dots, case, length) and webhooks (every
-    /// class, control characters in header values), export -> the printed variables set by
+    /// class, control characters in header values, a pattern's webhooks: one owned key on
+    /// several Actors or tasks), export -> the printed variables set by
     /// bash's `eval` -> `plan` only adopts -> `apply` -> `No changes.`; nothing foreign or
     /// out of scope touched; no file holds a value that was a secret on the platform.
     #[test]
