@@ -52,6 +52,23 @@ pub struct Export {
     pub variables: Vec<Variable>,
     /// What the user should look at before committing the documents, sorted by key.
     pub warnings: Vec<Warning>,
+    /// Exported unmanaged webhooks that one pattern entry could declare instead.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// From how many of the account's own Actors (or tasks) on, unmanaged webhooks the same apart
+/// from their target make export suggest a pattern.
+pub const SUGGEST_PATTERN_FROM: usize = 3;
+
+/// Unmanaged webhooks the same apart from their target, on [`SUGGEST_PATTERN_FROM`] or more of
+/// the account's own Actors (or tasks), exported one entry each: one pattern entry could declare
+/// them, once `apply` has adopted them, with `previousKeys` naming their exported keys.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    /// The exported entries it replaces: (key, target), by target.
+    pub replaces: Vec<(String, String)>,
+    /// The pattern entry (validated like every exported one), in a file of its own.
+    pub file: ExportFile,
 }
 
 /// Something exported that deserves a look (it is still exported).
@@ -92,6 +109,8 @@ pub struct Entry {
     /// For a pattern entry: the `exclude:` items (names, or IDs for names a manifest cannot
     /// write), sorted.
     pub exclude: Vec<String>,
+    /// `previousKeys` (only in a [`Suggestion`]).
+    pub previous_keys: Vec<String>,
     /// The IDs of the live webhooks the entry declares: one, or each of a pattern's.
     pub webhook_ids: Vec<String>,
     /// Event types, in the platform's documented order.
@@ -386,6 +405,7 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
     let mut names = HashSet::new();
     let mut warnings = Vec::new();
     let mut by_target: BTreeMap<(TargetKind, &str), Vec<Entry>> = BTreeMap::new();
+    let mut unmanaged_kept: Vec<(&Webhook, &TargetName, Entry)> = Vec::new();
     for c in candidates {
         let key = match c.owned_key {
             Some(key) => key.to_owned(),
@@ -407,6 +427,9 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                             ),
                         });
                     }
+                }
+                if c.owned_key.is_none() {
+                    unmanaged_kept.push((c.webhook, c.target, entry.clone()));
                 }
                 by_target
                     .entry((c.target.kind, c.target.name.as_str()))
@@ -449,12 +472,98 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
         .collect();
     variables.sort_by(|a, b| a.name.cmp(&b.name));
     warnings.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+    let suggestions = suggestions(account, &unmanaged_kept, &mut taken, &options.owner);
     Export {
         files,
         skipped,
         variables,
         warnings,
+        suggestions,
     }
+}
+
+/// What a webhook is apart from its target, for grouping.
+fn content_but_target(w: &Webhook) -> Value {
+    let mut c = crate::plan::identity::of_live(w);
+    c["actorId"] = Value::Null;
+    c["actorTaskId"] = Value::Null;
+    c
+}
+
+/// The pattern entries that could replace exported unmanaged entries (`kept`) the same apart
+/// from their target, on [`SUGGEST_PATTERN_FROM`] or more own targets of one kind.
+fn suggestions(
+    account: &Account,
+    kept: &[(&Webhook, &TargetName, Entry)],
+    taken: &mut HashSet<String>,
+    owner: &str,
+) -> Vec<Suggestion> {
+    let Some(listed) = &account.targets else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(TargetKind, Value, Vec<usize>)> = Vec::new();
+    for (i, (w, target, _)) in kept.iter().enumerate() {
+        let content = content_but_target(w);
+        let on = |j: &usize| kept[*j].0.condition().target() == w.condition().target();
+        match groups
+            .iter_mut()
+            .find(|(k, c, _)| *k == target.kind && *c == content)
+        {
+            // One per target: a second one there stays an entry of its own.
+            Some((_, _, members)) if members.iter().any(on) => {}
+            Some((_, _, members)) => members.push(i),
+            None => groups.push((target.kind, content, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, _, members) in groups {
+        if members.len() < SUGGEST_PATTERN_FROM {
+            continue;
+        }
+        let webhooks: Vec<&Webhook> = members.iter().map(|i| kept[*i].0).collect();
+        let Ok((pattern, exclude)) =
+            pattern_for(account, listed, kind, &webhooks, &|why| why.to_owned())
+        else {
+            continue;
+        };
+        let first = &kept[members[0]].2;
+        let every = match kind {
+            TargetKind::Actor => "every-actor",
+            TargetKind::Task => "every-task",
+        };
+        let mut replaces: Vec<(String, String)> = members
+            .iter()
+            .map(|i| (kept[*i].2.key.clone(), kept[*i].1.name.clone()))
+            .collect();
+        replaces.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        let mut previous_keys: Vec<String> = replaces.iter().map(|(k, _)| k.clone()).collect();
+        previous_keys.sort();
+        let entry = Entry {
+            key: unique_key(&generated_key(every, &first.event_types), taken),
+            adopt: None,
+            exclude,
+            previous_keys,
+            webhook_ids: webhooks.iter().map(|w| w.id.clone()).collect(),
+            ..first.clone()
+        };
+        let target = TargetName {
+            kind,
+            name: pattern,
+        };
+        let Ok(entry) = validated(entry, &target, owner) else {
+            continue;
+        };
+        out.push(Suggestion {
+            replaces,
+            file: ExportFile {
+                kind,
+                target: target.name,
+                path: PathBuf::new(),
+                entries: vec![entry],
+            },
+        });
+    }
+    out
 }
 
 /// Why this owner's webhook under `key` is not exported: `why`, and what that means.
@@ -534,14 +643,8 @@ fn owned_pattern<'w>(
         TargetKind::Actor => "Actors",
         TargetKind::Task => "tasks",
     };
-    let content = |w: &Webhook| {
-        let mut c = crate::plan::identity::of_live(w);
-        c["actorId"] = Value::Null;
-        c["actorTaskId"] = Value::Null;
-        c
-    };
-    let first = content(members[0]);
-    if members[1..].iter().any(|w| content(w) != first) {
+    let first = content_but_target(members[0]);
+    if members[1..].iter().any(|w| content_but_target(w) != first) {
         return Err(format!(
             "its key `{key}` is on {n} {what} whose webhooks differ in more than their target, so no one pattern entry declares them"
         ));
@@ -551,26 +654,48 @@ fn owned_pattern<'w>(
             "its key `{key}` is on {n} {what}, and the account's {what} could not be listed to write the pattern that declares them"
         ));
     };
+    let (pattern, exclude) = pattern_for(account, listed, kind, &members, &|why| {
+        format!("its key `{key}` is on {n} {what}, and {why}")
+    })?;
+    Ok(OwnedPattern {
+        target: TargetName {
+            kind,
+            name: pattern,
+        },
+        exclude,
+        members,
+    })
+}
+
+/// The pattern `username/*` and its `exclude:` items that give exactly the targets of
+/// `members` (one webhook each, of `kind`) among the account's own, as `plan` expands it; or
+/// why there is none (`err` words it).
+fn pattern_for(
+    account: &Account,
+    listed: &[LiveTarget],
+    kind: TargetKind,
+    members: &[&Webhook],
+    err: &dyn Fn(&str) -> String,
+) -> Result<(String, Vec<String>), String> {
+    let what = match kind {
+        TargetKind::Actor => "Actors",
+        TargetKind::Task => "tasks",
+    };
     let mut carried: Vec<&str> = Vec::new();
     let mut user: Option<&str> = None;
-    for w in &members {
+    for w in members {
         let Some((_, id)) = w.condition().target() else {
             return Err("it is attached to no Actor or task".to_owned());
         };
         let Some(name) = account.names.get(id) else {
-            return Err(format!(
-                "its key `{key}` is on {n} {what}, and one of them was not found"
-            ));
+            return Err(err("one of them was not found"));
         };
         let Some((username, _)) = name.name.split_once('/') else {
-            return Err(format!(
-                "its key `{key}` is on {n} {what}, and `{}` has no username/name",
-                name.name
-            ));
+            return Err(err(&format!("`{}` has no username/name", name.name)));
         };
         if user.is_some_and(|u| u != username) {
-            return Err(format!(
-                "its key `{key}` is on {what} of several users, and a pattern matches one user's"
+            return Err(err(
+                "they belong to several users, and a pattern matches one user's",
             ));
         }
         user = Some(username);
@@ -606,7 +731,7 @@ fn owned_pattern<'w>(
     exclude.sort();
     // What `plan` will make of it: exactly the targets that carry the key, or no pattern.
     let rule = PatternRule {
-        key: key.to_owned(),
+        key: String::new(),
         kind,
         pattern: pattern.clone(),
         exclude: exclude.clone(),
@@ -620,23 +745,16 @@ fn owned_pattern<'w>(
             .names
             .get(*missing)
             .map_or(*missing, |t| t.name.as_str());
-        return Err(format!(
-            "its key `{key}` is on {n} {what}, and `{pattern}` cannot give them all: `{name}` is not one of the account's own {what}"
-        ));
+        return Err(err(&format!(
+            "`{pattern}` cannot give them all: `{name}` is not one of the account's own {what}"
+        )));
     }
     if matched.len() != carried.len() {
-        return Err(format!(
-            "its key `{key}` is on {n} {what}, and no `exclude` makes `{pattern}` give exactly those"
-        ));
+        return Err(err(&format!(
+            "no `exclude` makes `{pattern}` give exactly those"
+        )));
     }
-    Ok(OwnedPattern {
-        target: TargetName {
-            kind,
-            name: pattern,
-        },
-        exclude,
-        members,
-    })
+    Ok((pattern, exclude))
 }
 
 /// `entry` if, written as a document of its own for `target` and `owner`, it loads back through
@@ -1041,6 +1159,7 @@ fn entry(
         variables,
         adopt: c.owned_key.is_none().then(|| w.id.clone()),
         exclude: c.exclude.clone(),
+        previous_keys: Vec::new(),
         webhook_ids: c.members.iter().map(|m| m.id.clone()).collect(),
         event_types: c.events.clone(),
         request_url,

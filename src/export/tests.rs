@@ -1081,3 +1081,50 @@ fn a_second_webhook_of_a_key_on_one_target_stays_plans_to_report() {
     assert_eq!(export.skipped[0].id, "W3");
     assert!(export.skipped[0].why.contains("`plan` reports it"));
 }
+
+#[test]
+fn the_same_unmanaged_webhook_on_three_own_actors_gets_a_pattern_suggested_and_no_fewer() {
+    let same = |id: &str, on: &str| hook(id, on, &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    let on_two = listed_account(&TARGETS, vec![same("W1", "A1"), same("W2", "A2")]);
+    assert!(build(&on_two, &options()).suggestions.is_empty());
+    // Three, and a fourth that differs: the three are suggested, the fourth is excluded.
+    let mut other = same("W4", "A4");
+    other.request_url = Some("https://h.example/other".into());
+    let account = listed_account(
+        &TARGETS,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3"), other],
+    );
+    let export = build(&account, &options());
+    assert_eq!(export.suggestions.len(), 1);
+    let s = &export.suggestions[0];
+    assert_eq!(
+        s.replaces,
+        [
+            ("a-failed".to_owned(), "acme/a".to_owned()),
+            ("b-failed".to_owned(), "acme/b".to_owned()),
+            ("c-failed".to_owned(), "acme/c".to_owned()),
+        ]
+    );
+    let entry = &s.file.entries[0];
+    assert_eq!(entry.key, "every-actor-failed");
+    assert_eq!(entry.previous_keys, ["a-failed", "b-failed", "c-failed"]);
+    assert_eq!(entry.exclude, ["acme/d"]);
+    assert_eq!(entry.adopt, None);
+    // The files are the export's as ever: one entry each, to adopt.
+    assert_eq!(export.files.len(), 4);
+    // One of them not the account's own: no pattern gives them.
+    let mut targets = TARGETS.to_vec();
+    targets[2].3 = false;
+    let account = listed_account(
+        &targets,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3")],
+    );
+    assert!(build(&account, &options()).suggestions.is_empty());
+    // Without the lists, nothing is suggested.
+    let mut account = listed_account(
+        &TARGETS,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3")],
+    );
+    account.targets = None;
+    assert!(build(&account, &options()).suggestions.is_empty());
+}

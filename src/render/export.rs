@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 pub use crate::export::document::skipped_comment;
-use crate::export::{Export, Variable, Warning};
+use crate::export::{Export, Suggestion, Variable, Warning};
+use crate::webhook::TargetKind;
 
 /// The variables to set, one name a line, for stderr; with the hint on `--print-secrets` unless
 /// it was given (`printing`).
@@ -63,6 +64,39 @@ fn printf_format(value: &str) -> String {
                 }
             }
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A pattern export suggests, for stderr: which exported entries it replaces, when, and the
+/// entry itself, indented so that it can be copied into a manifest.
+pub fn suggestion(s: &Suggestion) -> String {
+    let (what, many) = match s.file.kind {
+        TargetKind::Actor => ("Actor", "Actors"),
+        TargetKind::Task => ("task", "tasks"),
+    };
+    let on: Vec<String> = s
+        .replaces
+        .iter()
+        .map(|(key, target)| format!("{target} ({key})"))
+        .collect();
+    let mut out = format!(
+        "note: {} webhooks are the same apart from their {what}: on {}.\n",
+        s.replaces.len(),
+        on.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "One pattern entry can declare them, and the {many} created later. Once `apply` has adopted the exported entries, replace those {} entries with this one: `previousKeys` moves each webhook to the new key in place (same ID, nothing created or deleted).",
+        s.replaces.len()
+    );
+    out.push('\n');
+    for line in crate::export::document::section(&s.file).lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "  {line}");
         }
     }
     out
