@@ -1,5 +1,6 @@
 //! The text of `export` for the terminal: the variables to set, and, when asked, the shell
-//! commands that set them from the live values, the warnings and the summary. The documents
+//! commands that set them from the live values, the warnings, the patterns it suggests and the
+//! summary. The documents
 //! themselves are written by [`crate::export::document`].
 
 use std::fmt::Write as _;
