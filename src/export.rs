@@ -2,7 +2,9 @@
 //! except for [`read`], which fetches what [`build`] needs through the [`Platform`] trait.
 //!
 //! Unmanaged plain HTTP webhooks become entries with a generated key and `adopt: <id>`; with
-//! `include_owned`, this owner's webhooks come out under their own keys. Everything else is
+//! `include_owned`, this owner's webhooks come out under their own keys, and a key on several
+//! of the account's own Actors (or tasks), a pattern's webhooks, comes out as one pattern entry
+//! (`username/*` with `exclude:`) that gives exactly those targets, or not at all. Everything else is
 //! [`Skipped`] with a reason. Secrets never reach a document unless asked for: every header
 //! value, every query value and the userinfo of a URL become `${NAME}` references, with the live
 //! values kept in [`Variable`]s (whose `Debug` hides them). Fields that hold a recorded secret
@@ -20,11 +22,12 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Severity, SourceFile};
 
+use crate::plan::expand::{self, LiveTarget, PatternRule};
 use crate::plan::marker::{self, SecretFields};
 use crate::plan::normalize;
 use crate::plan::{Class, classify};
 use crate::platform::{Platform, PlatformError, Webhook};
-use crate::refresh::READ_CONCURRENCY;
+use crate::refresh::{AccountTargets, READ_CONCURRENCY};
 use crate::webhook::{EventType, TargetKind};
 
 /// What to export.
@@ -49,6 +52,23 @@ pub struct Export {
     pub variables: Vec<Variable>,
     /// What the user should look at before committing the documents, sorted by key.
     pub warnings: Vec<Warning>,
+    /// Exported unmanaged webhooks that one pattern entry could declare instead.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// From how many of the account's own Actors (or tasks) on, unmanaged webhooks the same apart
+/// from their target make export suggest a pattern.
+pub const SUGGEST_PATTERN_FROM: usize = 3;
+
+/// Unmanaged webhooks the same apart from their target, on [`SUGGEST_PATTERN_FROM`] or more of
+/// the account's own Actors (or tasks), exported one entry each: one pattern entry could declare
+/// them, once `apply` has adopted them, with `previousKeys` naming their exported keys.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    /// The exported entries it replaces: (key, target), by target.
+    pub replaces: Vec<(String, String)>,
+    /// The pattern entry (validated like every exported one), in a file of its own.
+    pub file: ExportFile,
 }
 
 /// Something exported that deserves a look (it is still exported).
@@ -67,10 +87,11 @@ pub struct Warning {
 pub struct ExportFile {
     /// Actor or task.
     pub kind: TargetKind,
-    /// `username/name`.
+    /// `username/name`, or the pattern `username/*` of this owner's keys that sit on several
+    /// of the account's own Actors (or tasks).
     pub target: String,
     /// Where to write it, relative to the output folder: `actors/<username>/<name>.yaml` or
-    /// `tasks/<username>/<name>.yaml`.
+    /// `tasks/<username>/<name>.yaml` (`_all.yaml` for a pattern).
     pub path: PathBuf,
     /// The entries, sorted by key.
     pub entries: Vec<Entry>,
@@ -85,6 +106,13 @@ pub struct Entry {
     pub variables: Vec<Variable>,
     /// The ID to adopt (unmanaged webhooks only).
     pub adopt: Option<String>,
+    /// For a pattern entry: the `exclude:` items (names, or IDs for names a manifest cannot
+    /// write), sorted.
+    pub exclude: Vec<String>,
+    /// `previousKeys` (only in a [`Suggestion`]).
+    pub previous_keys: Vec<String>,
+    /// The IDs of the live webhooks the entry declares: one, or each of a pattern's.
+    pub webhook_ids: Vec<String>,
     /// Event types, in the platform's documented order.
     pub event_types: Vec<EventType>,
     /// `requestUrl`, `${NAME}` escaped and secrets referenced.
@@ -158,11 +186,36 @@ pub struct Account {
     pub webhooks: Vec<Webhook>,
     /// Names of the Actors and tasks of those webhooks, by ID (missing: not found).
     pub names: HashMap<String, TargetName>,
+    /// The account's Actors and tasks, as their list endpoints give them; `None` when the token
+    /// may not list them. An owned key on several targets (a pattern's webhooks) is rebuilt
+    /// from them.
+    pub targets: Option<Vec<LiveTarget>>,
 }
 
-/// Reads every webhook of the account (in full, unless out of scope) and names their targets.
+/// Reads every webhook of the account (in full, unless out of scope), the account's Actors and
+/// tasks (their list endpoints, beside the webhook list), and names the targets of the webhooks:
+/// from the lists, with one look-up each for the rest.
 pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
-    let listed = platform.list_webhooks().await?;
+    let lists = async {
+        let (actors, tasks, user) = futures_util::join!(
+            platform.list_actors(),
+            platform.list_tasks(),
+            platform.current_user(),
+        );
+        match (actors, tasks, user) {
+            (Ok(actors), Ok(tasks), Ok(user)) => {
+                Some(AccountTargets::from_lists(actors, tasks, &user).targets)
+            }
+            // A token that may not list them still exports; only a pattern's webhooks need them.
+            (a, t, u) => {
+                let e = [a.err(), t.err(), u.err()].into_iter().flatten().next();
+                tracing::debug!("cannot list the account's Actors and tasks: {e:?}");
+                None
+            }
+        }
+    };
+    let (listed, targets) = futures_util::join!(platform.list_webhooks(), lists);
+    let listed = listed?;
     let ids: Vec<String> = listed
         .iter()
         .filter(|w| !crate::plan::is_out_of_scope(w))
@@ -184,19 +237,34 @@ pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
             None => Some(w),
         })
         .collect();
-    let mut targets: Vec<(TargetKind, String)> = Vec::new();
+    let mut names: HashMap<String, TargetName> = HashMap::new();
+    let mut targets_to_name: Vec<(TargetKind, String)> = Vec::new();
     for w in &webhooks {
         if crate::plan::is_out_of_scope(w) {
             continue;
         }
         if let Some((kind, id)) = w.condition().target() {
+            let listed = targets
+                .iter()
+                .flatten()
+                .find(|t| t.kind == kind && t.id == id && t.name != t.id);
+            if let Some(t) = listed {
+                names.insert(
+                    id.to_owned(),
+                    TargetName {
+                        kind,
+                        name: t.name.clone(),
+                    },
+                );
+                continue;
+            }
             let t = (kind, id.to_owned());
-            if !targets.contains(&t) {
-                targets.push(t);
+            if !targets_to_name.contains(&t) {
+                targets_to_name.push(t);
             }
         }
     }
-    let named: Vec<(String, Option<TargetName>)> = stream::iter(targets)
+    let named: Vec<(String, Option<TargetName>)> = stream::iter(targets_to_name)
         .map(|(kind, id)| async move {
             let name = crate::refresh::target_name(platform, kind, &id).await?;
             Ok::<_, PlatformError>((id, name.map(|name| TargetName { kind, name })))
@@ -204,12 +272,11 @@ pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
         .buffer_unordered(READ_CONCURRENCY)
         .try_collect()
         .await?;
+    names.extend(named.into_iter().filter_map(|(id, n)| Some((id, n?))));
     Ok(Account {
         webhooks,
-        names: named
-            .into_iter()
-            .filter_map(|(id, n)| Some((id, n?)))
-            .collect(),
+        names,
+        targets,
     })
 }
 
@@ -217,6 +284,9 @@ pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
 struct Candidate<'w> {
     webhook: &'w Webhook,
     target: &'w TargetName,
+    /// For a pattern entry: its `exclude:` items, and every webhook it declares.
+    exclude: Vec<String>,
+    members: Vec<&'w Webhook>,
     owned_key: Option<&'w str>,
     human: Option<String>,
     events: Vec<EventType>,
@@ -241,10 +311,16 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             taken.insert(key.to_owned());
         }
     }
-    // Owned keys exported so far: a second live webhook under one key is `plan`'s to report.
-    let mut owned_exported: HashSet<&str> = HashSet::new();
+    // Owned keys exported so far, by target: a second live webhook under one key on one target
+    // is `plan`'s to report.
+    let mut owned_exported: HashSet<(&str, Option<&str>)> = HashSet::new();
     let mut webhooks: Vec<&Webhook> = account.webhooks.iter().collect();
     webhooks.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    let patterns = if options.include_owned {
+        owned_patterns(account, &webhooks, &options.owner)
+    } else {
+        HashMap::new()
+    };
     for w in webhooks {
         let target = w
             .condition()
@@ -275,11 +351,20 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
             }
             Class::Owned { .. } if !options.include_owned => continue,
             Class::Owned { key } => {
-                if !owned_exported.insert(key) {
+                if !owned_exported.insert((key, w.condition().target().map(|(_, id)| id))) {
                     skipped.push(skip(format!(
                         "another webhook carries this owner's key `{key}` too: `plan` reports it"
                     )));
                     continue;
+                }
+                match patterns.get(key) {
+                    Some(Err(why)) => {
+                        skipped.push(skip(owned_reason(why, key)));
+                        continue;
+                    }
+                    // Declared by the pattern entry its first webhook makes.
+                    Some(Ok(p)) if p.members[0].id != w.id => continue,
+                    _ => {}
                 }
                 let m = w.description.as_deref().and_then(marker::parse);
                 let human = m.as_ref().map(|m| m.human.to_owned());
@@ -290,6 +375,11 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                 (None, w.description.clone(), SecretFields::default())
             }
         };
+        let pattern = owned_key.and_then(|key| patterns.get(key)?.as_ref().ok());
+        let (target, exclude, members) = match pattern {
+            Some(p) => (Some(&p.target), p.exclude.clone(), p.members.clone()),
+            None => (target, Vec::new(), vec![w]),
+        };
         let Some(target) = target else {
             skipped.push(skip("its Actor or task was not found".to_owned()));
             continue;
@@ -297,13 +387,15 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
         let events = match event_types(w, target.kind) {
             Ok(events) => events,
             Err(why) => {
-                skipped.push(skip(why));
+                skipped.extend(skip_all(&members, account, &why));
                 continue;
             }
         };
         candidates.push(Candidate {
             webhook: w,
             target,
+            exclude,
+            members,
             owned_key,
             human: human.filter(|h| !h.is_empty()),
             events,
@@ -313,6 +405,7 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
     let mut names = HashSet::new();
     let mut warnings = Vec::new();
     let mut by_target: BTreeMap<(TargetKind, &str), Vec<Entry>> = BTreeMap::new();
+    let mut unmanaged_kept: Vec<(&Webhook, &TargetName, Entry)> = Vec::new();
     for c in candidates {
         let key = match c.owned_key {
             Some(key) => key.to_owned(),
@@ -335,21 +428,21 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
                         });
                     }
                 }
+                if c.owned_key.is_none() {
+                    unmanaged_kept.push((c.webhook, c.target, entry.clone()));
+                }
                 by_target
                     .entry((c.target.kind, c.target.name.as_str()))
                     .or_default()
                     .push(entry);
             }
-            Err(why) => skipped.push(Skipped {
-                id: c.webhook.id.clone(),
-                target: Some(c.target.clone()),
-                why: match c.owned_key {
-                    Some(key) => format!(
-                        "{why}; it is this owner's (key `{key}`), so a plan of the exported files would destroy it: declare it by hand"
-                    ),
+            Err(why) => {
+                let why = match c.owned_key {
+                    Some(key) => owned_reason(&why, key),
                     None => why,
-                },
-            }),
+                };
+                skipped.extend(skip_all(&c.members, account, &why));
+            }
         }
     }
     let targets: Vec<(TargetKind, &str)> = by_target.keys().copied().collect();
@@ -379,12 +472,289 @@ pub fn build(account: &Account, options: &ExportOptions) -> Export {
         .collect();
     variables.sort_by(|a, b| a.name.cmp(&b.name));
     warnings.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+    let suggestions = suggestions(account, &unmanaged_kept, &mut taken, &options.owner);
     Export {
         files,
         skipped,
         variables,
         warnings,
+        suggestions,
     }
+}
+
+/// What a webhook is apart from its target, for grouping.
+fn content_but_target(w: &Webhook) -> Value {
+    let mut c = crate::plan::identity::of_live(w);
+    c["actorId"] = Value::Null;
+    c["actorTaskId"] = Value::Null;
+    c
+}
+
+/// The pattern entries that could replace exported unmanaged entries (`kept`) the same apart
+/// from their target, on [`SUGGEST_PATTERN_FROM`] or more own targets of one kind.
+fn suggestions(
+    account: &Account,
+    kept: &[(&Webhook, &TargetName, Entry)],
+    taken: &mut HashSet<String>,
+    owner: &str,
+) -> Vec<Suggestion> {
+    let Some(listed) = &account.targets else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(TargetKind, Value, Vec<usize>)> = Vec::new();
+    for (i, (w, target, _)) in kept.iter().enumerate() {
+        let content = content_but_target(w);
+        let on = |j: &usize| kept[*j].0.condition().target() == w.condition().target();
+        match groups
+            .iter_mut()
+            .find(|(k, c, _)| *k == target.kind && *c == content)
+        {
+            // One per target: a second one there stays an entry of its own.
+            Some((_, _, members)) if members.iter().any(on) => {}
+            Some((_, _, members)) => members.push(i),
+            None => groups.push((target.kind, content, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, _, members) in groups {
+        if members.len() < SUGGEST_PATTERN_FROM {
+            continue;
+        }
+        let webhooks: Vec<&Webhook> = members.iter().map(|i| kept[*i].0).collect();
+        let Ok((pattern, exclude)) =
+            pattern_for(account, listed, kind, &webhooks, &|why| why.to_owned())
+        else {
+            continue;
+        };
+        let first = &kept[members[0]].2;
+        let every = match kind {
+            TargetKind::Actor => "every-actor",
+            TargetKind::Task => "every-task",
+        };
+        let mut replaces: Vec<(String, String)> = members
+            .iter()
+            .map(|i| (kept[*i].2.key.clone(), kept[*i].1.name.clone()))
+            .collect();
+        replaces.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        let mut previous_keys: Vec<String> = replaces.iter().map(|(k, _)| k.clone()).collect();
+        previous_keys.sort();
+        let entry = Entry {
+            key: unique_key(&generated_key(every, &first.event_types), taken),
+            adopt: None,
+            exclude,
+            previous_keys,
+            webhook_ids: webhooks.iter().map(|w| w.id.clone()).collect(),
+            ..first.clone()
+        };
+        let target = TargetName {
+            kind,
+            name: pattern,
+        };
+        let Ok(entry) = validated(entry, &target, owner) else {
+            continue;
+        };
+        out.push(Suggestion {
+            replaces,
+            file: ExportFile {
+                kind,
+                target: target.name,
+                path: PathBuf::new(),
+                entries: vec![entry],
+            },
+        });
+    }
+    out
+}
+
+/// Why this owner's webhook under `key` is not exported: `why`, and what that means.
+fn owned_reason(why: &str, key: &str) -> String {
+    format!(
+        "{why}; it is this owner's (key `{key}`), so a plan of the exported files would destroy it: declare it by hand"
+    )
+}
+
+/// Each of `members` as skipped for `why`, on its own target.
+fn skip_all(members: &[&Webhook], account: &Account, why: &str) -> Vec<Skipped> {
+    members
+        .iter()
+        .map(|w| Skipped {
+            id: w.id.clone(),
+            target: w
+                .condition()
+                .target()
+                .and_then(|(_, id)| account.names.get(id))
+                .cloned(),
+            why: why.to_owned(),
+        })
+        .collect()
+}
+
+/// This owner's key on several targets (the webhooks of a pattern), exported as one pattern
+/// entry that gives exactly those targets.
+struct OwnedPattern<'w> {
+    /// `username/*`, of the targets' kind.
+    target: TargetName,
+    /// The account's own targets of that kind the pattern matches that do not carry the key.
+    exclude: Vec<String>,
+    /// The webhooks it declares, one per target, oldest first.
+    members: Vec<&'w Webhook>,
+}
+
+/// For each key of `owner` carried on several targets, the pattern entry that declares them
+/// all, or why there is none. `webhooks` are oldest first; a second webhook of a key on one
+/// target is not a member (`plan` reports it).
+fn owned_patterns<'w>(
+    account: &Account,
+    webhooks: &[&'w Webhook],
+    owner: &str,
+) -> HashMap<&'w str, Result<OwnedPattern<'w>, String>> {
+    let mut by_key: BTreeMap<&'w str, Vec<&'w Webhook>> = BTreeMap::new();
+    for w in webhooks {
+        if let Class::Owned { key } = classify(w, owner) {
+            let on = |x: &Webhook| x.condition().target().map(|(_, id)| id.to_owned());
+            let members = by_key.entry(key).or_default();
+            if !members.iter().any(|m| on(m) == on(w)) {
+                members.push(w);
+            }
+        }
+    }
+    by_key
+        .into_iter()
+        .filter(|(_, members)| members.len() > 1)
+        .map(|(key, members)| (key, owned_pattern(account, key, members)))
+        .collect()
+}
+
+/// The pattern entry for `members`, this owner's webhooks of `key` on as many targets.
+fn owned_pattern<'w>(
+    account: &Account,
+    key: &str,
+    members: Vec<&'w Webhook>,
+) -> Result<OwnedPattern<'w>, String> {
+    let n = members.len();
+    let mut kinds = members.iter().filter_map(|w| w.condition().target());
+    let kind = kinds.next().map_or(TargetKind::Actor, |(k, _)| k);
+    if kinds.any(|(k, _)| k != kind) {
+        return Err(format!(
+            "its key `{key}` is on Actors and tasks both, and a pattern declares one kind"
+        ));
+    }
+    let what = match kind {
+        TargetKind::Actor => "Actors",
+        TargetKind::Task => "tasks",
+    };
+    let first = content_but_target(members[0]);
+    if members[1..].iter().any(|w| content_but_target(w) != first) {
+        return Err(format!(
+            "its key `{key}` is on {n} {what} whose webhooks differ in more than their target, so no one pattern entry declares them"
+        ));
+    }
+    let Some(listed) = &account.targets else {
+        return Err(format!(
+            "its key `{key}` is on {n} {what}, and the account's {what} could not be listed to write the pattern that declares them"
+        ));
+    };
+    let (pattern, exclude) = pattern_for(account, listed, kind, &members, &|why| {
+        format!("its key `{key}` is on {n} {what}, and {why}")
+    })?;
+    Ok(OwnedPattern {
+        target: TargetName {
+            kind,
+            name: pattern,
+        },
+        exclude,
+        members,
+    })
+}
+
+/// The pattern `username/*` and its `exclude:` items that give exactly the targets of
+/// `members` (one webhook each, of `kind`) among the account's own, as `plan` expands it; or
+/// why there is none (`err` words it).
+fn pattern_for(
+    account: &Account,
+    listed: &[LiveTarget],
+    kind: TargetKind,
+    members: &[&Webhook],
+    err: &dyn Fn(&str) -> String,
+) -> Result<(String, Vec<String>), String> {
+    let what = match kind {
+        TargetKind::Actor => "Actors",
+        TargetKind::Task => "tasks",
+    };
+    let mut carried: Vec<&str> = Vec::new();
+    let mut user: Option<&str> = None;
+    for w in members {
+        let Some((_, id)) = w.condition().target() else {
+            return Err("it is attached to no Actor or task".to_owned());
+        };
+        let Some(name) = account.names.get(id) else {
+            return Err(err("one of them was not found"));
+        };
+        let Some((username, _)) = name.name.split_once('/') else {
+            return Err(err(&format!("`{}` has no username/name", name.name)));
+        };
+        if user.is_some_and(|u| u != username) {
+            return Err(err(
+                "they belong to several users, and a pattern matches one user's",
+            ));
+        }
+        user = Some(username);
+        carried.push(id);
+    }
+    let pattern = format!("{}/*", user.unwrap_or_default());
+    let plain = |name: &str| {
+        name.split_once('/').is_some_and(|(u, n)| {
+            [u, n].iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            })
+        })
+    };
+    let mut exclude: Vec<String> = Vec::new();
+    for t in listed {
+        if t.own
+            && t.kind == kind
+            && crate::webhook::pattern_matches(&pattern, &t.name)
+            && !carried.contains(&t.id.as_str())
+        {
+            let item = if plain(&t.name) {
+                t.name.clone()
+            } else {
+                t.id.clone()
+            };
+            if !exclude.contains(&item) {
+                exclude.push(item);
+            }
+        }
+    }
+    exclude.sort();
+    // What `plan` will make of it: exactly the targets that carry the key, or no pattern.
+    let rule = PatternRule {
+        key: String::new(),
+        kind,
+        pattern: pattern.clone(),
+        exclude: exclude.clone(),
+    };
+    let matched: HashSet<String> = expand::expand(&[rule], listed)
+        .into_iter()
+        .flat_map(|m| m.matched.into_iter().map(|t| t.id))
+        .collect();
+    if let Some(missing) = carried.iter().find(|id| !matched.contains(**id)) {
+        let name = account
+            .names
+            .get(*missing)
+            .map_or(*missing, |t| t.name.as_str());
+        return Err(err(&format!(
+            "`{pattern}` cannot give them all: `{name}` is not one of the account's own {what}"
+        )));
+    }
+    if matched.len() != carried.len() {
+        return Err(err(&format!(
+            "no `exclude` makes `{pattern}` give exactly those"
+        )));
+    }
+    Ok((pattern, exclude))
 }
 
 /// `entry` if, written as a document of its own for `target` and `owner`, it loads back through
@@ -524,7 +894,8 @@ fn event_types(w: &Webhook, kind: TargetKind) -> Result<Vec<EventType>, String> 
 const MAX_FILE_PART: usize = 100;
 
 /// The file of each target, in the same order: `actors/<username>/<name>.yaml` or
-/// `tasks/<username>/<name>.yaml`, one per target whatever the names. A part that is not a
+/// `tasks/<username>/<name>.yaml` (`_all.yaml` for the pattern `username/*`), one per target
+/// whatever the names. A part that is not a
 /// plain file name (other characters than `A-Z a-z 0-9 . _ -`, a leading `.`, longer than
 /// [`MAX_FILE_PART`]) is cleaned, shortened and given a short hash of the exact name, so it is
 /// stable from run to run; targets whose paths would still be the same on a file system that
@@ -536,6 +907,8 @@ fn file_paths(targets: &[(TargetKind, &str)]) -> Vec<PathBuf> {
             TargetKind::Task => "tasks",
         };
         let (user, short) = name.split_once('/').unwrap_or(("", name));
+        // The pattern entries of `username/*` (no Actor or task name starts with `_`).
+        let short = if short == "*" { "_all" } else { short };
         let mut path = PathBuf::from(folder);
         path.push(file_part(user, user, false));
         path.push(format!("{}.yaml", file_part(short, name, hashed)));
@@ -798,6 +1171,9 @@ fn entry(
         key,
         variables,
         adopt: c.owned_key.is_none().then(|| w.id.clone()),
+        exclude: c.exclude.clone(),
+        previous_keys: Vec::new(),
+        webhook_ids: c.members.iter().map(|m| m.id.clone()).collect(),
         event_types: c.events.clone(),
         request_url,
         payload_template,

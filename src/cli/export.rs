@@ -106,6 +106,9 @@ pub(crate) fn run(args: &ExportArgs, ctx: &Context) -> Result<u8, Error> {
     for w in &exported.warnings {
         render::warn(console, &render::warning(w));
     }
+    for s in &exported.suggestions {
+        console.info(render::suggestion(s).trim_end());
+    }
     console.info(render::variables_to_set(&exported.variables, args.print_secrets).trim_end());
     if args.print_secrets && !exported.variables.is_empty() {
         render::warn(console, render::secrets_warning(false));

@@ -31,6 +31,13 @@ pub fn manifest(file: &ExportFile, owner: &str, skipped: &[Skipped], schema: &st
     }
     out.push_str("version: 1\n");
     let _ = writeln!(out, "owner: {}", scalar(owner));
+    out.push_str(&section(file));
+    out
+}
+
+/// The `actors:` (or `tasks:`) section of `file`: its target and entries.
+pub fn section(file: &ExportFile) -> String {
+    let mut out = String::new();
     let section = match file.kind {
         TargetKind::Actor => "actors",
         TargetKind::Task => "tasks",
@@ -84,6 +91,18 @@ fn one_line(text: &str) -> String {
 fn write_entry(out: &mut String, e: &Entry) {
     let ind = "      ";
     let _ = writeln!(out, "    - key: {}", scalar(&e.key));
+    if !e.previous_keys.is_empty() {
+        let _ = writeln!(out, "{ind}previousKeys:");
+        for key in &e.previous_keys {
+            let _ = writeln!(out, "{ind}  - {}", scalar(key));
+        }
+    }
+    if !e.exclude.is_empty() {
+        let _ = writeln!(out, "{ind}exclude:");
+        for item in &e.exclude {
+            let _ = writeln!(out, "{ind}  - {}", scalar(item));
+        }
+    }
     if let Some(id) = &e.adopt {
         let _ = writeln!(out, "{ind}adopt: {}", scalar(id));
     }

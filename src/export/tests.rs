@@ -29,7 +29,11 @@ fn account(webhooks: Vec<Webhook>) -> Account {
             name: "acme/web-scraper".to_owned(),
         },
     );
-    Account { webhooks, names }
+    Account {
+        webhooks,
+        names,
+        targets: None,
+    }
 }
 
 fn options() -> ExportOptions {
@@ -346,6 +350,7 @@ proptest::proptest! {
 fn account_of(targets: &[(&str, TargetKind, &str)], webhooks: Vec<Webhook>) -> Account {
     Account {
         webhooks,
+        targets: None,
         names: targets
             .iter()
             .map(|(id, kind, name)| {
@@ -812,4 +817,391 @@ proptest::proptest! {
         let names: Vec<String> = export.variables.iter().map(|v| v.name.clone()).collect();
         proptest::prop_assert_eq!(names, referenced);
     }
+}
+
+/// An account whose listed Actors and tasks are `(id, kind, name, own)`: every one of them
+/// named, and listed as the platform lists them.
+fn listed_account(targets: &[(&str, TargetKind, &str, bool)], webhooks: Vec<Webhook>) -> Account {
+    let refs: Vec<(&str, TargetKind, &str)> = targets
+        .iter()
+        .map(|(id, kind, name, _)| (*id, *kind, *name))
+        .collect();
+    let mut account = account_of(&refs, webhooks);
+    account.targets = Some(
+        targets
+            .iter()
+            .map(|(id, kind, name, own)| LiveTarget {
+                kind: *kind,
+                id: (*id).to_owned(),
+                name: (*name).to_owned(),
+                own: *own,
+            })
+            .collect(),
+    );
+    account
+}
+
+/// The changes and conflicts (as text) of the pure plan of every exported file, together as one
+/// run with the exported variables set, against `account`: what `plan` on the export shows.
+fn plan_of_export(export: &Export, account: &Account, owner: &str) -> Vec<String> {
+    let vars: HashMap<String, String> = export
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect();
+    let mut webhooks = Vec::new();
+    let mut keys = HashSet::new();
+    for file in &export.files {
+        let text = document::manifest(file, owner, &export.skipped, "schema.json");
+        let source = Arc::new(SourceFile::new("export.yaml", text.clone()));
+        let loaded = crate::manifest::load_source(&source);
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{text}\n{:?}",
+            loaded.diagnostics
+        );
+        for w in loaded.webhooks {
+            assert!(keys.insert(w.key.clone()), "key {} twice", w.key);
+            webhooks.push(w);
+        }
+    }
+    let manifests = crate::manifest::Manifests {
+        files: Vec::new(),
+        webhooks,
+        owners: Vec::new(),
+        env_refs: Vec::new(),
+    };
+    let resolved = manifests.resolve(|n| vars.get(n).cloned()).unwrap();
+    let listed = account.targets.clone().unwrap_or_default();
+    let mut targets = HashMap::new();
+    for r in &resolved {
+        let t = &r.desired.target;
+        if t.is_pattern() {
+            continue;
+        }
+        let (id, _) = account
+            .names
+            .iter()
+            .find(|(_, n)| n.kind == t.kind && n.name == t.reference)
+            .unwrap();
+        targets.insert(
+            (t.kind, t.api_reference()),
+            crate::plan::Target {
+                kind: t.kind,
+                id: id.clone(),
+                name: t.reference.clone(),
+            },
+        );
+    }
+    let matches = expand::expand(&crate::refresh::pattern_rules(&resolved), &listed);
+    let specs = crate::refresh::desired_specs(&resolved, &targets, &matches);
+    let live = crate::plan::LiveState {
+        webhooks: account.webhooks.clone(),
+        target_names: account
+            .names
+            .iter()
+            .map(|(id, n)| (id.clone(), n.name.clone()))
+            .collect(),
+    };
+    let plan = crate::plan::plan(&specs, &live, owner, crate::plan::PlanOptions::default());
+    let mut out: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| format!("{:?} {}", c.action, c.key))
+        .collect();
+    out.extend(plan.conflicts.iter().map(|c| format!("{c:?}")));
+    out
+}
+
+fn owned(id: &str, kind: TargetKind, target: &str, key: &str, url: &str) -> Webhook {
+    let mut w = hook(id, target, &["ACTOR.RUN.FAILED"], url);
+    w.condition = Some(Condition::for_target(kind, target));
+    w.headers_template = Some(r#"{"Authorization": "Bearer s3cret"}"#.to_owned());
+    w.description = Some(format!(
+        "Page on-call [apify-webhooks owner=team key={key} secrets=headersTemplate]"
+    ));
+    w
+}
+
+const TARGETS: [(&str, TargetKind, &str, bool); 6] = [
+    ("A1", TargetKind::Actor, "acme/a", true),
+    ("A2", TargetKind::Actor, "acme/b", true),
+    ("A3", TargetKind::Actor, "acme/c", true),
+    ("A4", TargetKind::Actor, "acme/d", true),
+    ("P1", TargetKind::Actor, "apify/public", false),
+    ("T1", TargetKind::Task, "acme/t", true),
+];
+
+fn with_owned() -> ExportOptions {
+    ExportOptions {
+        include_owned: true,
+        ..options()
+    }
+}
+
+#[test]
+fn an_owned_key_on_several_own_actors_is_one_pattern_entry_that_plans_no_changes() {
+    // Issue 17: a pattern's webhooks (one key on three Actors) came out as three entries of
+    // one key, so the exported manifests did not validate.
+    let webhooks = vec![
+        owned(
+            "W1",
+            TargetKind::Actor,
+            "A1",
+            "oncall",
+            "https://h.example/x",
+        ),
+        owned(
+            "W2",
+            TargetKind::Actor,
+            "A2",
+            "oncall",
+            "https://h.example/x",
+        ),
+        owned(
+            "W3",
+            TargetKind::Actor,
+            "A4",
+            "oncall",
+            "https://h.example/x",
+        ),
+        owned(
+            "W4",
+            TargetKind::Task,
+            "T1",
+            "single",
+            "https://h.example/y",
+        ),
+    ];
+    let account = listed_account(&TARGETS, webhooks);
+    let export = build(&account, &with_owned());
+    assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+    let layout: Vec<(String, String, Vec<String>)> = export
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.path.display().to_string(),
+                f.target.clone(),
+                f.entries.iter().map(|e| e.key.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        layout,
+        [
+            (
+                "actors/acme/_all.yaml".to_owned(),
+                "acme/*".to_owned(),
+                vec!["oncall".to_owned()]
+            ),
+            (
+                "tasks/acme/t.yaml".to_owned(),
+                "acme/t".to_owned(),
+                vec!["single".to_owned()]
+            ),
+        ]
+    );
+    let entry = &export.files[0].entries[0];
+    assert_eq!(entry.exclude, ["acme/c"]);
+    assert_eq!(entry.webhook_ids, ["W1", "W2", "W3"]);
+    // One variable for the pattern's header: the same secret on every Actor.
+    assert_eq!(
+        export
+            .variables
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>(),
+        ["ONCALL_AUTHORIZATION", "SINGLE_AUTHORIZATION"]
+    );
+    let text = document::manifest(&export.files[0], "team", &[], "s.json");
+    assert!(
+        text.contains(
+            "actors:\n  \"acme/*\":\n    - key: oncall\n      exclude:\n        - acme/c\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        plan_of_export(&export, &account, "team"),
+        Vec::<String>::new()
+    );
+    assert!(
+        crate::render::export::summary(&export, &[]).contains("Exported 4 webhook(s) in 2 file(s)")
+    );
+}
+
+#[test]
+fn a_pattern_entry_excludes_by_id_what_a_manifest_cannot_name_and_tasks_work_too() {
+    let targets = [
+        ("T1", TargetKind::Task, "acme/nightly-a", true),
+        ("T2", TargetKind::Task, "acme/nightly-b", true),
+        ("T3", TargetKind::Task, "acme/odd name", true),
+        ("T9", TargetKind::Task, "other/x", false),
+    ];
+    let webhooks = vec![
+        owned("W1", TargetKind::Task, "T1", "done", "https://h.example/x"),
+        owned("W2", TargetKind::Task, "T2", "done", "https://h.example/x"),
+    ];
+    let account = listed_account(&targets, webhooks);
+    let export = build(&account, &with_owned());
+    assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+    assert_eq!(export.files.len(), 1);
+    assert_eq!(export.files[0].path, PathBuf::from("tasks/acme/_all.yaml"));
+    assert_eq!(export.files[0].entries[0].exclude, ["T3"]);
+    assert_eq!(
+        plan_of_export(&export, &account, "team"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_owned_key_no_pattern_can_declare_is_listed_with_why_and_never_half_written() {
+    let cases: [(Vec<Webhook>, bool, &str); 4] = [
+        (
+            vec![
+                owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+                owned(
+                    "W2",
+                    TargetKind::Actor,
+                    "A2",
+                    "k",
+                    "https://h.example/other",
+                ),
+            ],
+            true,
+            "differ in more than their target",
+        ),
+        (
+            vec![
+                owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+                owned("W2", TargetKind::Task, "T1", "k", "https://h.example/x"),
+            ],
+            true,
+            "on Actors and tasks both",
+        ),
+        (
+            vec![
+                owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+                owned("W2", TargetKind::Actor, "P1", "k", "https://h.example/x"),
+            ],
+            true,
+            "several users",
+        ),
+        (
+            vec![
+                owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+                owned("W2", TargetKind::Actor, "A2", "k", "https://h.example/x"),
+            ],
+            false,
+            "could not be listed",
+        ),
+    ];
+    for (webhooks, listed, why) in cases {
+        let mut account = listed_account(&TARGETS, webhooks);
+        if !listed {
+            account.targets = None;
+        }
+        let export = build(&account, &with_owned());
+        assert!(export.files.is_empty(), "{why}: {:?}", export.files);
+        assert_eq!(
+            export
+                .skipped
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>(),
+            ["W1", "W2"],
+            "{why}"
+        );
+        for s in &export.skipped {
+            assert!(s.why.contains(why), "{why}: {}", s.why);
+            assert!(s.why.contains("declare it by hand"), "{}", s.why);
+        }
+    }
+    // An own Actor the pattern would match but that is not the account's (a list that says
+    // another user owns it) cannot be given by `acme/*`.
+    let mut targets = TARGETS.to_vec();
+    targets[1].3 = false;
+    let account = listed_account(
+        &targets,
+        vec![
+            owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+            owned("W2", TargetKind::Actor, "A2", "k", "https://h.example/x"),
+        ],
+    );
+    let export = build(&account, &with_owned());
+    assert!(export.files.is_empty());
+    assert!(
+        export.skipped[0]
+            .why
+            .contains("`acme/b` is not one of the account's own Actors"),
+        "{:?}",
+        export.skipped
+    );
+}
+
+#[test]
+fn a_second_webhook_of_a_key_on_one_target_stays_plans_to_report() {
+    let mut twin = owned("W3", TargetKind::Actor, "A1", "k", "https://h.example/x");
+    twin.created_at = Some("2030-01-01".into());
+    let account = listed_account(
+        &TARGETS,
+        vec![
+            owned("W1", TargetKind::Actor, "A1", "k", "https://h.example/x"),
+            owned("W2", TargetKind::Actor, "A2", "k", "https://h.example/x"),
+            twin,
+        ],
+    );
+    let export = build(&account, &with_owned());
+    assert_eq!(export.files.len(), 1);
+    assert_eq!(export.files[0].entries[0].webhook_ids, ["W1", "W2"]);
+    assert_eq!(export.skipped.len(), 1);
+    assert_eq!(export.skipped[0].id, "W3");
+    assert!(export.skipped[0].why.contains("`plan` reports it"));
+}
+
+#[test]
+fn the_same_unmanaged_webhook_on_three_own_actors_gets_a_pattern_suggested_and_no_fewer() {
+    let same = |id: &str, on: &str| hook(id, on, &["ACTOR.RUN.FAILED"], "https://h.example/x");
+    let on_two = listed_account(&TARGETS, vec![same("W1", "A1"), same("W2", "A2")]);
+    assert!(build(&on_two, &options()).suggestions.is_empty());
+    // Three, and a fourth that differs: the three are suggested, the fourth is excluded.
+    let mut other = same("W4", "A4");
+    other.request_url = Some("https://h.example/other".into());
+    let account = listed_account(
+        &TARGETS,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3"), other],
+    );
+    let export = build(&account, &options());
+    assert_eq!(export.suggestions.len(), 1);
+    let s = &export.suggestions[0];
+    assert_eq!(
+        s.replaces,
+        [
+            ("a-failed".to_owned(), "acme/a".to_owned()),
+            ("b-failed".to_owned(), "acme/b".to_owned()),
+            ("c-failed".to_owned(), "acme/c".to_owned()),
+        ]
+    );
+    let entry = &s.file.entries[0];
+    assert_eq!(entry.key, "every-actor-failed");
+    assert_eq!(entry.previous_keys, ["a-failed", "b-failed", "c-failed"]);
+    assert_eq!(entry.exclude, ["acme/d"]);
+    assert_eq!(entry.adopt, None);
+    // The files are the export's as ever: one entry each, to adopt.
+    assert_eq!(export.files.len(), 4);
+    // One of them not the account's own: no pattern gives them.
+    let mut targets = TARGETS.to_vec();
+    targets[2].3 = false;
+    let account = listed_account(
+        &targets,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3")],
+    );
+    assert!(build(&account, &options()).suggestions.is_empty());
+    // Without the lists, nothing is suggested.
+    let mut account = listed_account(
+        &TARGETS,
+        vec![same("W1", "A1"), same("W2", "A2"), same("W3", "A3")],
+    );
+    account.targets = None;
+    assert!(build(&account, &options()).suggestions.is_empty());
 }

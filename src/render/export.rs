@@ -1,11 +1,13 @@
 //! The text of `export` for the terminal: the variables to set, and, when asked, the shell
-//! commands that set them from the live values, the warnings and the summary. The documents
+//! commands that set them from the live values, the warnings, the patterns it suggests and the
+//! summary. The documents
 //! themselves are written by [`crate::export::document`].
 
 use std::fmt::Write as _;
 
 pub use crate::export::document::skipped_comment;
-use crate::export::{Export, Variable, Warning};
+use crate::export::{Export, Suggestion, Variable, Warning};
+use crate::webhook::TargetKind;
 
 /// The variables to set, one name a line, for stderr; with the hint on `--print-secrets` unless
 /// it was given (`printing`).
@@ -68,6 +70,39 @@ fn printf_format(value: &str) -> String {
     out
 }
 
+/// A pattern export suggests, for stderr: which exported entries it replaces, when, and the
+/// entry itself, indented so that it can be copied into a manifest.
+pub fn suggestion(s: &Suggestion) -> String {
+    let (what, many) = match s.file.kind {
+        TargetKind::Actor => ("Actor", "Actors"),
+        TargetKind::Task => ("task", "tasks"),
+    };
+    let on: Vec<String> = s
+        .replaces
+        .iter()
+        .map(|(key, target)| format!("{target} ({key})"))
+        .collect();
+    let mut out = format!(
+        "note: {} webhooks are the same apart from their {what}: on {}.\n",
+        s.replaces.len(),
+        on.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "One pattern entry can declare them, and the {many} created later. Once `apply` has adopted the exported entries, replace those {} entries with this one: `previousKeys` moves each webhook to the new key in place (same ID, nothing created or deleted).",
+        s.replaces.len()
+    );
+    out.push('\n');
+    for line in crate::export::document::section(&s.file).lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    out
+}
+
 /// The text of an export warning.
 pub fn warning(w: &Warning) -> String {
     format!("webhook `{}` ({}): {}", w.key, w.id, w.message)
@@ -90,14 +125,19 @@ pub fn secrets_warning(in_files: bool) -> &'static str {
 
 /// A summary line of an export for stderr.
 pub fn summary(export: &Export, written: &[String]) -> String {
-    let entries: usize = export.files.iter().map(|f| f.entries.len()).sum();
+    let webhooks: usize = export
+        .files
+        .iter()
+        .flat_map(|f| &f.entries)
+        .map(|e| e.webhook_ids.len())
+        .sum();
     let mut out = String::new();
     for path in written {
         let _ = writeln!(out, "wrote {path}");
     }
     let _ = writeln!(
         out,
-        "Exported {entries} webhook(s) in {} file(s); {} not exported.",
+        "Exported {webhooks} webhook(s) in {} file(s); {} not exported.",
         export.files.len(),
         export.skipped.len()
     );

@@ -774,6 +774,9 @@ enum Class {
     Unmanaged,
     /// This owner's (`team`), under key `owned-<n>`.
     Owned,
+    /// This owner's, under the one key `shared-actor` (or `shared-task`) that every webhook of
+    /// this class on an Actor (a task) carries, the same apart from the target: a pattern's.
+    Shared,
     /// Another owner's.
     Foreign,
     /// Ad-hoc, an integration or not HTTP.
@@ -802,6 +805,7 @@ fn gen_hook(targets: usize) -> impl proptest::strategy::Strategy<Value = GenHook
     let class = prop_oneof![
         4 => Just(Class::Unmanaged),
         2 => Just(Class::Owned),
+        2 => Just(Class::Shared),
         1 => Just(Class::Foreign),
         1 => (0u8..3).prop_map(Class::OutOfScope),
     ];
@@ -909,8 +913,26 @@ fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
         }
     }
     seed.push_str("webhooks:\n");
+    let mut shared_on = std::collections::HashSet::new();
     for (i, h) in hooks.iter().enumerate() {
         let (task, name) = &names[h.target];
+        if matches!(h.class, Class::Shared) {
+            // One per target: a second one there is a duplicate, which `plan` reduces.
+            if !shared_on.insert(h.target) {
+                continue;
+            }
+            let (kind, key) = if *task {
+                ("task", "shared-task")
+            } else {
+                ("actor", "shared-actor")
+            };
+            let _ = writeln!(
+                seed,
+                "  - {{user: acme, {kind}: {}, eventTypes: [ACTOR.RUN.FAILED], requestUrl: \"https://h.example/shared\", headersTemplate: \"{{\\\"X-Shared\\\": \\\"Sekr-shared\\\"}}\", description: \"On every one [apify-webhooks owner=team key={key} secrets=headersTemplate]\"}}",
+                q(&format!("acme/{name}"))
+            );
+            continue;
+        }
         let target = format!(
             "{}: {}",
             if *task { "task" } else { "actor" },
@@ -950,7 +972,7 @@ fn gen_seed(names: &[(bool, String)], hooks: &[GenHook]) -> String {
             );
         }
         match &h.class {
-            Class::Unmanaged => {}
+            Class::Unmanaged | Class::Shared => {}
             Class::Owned => {
                 let secrets = if h.headers.is_empty() && h.url == 0 {
                     "none"
@@ -989,7 +1011,8 @@ proptest::proptest! {
     })]
 
     /// Issue 16's property: whatever the names (dots, case, length) and webhooks (every
-    /// class, control characters in header values), export -> the printed variables set by
+    /// class, control characters in header values, a pattern's webhooks: one owned key on
+    /// several Actors or tasks), export -> the printed variables set by
     /// bash's `eval` -> `plan` only adopts -> `apply` -> `No changes.`; nothing foreign or
     /// out of scope touched; no file holds a value that was a secret on the platform.
     #[test]
@@ -1097,4 +1120,142 @@ fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
             assert_eq!(w[field], now[field], "{field} of {w}");
         }
     }
+}
+
+/// Issue 17: the same unmanaged webhook on three of the account's own Actors. Export says so
+/// and prints the pattern entry that declares them once; doing what it says (apply the export,
+/// then replace the three entries with that one) moves each webhook in place: nothing created
+/// or deleted, the same IDs, `No changes.` after, and an Actor created later gets it.
+#[test]
+fn export_suggests_a_pattern_for_the_same_webhook_on_three_actors_and_the_advice_works() {
+    let server = account_from(
+        r#"
+users:
+  - {username: acme, token: apify_api_LOCAL_EMULATOR_acme_0000000000}
+actors:
+  - {name: acme/alpha}
+  - {name: acme/beta}
+  - {name: acme/gamma}
+  - {name: acme/quiet}
+tasks: []
+webhooks:
+  - {id: SameOnAlpha000001, user: acme, actor: acme/alpha, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://oncall.example.com/apify", headersTemplate: '{"Authorization": "Bearer same-5ecret"}', description: Page on-call}
+  - {id: SameOnBeta0000001, user: acme, actor: acme/beta, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://oncall.example.com/apify", headersTemplate: '{"Authorization": "Bearer same-5ecret"}', description: Page on-call}
+  - {id: SameOnGamma000001, user: acme, actor: acme/gamma, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://oncall.example.com/apify", headersTemplate: '{"Authorization": "Bearer same-5ecret"}', description: Page on-call}
+  - {id: OtherOnQuiet00001, user: acme, actor: acme/quiet, eventTypes: [ACTOR.RUN.FAILED], requestUrl: "https://elsewhere.example.com/", description: Page on-call}
+"#,
+    );
+    let before = server.webhooks_of("acme");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(server.bin().current_dir(dir.path()).args([
+        "export",
+        "--out",
+        "w",
+        "--owner",
+        "team",
+        "--print-secrets",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "note: 3 webhooks are the same apart from their Actor: on acme/alpha (alpha-failed), acme/beta (beta-failed), acme/gamma (gamma-failed)."
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("note:"), "{}", out.stdout);
+    // The entry, as printed: indented by two, after the explanation, to the end.
+    let (_, after) = out
+        .stderr
+        .split_once("(same ID, nothing created or deleted).\n\n")
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    let entry: String = after
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with("  "))
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    assert_eq!(
+        entry,
+        "actors:\n  \"acme/*\":\n    - key: every-actor-failed\n      previousKeys:\n        - alpha-failed\n        - beta-failed\n        - gamma-failed\n      exclude:\n        - acme/quiet\n      description: Page on-call\n      eventTypes: [ACTOR.RUN.FAILED]\n      requestUrl: https://oncall.example.com/apify\n      headersTemplate:\n        Authorization: \"${ALPHA_FAILED_AUTHORIZATION}\"\n",
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("same-5ecret"));
+    let vars = parse_set_commands(&out.stdout);
+
+    // First the adoptions, one entry each.
+    let plan = |dir: &Path| {
+        run(server
+            .bin()
+            .current_dir(dir)
+            .envs(vars.iter().cloned())
+            .args(["plan", "w"]))
+    };
+    let apply = |dir: &Path| {
+        run(server
+            .bin()
+            .current_dir(dir)
+            .envs(vars.iter().cloned())
+            .args(["apply", "--auto-approve", "w"]))
+    };
+    let adopted = apply(dir.path());
+    assert_eq!(adopted.code, 0, "{}{}", adopted.stdout, adopted.stderr);
+    // Then the three entries replaced with the pattern entry.
+    for name in ["alpha", "beta", "gamma"] {
+        std::fs::remove_file(dir.path().join(format!("w/actors/acme/{name}.yaml"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("w/actors/acme/every-actor.yaml"),
+        format!("version: 1\nowner: team\n{entry}"),
+    )
+    .unwrap();
+    let moved = plan(dir.path());
+    assert_eq!(moved.code, 0, "{}{}", moved.stdout, moved.stderr);
+    for name in ["alpha", "beta", "gamma"] {
+        assert!(
+            moved.stdout.contains(&format!(
+                "# webhook.{name}-failed[\"acme/{name}\"] has moved to webhook.every-actor-failed[\"acme/{name}\"]"
+            )),
+            "{}",
+            moved.stdout
+        );
+    }
+    assert!(
+        moved.stdout.contains("0 to add") && moved.stdout.contains("0 to destroy"),
+        "{}",
+        moved.stdout
+    );
+    let applied = apply(dir.path());
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let again = plan(dir.path());
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    let after = server.webhooks_of("acme");
+    let ids = |ws: &[serde_json::Value]| {
+        let mut ids: Vec<String> = ws.iter().map(|w| w["id"].to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&before), ids(&after));
+
+    // A pattern like any other: an Actor created later gets the webhook.
+    server.block_on(async {
+        let answer = crate::support::emulator::http()
+            .post(format!("{}/v2/actors", server.url()))
+            .bearer_auth(crate::support::emulator::TOKEN)
+            .json(&serde_json::json!({"name": "delta"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    });
+    let grown = plan(dir.path());
+    assert!(
+        grown.stdout.contains(
+            "# webhook.every-actor-failed[\"acme/delta\"] (actor acme/delta) will be created"
+        ) && grown
+            .stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{}",
+        grown.stdout
+    );
 }

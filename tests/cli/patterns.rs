@@ -378,3 +378,76 @@ fn preview_test_and_status_take_the_address_of_a_patterns_webhook() {
         .collect();
     assert_eq!(shown, ["acme/price-monitor"], "{doc}");
 }
+
+/// `export --include-owned` on an account holding a pattern's webhooks: each pattern comes back
+/// as one entry (`"acme/*"` with `exclude:` listing the own Actors without it), the exported
+/// files plan `No changes.`, and they follow the account like the pattern they came from.
+#[test]
+fn export_gives_back_a_pattern_as_one_entry_that_plans_no_changes() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), MANIFEST).unwrap();
+    let apply = server.run_in(dir.path(), &["apply", "--auto-approve", "m.yaml"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+
+    let export = server.run_in(
+        dir.path(),
+        &["export", "--out", "w", "--owner", "team", "--include-owned"],
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    assert!(
+        export
+            .stderr
+            .contains("Exported 5 webhook(s) in 3 file(s); 0 not exported."),
+        "{}",
+        export.stderr
+    );
+    let read = |p: &str| std::fs::read_to_string(dir.path().join("w").join(p)).unwrap();
+    let actors = read("actors/acme/_all.yaml");
+    assert!(
+        actors.contains(
+            "actors:\n  \"acme/*\":\n    - key: failed-to-oncall\n      exclude:\n        - acme/playground\n        - acme/test-a\n"
+        ),
+        "{actors}"
+    );
+    let tasks = read("tasks/acme/_all.yaml");
+    assert!(
+        tasks.contains(
+            "tasks:\n  \"acme/*\":\n    - key: nightly-done\n      exclude:\n        - acme/hourly\n"
+        ),
+        "{tasks}"
+    );
+    assert!(read("actors/apify/web-scraper.yaml").contains("key: public-scraper-failed"));
+
+    let validate = server.run_in(dir.path(), &["validate", "w"]);
+    assert_eq!(validate.code, 0, "{}{}", validate.stdout, validate.stderr);
+    let plan = server.run_in(dir.path(), &["plan", "w", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("`acme/*`: 2 Actors, 2 excluded (webhook.failed-to-oncall)"),
+        "{}",
+        plan.stdout
+    );
+
+    // The exported pattern is a pattern: an Actor created later gets the webhook.
+    call(
+        &server,
+        reqwest::Method::POST,
+        "/v2/actors",
+        json!({"name": "new-actor"}),
+    );
+    let grown = server.run_in(dir.path(), &["plan", "w"]);
+    assert_eq!(grown.code, 0, "{}", grown.stderr);
+    assert!(
+        grown
+            .stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{}",
+        grown.stdout
+    );
+    assert!(grown.stdout.contains(
+        r#"# webhook.failed-to-oncall["acme/new-actor"] (actor acme/new-actor) will be created"#
+    ));
+}
