@@ -243,21 +243,22 @@ async fn open_local(
     let emulator = start_local(dir, reset, delivery).await?;
     let state = dir.join("state.json");
     let url = ApiBaseUrl::parse(emulator.base_url())?;
-    let tokens = emulator.tokens();
-    let Some(token) = local_token(&tokens) else {
-        emulator.shutdown().await;
-        return Err(Error::Usage(format!(
-            "the local state {} has no user with a token, so `--local` cannot act as anyone; \
-             give a user of the seed a `token:` and seed again (`apify-webhooks emulator \
-             seed --local FILE --reset`)",
-            crate::diagnostic::shown(&state.display().to_string())
-        )));
+    let token = match local_token(&emulator.tokens()) {
+        Some(token) => ApiToken::new(token).map_err(|why| {
+            Error::Usage(format!(
+                "the token of the local state's user cannot be used: {why}"
+            ))
+        })?,
+        None => {
+            emulator.shutdown().await;
+            return Err(Error::Usage(format!(
+                "the local state {} has no user with a token, so `--local` cannot act as anyone; \
+                 give a user of the seed a `token:` and seed again (`apify-webhooks emulator \
+                 seed --local FILE --reset`)",
+                crate::diagnostic::shown(&state.display().to_string())
+            )));
+        }
     };
-    let token = ApiToken::new(token).map_err(|why| {
-        Error::Usage(format!(
-            "the token of the local state's user cannot be used: {why}"
-        ))
-    })?;
     let mut config = ClientConfig::new(url, token);
     config.timeout = timeout;
     if let Some(ms) = retry_base_ms {
