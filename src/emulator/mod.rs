@@ -476,12 +476,6 @@ impl EmulatorHandle {
             .and_then(|u| u.token.clone())
     }
 
-    /// The tokens of the users who have one, in the order of the state (the seed's order).
-    pub fn tokens(&self) -> Vec<String> {
-        let state = self.shared.lock_state();
-        state.users.iter().filter_map(|u| u.token.clone()).collect()
-    }
-
     /// Stops accepting connections and waits for requests in flight (at most five seconds).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {

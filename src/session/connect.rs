@@ -217,19 +217,7 @@ pub fn seed_state(
     Ok((state, counts))
 }
 
-/// The token `--local` acts with, from the tokens of the local state's users (in seed order):
-/// the built-in seed's user's when a user has it, else the first user's who has a token, so a
-/// state seeded from a file of one's own (`emulator seed --local`) works with its own token.
-fn local_token(tokens: &[String]) -> Option<&str> {
-    tokens
-        .iter()
-        .find(|t| *t == DEFAULT_TOKEN)
-        .or_else(|| tokens.first())
-        .map(String::as_str)
-}
-
-/// Starts the emulator with its state in `dir` and a client for its seeded user (see
-/// [`local_token`]).
+/// Starts the emulator with its state in `dir` and a client for its seeded user.
 async fn open_local(
     dir: &Path,
     reset: bool,
@@ -243,22 +231,7 @@ async fn open_local(
     let emulator = start_local(dir, reset, delivery).await?;
     let state = dir.join("state.json");
     let url = ApiBaseUrl::parse(emulator.base_url())?;
-    let token = match local_token(&emulator.tokens()) {
-        Some(token) => ApiToken::new(token).map_err(|why| {
-            Error::Usage(format!(
-                "the token of the local state's user cannot be used: {why}"
-            ))
-        })?,
-        None => {
-            emulator.shutdown().await;
-            return Err(Error::Usage(format!(
-                "the local state {} has no user with a token, so `--local` cannot act as anyone; \
-                 give a user of the seed a `token:` and seed again (`apify-webhooks emulator \
-                 seed --local FILE --reset`)",
-                crate::diagnostic::shown(&state.display().to_string())
-            )));
-        }
-    };
+    let token = ApiToken::new(DEFAULT_TOKEN).expect("the emulator's token is well-formed");
     let mut config = ClientConfig::new(url, token);
     config.timeout = timeout;
     if let Some(ms) = retry_base_ms {
@@ -275,20 +248,6 @@ async fn open_local(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_acts_with_the_built_in_token_when_a_user_has_it_else_the_first_users() {
-        let own = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(
-            local_token(&own(&["apify_api_LOCAL_other", DEFAULT_TOKEN])),
-            Some(DEFAULT_TOKEN)
-        );
-        assert_eq!(
-            local_token(&own(&["apify_api_LOCAL_acme", "apify_api_LOCAL_other"])),
-            Some("apify_api_LOCAL_acme")
-        );
-        assert_eq!(local_token(&[]), None);
-    }
 
     #[test]
     fn the_local_folder_is_found_above_the_manifests_or_made_beside_them() {

@@ -1466,67 +1466,6 @@ fn ok_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     (url, count)
 }
 
-/// A seed of one's own, with its own user and token (as in the seed example of
-/// docs/emulator.md, which docs/export.md says to start from), works with `--local`: the local
-/// commands act as its first user with a token rather than failing every request with 401
-/// `invalid-token`; a seed without any token is refused with what to do.
-#[test]
-fn local_acts_as_the_seeds_own_user_and_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::write(
-        root.join("account.yaml"),
-        "version: 1
-users:
-  - {username: acme, token: apify_api_LOCAL_acme}
-  - {username: other, token: apify_api_LOCAL_other}
-actors: [{name: acme/web-scraper}]
-webhooks:
-  - {user: acme, actor: acme/web-scraper, eventTypes: [ACTOR.RUN.FAILED],
-     requestUrl: 'https://hooks.example.com/x', description: made in the Console}
-",
-    )
-    .unwrap();
-    let local = |args: &[&str]| crate::support::run_in(root, args);
-    let seeded = local(&["emulator", "seed", "--local", "account.yaml"]);
-    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
-
-    let exported = local(&[
-        "export",
-        "--local",
-        "--out",
-        "webhooks",
-        "--owner",
-        "acme-prod",
-    ]);
-    assert_eq!(exported.code, 0, "{}", exported.stderr);
-    let file = std::fs::read_to_string(root.join("webhooks/actors/acme/web-scraper.yaml")).unwrap();
-    assert!(file.contains("adopt: "), "{file}");
-    let plan = local(&["plan", "--local", "webhooks"]);
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.contains("Plan: 1 to adopt, 0 to add"),
-        "{}",
-        plan.stdout
-    );
-
-    std::fs::write(
-        root.join("tokenless.yaml"),
-        "users: [{username: acme}]\nactors: [{name: acme/web-scraper}]\n",
-    )
-    .unwrap();
-    let reseeded = local(&["emulator", "seed", "--local", "--reset", "tokenless.yaml"]);
-    assert_eq!(reseeded.code, 0, "{}", reseeded.stderr);
-    let refused = local(&["plan", "--local", "webhooks"]);
-    assert_eq!(refused.code, 64, "{}", refused.stderr);
-    assert!(
-        refused.stderr.contains("has no user with a token")
-            && refused.stderr.contains("seed --local FILE --reset"),
-        "{}",
-        refused.stderr
-    );
-}
-
 /// `--local` users can start from existing webhooks (`emulator seed --local`), fire runs on the
 /// local state (`emulator fire --local`), and are told what works when a delivery cannot be
 /// made (issue 16 item 16).
