@@ -390,6 +390,8 @@ pub enum TestProgress<'a> {
     Sent {
         /// The key.
         key: &'a str,
+        /// The target of a pattern's webhook (as in its address), else `None`.
+        instance: Option<&'a str>,
         /// The dispatch ID.
         dispatch_id: &'a str,
     },
@@ -397,6 +399,8 @@ pub enum TestProgress<'a> {
     Waiting {
         /// The key.
         key: &'a str,
+        /// The target of a pattern's webhook (as in its address), else `None`.
+        instance: Option<&'a str>,
         /// Time waited.
         elapsed: Duration,
     },
@@ -529,7 +533,16 @@ pub async fn test<P: Platform>(
     }
     let outcomes: Vec<TestOutcome> = stream::iter(chosen)
         .map(|(key, w, instance)| async move {
-            let mut outcome = test_one(platform, key, w, secrets, wait, progress).await?;
+            let mut outcome = test_one(
+                platform,
+                key,
+                instance.as_deref(),
+                w,
+                secrets,
+                wait,
+                progress,
+            )
+            .await?;
             outcome.instance = instance;
             Ok::<_, Error>(outcome)
         })
@@ -542,6 +555,7 @@ pub async fn test<P: Platform>(
 async fn test_one<P: Platform>(
     platform: &P,
     key: &str,
+    instance: Option<&str>,
     webhook: &Webhook,
     secrets: &[String],
     wait: WaitOptions,
@@ -550,6 +564,7 @@ async fn test_one<P: Platform>(
     let sent = platform.test_webhook(&webhook.id).await?;
     progress(TestProgress::Sent {
         key,
+        instance,
         dispatch_id: &sent.id,
     });
     let started = Instant::now();
@@ -565,7 +580,11 @@ async fn test_one<P: Platform>(
         }
         if elapsed >= last_report + Duration::from_secs(5) {
             last_report = elapsed;
-            progress(TestProgress::Waiting { key, elapsed });
+            progress(TestProgress::Waiting {
+                key,
+                instance,
+                elapsed,
+            });
         }
         tokio::time::sleep(wait.poll.min(wait.timeout.saturating_sub(elapsed))).await;
         let listed = platform.list_dispatches(&webhook.id).await?;

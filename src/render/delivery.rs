@@ -301,14 +301,22 @@ pub fn status_markdown(report: &StatusReport) -> String {
 /// A progress line of `test`, for stderr.
 pub fn test_progress(progress: &TestProgress<'_>) -> String {
     match progress {
-        TestProgress::Sent { key, dispatch_id } => format!(
-            "webhook.{}: test dispatch {} sent; waiting for the receiver...",
-            shown(key),
+        TestProgress::Sent {
+            key,
+            instance,
+            dispatch_id,
+        } => format!(
+            "{}: test dispatch {} sent; waiting for the receiver...",
+            shown(&crate::plan::address(key, *instance)),
             shown(dispatch_id)
         ),
-        TestProgress::Waiting { key, elapsed } => format!(
-            "webhook.{}: still waiting ({}s)...",
-            shown(key),
+        TestProgress::Waiting {
+            key,
+            instance,
+            elapsed,
+        } => format!(
+            "{}: still waiting ({}s)...",
+            shown(&crate::plan::address(key, *instance)),
             elapsed.as_secs()
         ),
     }

@@ -349,6 +349,13 @@ fn preview_test_and_status_take_the_address_of_a_patterns_webhook() {
     let tests = doc["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 1, "{doc}");
     assert_eq!(tests[0]["instance"], "acme/web-scraper");
+    // The progress line names the webhook by the same address as the outcome.
+    assert!(
+        one.stderr
+            .contains(r#"webhook.failed-to-oncall["acme/web-scraper"]: test dispatch "#),
+        "{}",
+        one.stderr
+    );
     let scraper = actor_id(&server, "web-scraper");
     let hooked = server
         .webhooks_of("acme")
