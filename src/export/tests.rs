@@ -1026,7 +1026,7 @@ fn an_owned_key_on_several_own_actors_is_one_pattern_entry_that_plans_no_changes
         Vec::<String>::new()
     );
     assert!(
-        crate::render::export::summary(&export, &[]).contains("Exported 4 webhook(s) in 2 file(s)")
+        crate::render::export::summary(&export, &[]).contains("Exported 4 webhooks in 2 files")
     );
 }
 

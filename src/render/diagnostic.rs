@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use super::plural;
 use super::{escape_controls, needs_escape};
 use crate::diagnostic::{Diagnostic, Label, Severity, mask_tokens};
 
@@ -80,14 +81,6 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// Renders one diagnostic.

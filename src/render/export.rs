@@ -16,8 +16,8 @@ pub fn variables_to_set(variables: &[Variable], printing: bool) -> String {
         return String::new();
     }
     let mut out = format!(
-        "The exported manifests reference {} environment variable(s); set them before `plan`:\n",
-        variables.len()
+        "The exported manifests reference {}; set them before `plan`:\n",
+        super::plural(variables.len(), "environment variable")
     );
     for v in variables {
         let _ = writeln!(out, "  {}", v.name);
@@ -137,8 +137,9 @@ pub fn summary(export: &Export, written: &[String]) -> String {
     }
     let _ = writeln!(
         out,
-        "Exported {webhooks} webhook(s) in {} file(s); {} not exported.",
-        export.files.len(),
+        "Exported {} in {}; {} not exported.",
+        super::plural(webhooks, "webhook"),
+        super::plural(export.files.len(), "file"),
         export.skipped.len()
     );
     out
@@ -147,6 +148,26 @@ pub fn summary(export: &Export, written: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_or_many_as_the_rest_of_the_tool_does() {
+        let empty = Export {
+            files: Vec::new(),
+            skipped: Vec::new(),
+            variables: Vec::new(),
+            warnings: Vec::new(),
+            suggestions: Vec::new(),
+        };
+        assert!(summary(&empty, &[]).contains("Exported 0 webhooks in 0 files; 0 not exported."));
+        let one = [Variable {
+            name: "A".into(),
+            value: "x".into(),
+        }];
+        assert!(
+            variables_to_set(&one, true)
+                .starts_with("The exported manifests reference 1 environment variable; ")
+        );
+    }
 
     #[test]
     fn set_commands_quote_for_the_shell() {

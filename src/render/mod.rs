@@ -69,6 +69,15 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+/// `1 webhook`, `2 webhooks`: a count with its noun, singular or with an `s`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `value` as pretty JSON with a final newline, every control character in its strings written
 /// as a `\u` escape: `serde_json` escapes those below U+0020 but writes DEL, the C1 controls and
 /// the Unicode line separators raw, and a terminal may act on them.

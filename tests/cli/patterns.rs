@@ -405,7 +405,7 @@ fn export_gives_back_a_pattern_as_one_entry_that_plans_no_changes() {
     assert!(
         export
             .stderr
-            .contains("Exported 5 webhook(s) in 3 file(s); 0 not exported."),
+            .contains("Exported 5 webhooks in 3 files; 0 not exported."),
         "{}",
         export.stderr
     );

@@ -23,6 +23,7 @@ mod tests;
 
 use std::fmt;
 
+use super::plural;
 use crate::plan::Plan;
 
 pub use json::{
@@ -170,15 +171,6 @@ fn quoted_inner(secret: &str) -> String {
     let quoted = text::quote(secret);
     let inner = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'));
     inner.unwrap_or(&quoted).to_owned()
-}
-
-/// `1 webhook`, `2 webhooks`.
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// `Plan: 1 to adopt, 1 to add, 2 to change, 0 to destroy.` (without `Plan: `), or `None` when
