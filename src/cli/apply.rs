@@ -385,20 +385,7 @@ fn run_project(
             return Err(e);
         }
     };
-    let reports: Vec<EnvironmentReport<'_>> = envs
-        .iter()
-        .zip(&desired)
-        .zip(&planned)
-        .map(|((e, d), p)| EnvironmentReport {
-            name: &e.name,
-            plan: &p.plan,
-            api: &p.api,
-            account: &p.account,
-            vars: &e.vars,
-            secrets: &d.secrets,
-            manifest_digest: &d.digest,
-        })
-        .collect();
+    let reports: Vec<EnvironmentReport<'_>> = super::environment_reports(&envs, &desired, &planned);
 
     // Stale, refused, empty or declined: ends here, before anything is written anywhere.
     let proceed = (|| {

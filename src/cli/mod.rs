@@ -199,6 +199,30 @@ pub(crate) fn known_secrets(workspace: &crate::session::Workspace) -> Vec<String
 }
 
 /// An owner is 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
+/// One report section per environment: its name and vars beside its plan (`plan` and `apply`
+/// show the same).
+fn environment_reports<'a>(
+    envs: &'a [crate::project::Environment],
+    desired: &'a [crate::session::Desired<'a>],
+    planned: &'a [crate::session::Planned],
+) -> Vec<crate::render::plan::project::EnvironmentReport<'a>> {
+    envs.iter()
+        .zip(desired)
+        .zip(planned)
+        .map(
+            |((e, d), p)| crate::render::plan::project::EnvironmentReport {
+                name: &e.name,
+                plan: &p.plan,
+                api: &p.api,
+                account: &p.account,
+                vars: &e.vars,
+                secrets: &d.secrets,
+                manifest_digest: &d.digest,
+            },
+        )
+        .collect()
+}
+
 fn parse_owner(s: &str) -> Result<String, String> {
     if !s.is_empty()
         && s.len() <= 64

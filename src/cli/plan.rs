@@ -237,20 +237,7 @@ fn run_project(args: &PlanArgs, ctx: &Context, project: &Project) -> Result<u8, 
             apply_command.push_str(&super::shell_words(std::slice::from_ref(name)));
         }
     }
-    let reports: Vec<EnvironmentReport<'_>> = envs
-        .iter()
-        .zip(&desired)
-        .zip(&planned)
-        .map(|((e, d), p)| EnvironmentReport {
-            name: &e.name,
-            plan: &p.plan,
-            api: &p.api,
-            account: &p.account,
-            vars: &e.vars,
-            secrets: &d.secrets,
-            manifest_digest: &d.digest,
-        })
-        .collect();
+    let reports: Vec<EnvironmentReport<'_>> = super::environment_reports(&envs, &desired, &planned);
     let rctx = PlanContext {
         color: true,
         secrets: &[],
