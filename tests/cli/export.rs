@@ -28,6 +28,42 @@ fn account() -> Background {
     })
 }
 
+/// `export --out w --owner team EXTRA --print-secrets` in `dir`.
+fn export_to_w(server: &Background, dir: &Path, extra: &[&str]) -> crate::support::Output {
+    let mut args = vec!["export", "--out", "w", "--owner", "team"];
+    args.extend_from_slice(extra);
+    args.push("--print-secrets");
+    run(server.bin().current_dir(dir).args(args))
+}
+
+/// `apify-webhooks ARGS` in `dir`, with the variables export printed set.
+fn run_with_vars(
+    server: &Background,
+    dir: &Path,
+    vars: &[(String, String)],
+    args: &[&str],
+) -> crate::support::Output {
+    run(server
+        .bin()
+        .current_dir(dir)
+        .envs(vars.iter().cloned())
+        .args(args))
+}
+
+/// Export printed exactly the variables the written manifests reference, each once.
+fn assert_printed_are_referenced(
+    manifests: &[&(String, String)],
+    vars: &[(String, String)],
+    stdout: &str,
+) {
+    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
+    used.sort();
+    used.dedup();
+    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    printed.sort();
+    assert_eq!(printed, used, "{stdout}");
+}
+
 /// Every file below `dir`, as (relative path, text), sorted.
 fn files_below(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -129,11 +165,7 @@ fn export_round_trips_through_plan_and_apply() {
     assert_eq!(vars.len(), 5, "{}", printed.stdout);
     assert!(vars.iter().any(|(_, v)| v == "Bearer hdr-5ecret-planted-1"));
 
-    let plan = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "actors", "tasks"]));
+    let plan = run_with_vars(&server, dir.path(), &vars, &["plan", "actors", "tasks"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
         plan.stdout
@@ -144,17 +176,14 @@ fn export_round_trips_through_plan_and_apply() {
     for secret in PLANTED {
         assert!(!plan.stdout.contains(secret), "{}", plan.stdout);
     }
-    let apply = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["apply", "--auto-approve", "actors", "tasks"]));
+    let apply = run_with_vars(
+        &server,
+        dir.path(),
+        &vars,
+        &["apply", "--auto-approve", "actors", "tasks"],
+    );
     assert_eq!(apply.code, 0, "{}", apply.stderr);
-    let again = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "actors", "tasks"]));
+    let again = run_with_vars(&server, dir.path(), &vars, &["plan", "actors", "tasks"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 
@@ -606,14 +635,7 @@ fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
     let server = account_from(DOTTED_SEED);
     let before = server.webhooks_of("acme");
     let dir = tempfile::tempdir().unwrap();
-    let out = run(server.bin().current_dir(dir.path()).args([
-        "export",
-        "--out",
-        "w",
-        "--owner",
-        "team",
-        "--print-secrets",
-    ]));
+    let out = export_to_w(&server, dir.path(), &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let files = files_below(&dir.path().join("w"));
     let manifests: Vec<&(String, String)> = files
@@ -650,11 +672,7 @@ fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
         assert!(!all_files.contains(secret), "{secret} in a file");
     }
     let vars = eval_in_bash(dir.path(), &out.stdout);
-    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
-    used.sort();
-    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
-    printed.sort();
-    assert_eq!(printed, used, "{}", out.stdout);
+    assert_printed_are_referenced(&manifests, &vars, &out.stdout);
     assert!(
         vars.iter()
             .any(|(_, v)| v == "ctl5ecret\u{1b}[31m vt\u{b} soh\u{1} del\u{7f} nl\n end"),
@@ -665,11 +683,7 @@ fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
         "{vars:?}"
     );
 
-    let plan = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "w"]));
+    let plan = run_with_vars(&server, dir.path(), &vars, &["plan", "w"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
         plan.stdout
@@ -677,17 +691,14 @@ fn dotted_and_cased_names_and_control_characters_round_trip_through_bash() {
         "{}",
         plan.stdout
     );
-    let apply = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["apply", "--auto-approve", "w"]));
+    let apply = run_with_vars(
+        &server,
+        dir.path(),
+        &vars,
+        &["apply", "--auto-approve", "w"],
+    );
     assert_eq!(apply.code, 0, "{}", apply.stderr);
-    let again = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "w"]));
+    let again = run_with_vars(&server, dir.path(), &vars, &["plan", "w"]);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
     // Each webhook kept its target, URL and headers; only the description gained the marker.
     let after = server.webhooks_of("acme");
@@ -1030,15 +1041,7 @@ fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
     let server = account_from(&gen_seed(names, hooks));
     let before = server.webhooks_of("acme");
     let dir = tempfile::tempdir().unwrap();
-    let out = run(server.bin().current_dir(dir.path()).args([
-        "export",
-        "--out",
-        "w",
-        "--owner",
-        "team",
-        "--include-owned",
-        "--print-secrets",
-    ]));
+    let out = export_to_w(&server, dir.path(), &["--include-owned"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let files = if dir.path().join("w").exists() {
         files_below(&dir.path().join("w"))
@@ -1054,12 +1057,7 @@ fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
         assert!(path.split('/').all(|p| p.len() <= 110), "{path}");
     }
     let vars = eval_in_bash(dir.path(), &out.stdout);
-    let mut used: Vec<String> = manifests.iter().flat_map(|(_, t)| references(t)).collect();
-    used.sort();
-    used.dedup();
-    let mut printed: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
-    printed.sort();
-    assert_eq!(printed, used, "{}", out.stdout);
+    assert_printed_are_referenced(&manifests, &vars, &out.stdout);
     // A file per target: each names one target, no two the same on a case-blind file system.
     let mut folded: Vec<String> = manifests.iter().map(|(p, _)| p.to_lowercase()).collect();
     folded.sort();
@@ -1068,11 +1066,12 @@ fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
     if manifests.is_empty() {
         return;
     }
-    let plan = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "w", "--format", "json"]));
+    let plan = run_with_vars(
+        &server,
+        dir.path(),
+        &vars,
+        &["plan", "w", "--format", "json"],
+    );
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     let doc: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
     for change in doc["changes"].as_array().unwrap() {
@@ -1085,17 +1084,14 @@ fn export_property(names: &[(bool, String)], hooks: &[GenHook]) {
             assert_eq!(f["field"], "owner", "an adoption only marks: {change:#}");
         }
     }
-    let apply = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["apply", "--auto-approve", "w"]));
+    let apply = run_with_vars(
+        &server,
+        dir.path(),
+        &vars,
+        &["apply", "--auto-approve", "w"],
+    );
     assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
-    let again = run(server
-        .bin()
-        .current_dir(dir.path())
-        .envs(vars.iter().cloned())
-        .args(["plan", "w"]));
+    let again = run_with_vars(&server, dir.path(), &vars, &["plan", "w"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
     let after = server.webhooks_of("acme");
@@ -1147,14 +1143,7 @@ webhooks:
     );
     let before = server.webhooks_of("acme");
     let dir = tempfile::tempdir().unwrap();
-    let out = run(server.bin().current_dir(dir.path()).args([
-        "export",
-        "--out",
-        "w",
-        "--owner",
-        "team",
-        "--print-secrets",
-    ]));
+    let out = export_to_w(&server, dir.path(), &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains(
