@@ -44,27 +44,38 @@ fn options() -> ExportOptions {
     }
 }
 
+/// The exported variables, as the environment `plan` would read them from.
+fn exported_variables(export: &Export) -> HashMap<String, String> {
+    export
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect()
+}
+
+/// One exported file, rendered and loaded back; it must load without a diagnostic.
+fn load_exported(export: &Export, file: &ExportFile, owner: &str) -> crate::manifest::LoadedFile {
+    let text = document::manifest(file, owner, &export.skipped, "schema.json");
+    let source = Arc::new(SourceFile::new("export.yaml", text.clone()));
+    let loaded = crate::manifest::load_source(&source);
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{text}\n{:?}",
+        loaded.diagnostics
+    );
+    loaded
+}
+
 /// What a webhook reads back as: URL, payload, headers and description, resolved.
 type Back = (String, Option<String>, Option<String>, Option<String>);
 
 /// Renders every file, loads it back (no diagnostics allowed), resolves it with the exported
 /// variables and returns the resolved (url, payload, headers, description) by adopted ID.
 fn round_trip(export: &Export, owner: &str) -> HashMap<String, Back> {
-    let vars: HashMap<String, String> = export
-        .variables
-        .iter()
-        .map(|v| (v.name.clone(), v.value.clone()))
-        .collect();
+    let vars = exported_variables(export);
     let mut out = HashMap::new();
     for file in &export.files {
-        let text = document::manifest(file, owner, &export.skipped, "schema.json");
-        let source = Arc::new(SourceFile::new("export.yaml", text.clone()));
-        let loaded = crate::manifest::load_source(&source);
-        assert!(
-            loaded.diagnostics.is_empty(),
-            "{text}\n{:?}",
-            loaded.diagnostics
-        );
+        let loaded = load_exported(export, file, owner);
         for w in &loaded.webhooks {
             let sub = |s: &str| {
                 crate::manifest::interpolate::substitute(s, |n| vars.get(n).cloned())
@@ -844,22 +855,11 @@ fn listed_account(targets: &[(&str, TargetKind, &str, bool)], webhooks: Vec<Webh
 /// The changes and conflicts (as text) of the pure plan of every exported file, together as one
 /// run with the exported variables set, against `account`: what `plan` on the export shows.
 fn plan_of_export(export: &Export, account: &Account, owner: &str) -> Vec<String> {
-    let vars: HashMap<String, String> = export
-        .variables
-        .iter()
-        .map(|v| (v.name.clone(), v.value.clone()))
-        .collect();
+    let vars = exported_variables(export);
     let mut webhooks = Vec::new();
     let mut keys = HashSet::new();
     for file in &export.files {
-        let text = document::manifest(file, owner, &export.skipped, "schema.json");
-        let source = Arc::new(SourceFile::new("export.yaml", text.clone()));
-        let loaded = crate::manifest::load_source(&source);
-        assert!(
-            loaded.diagnostics.is_empty(),
-            "{text}\n{:?}",
-            loaded.diagnostics
-        );
+        let loaded = load_exported(export, file, owner);
         for w in loaded.webhooks {
             assert!(keys.insert(w.key.clone()), "key {} twice", w.key);
             webhooks.push(w);
