@@ -202,16 +202,7 @@ fn a_pattern_gives_each_own_actor_its_webhook_and_follows_the_account() {
     );
     let grown = plan(&[]);
     assert_eq!(grown.code, 2, "{}", grown.stderr);
-    assert!(
-        grown
-            .stdout
-            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
-        "{}",
-        grown.stdout
-    );
-    assert!(grown.stdout.contains(
-        r#"# webhook.failed-to-oncall["acme/new-actor"] (actor acme/new-actor) will be created"#
-    ));
+    assert_adds_the_webhook_of_new_actor(&grown.stdout);
     let stale = server.run_in(dir.path(), &["apply", "--plan", "before.json"]);
     assert_eq!(stale.code, 3, "{}{}", stale.stdout, stale.stderr);
     assert!(
@@ -447,14 +438,19 @@ fn export_gives_back_a_pattern_as_one_entry_that_plans_no_changes() {
     );
     let grown = server.run_in(dir.path(), &["plan", "w"]);
     assert_eq!(grown.code, 0, "{}", grown.stderr);
+    assert_adds_the_webhook_of_new_actor(&grown.stdout);
+}
+
+/// The plan after `acme/new-actor` was created: exactly its webhook of `failed-to-oncall` to add.
+fn assert_adds_the_webhook_of_new_actor(plan: &str) {
     assert!(
-        grown
-            .stdout
-            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
-        "{}",
-        grown.stdout
+        plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
     );
-    assert!(grown.stdout.contains(
-        r#"# webhook.failed-to-oncall["acme/new-actor"] (actor acme/new-actor) will be created"#
-    ));
+    assert!(
+        plan.contains(
+            r#"# webhook.failed-to-oncall["acme/new-actor"] (actor acme/new-actor) will be created"#
+        ),
+        "{plan}"
+    );
 }
