@@ -197,19 +197,11 @@ pub struct Account {
 /// from the lists, with one look-up each for the rest.
 pub async fn read<P: Platform>(platform: &P) -> Result<Account, PlatformError> {
     let lists = async {
-        let (actors, tasks, user) = futures_util::join!(
-            platform.list_actors(),
-            platform.list_tasks(),
-            platform.current_user(),
-        );
-        match (actors, tasks, user) {
-            (Ok(actors), Ok(tasks), Ok(user)) => {
-                Some(AccountTargets::from_lists(actors, tasks, &user).targets)
-            }
+        match AccountTargets::read(platform).await {
+            Ok((_, Ok(account))) => Some(account.targets),
             // A token that may not list them still exports; only a pattern's webhooks need them.
-            (a, t, u) => {
-                let e = [a.err(), t.err(), u.err()].into_iter().flatten().next();
-                tracing::debug!("cannot list the account's Actors and tasks: {e:?}");
+            Ok((_, Err(e))) | Err(e) => {
+                tracing::debug!("cannot list the account's Actors and tasks: {e}");
                 None
             }
         }

@@ -47,12 +47,23 @@ pub struct AccountTargets {
 }
 
 impl AccountTargets {
-    /// Reads the account's own Actors (`GET /v2/actors?my=1`) and tasks (`GET /v2/actor-tasks`),
-    /// every page of each, concurrently; `user` is the token's user (an Actor another user owns
-    /// is never the account's, whatever a list says).
-    pub async fn read<P: Platform>(platform: &P, user: &User) -> Result<Self, PlatformError> {
-        let (actors, tasks) = futures_util::join!(platform.list_actors(), platform.list_tasks());
-        Ok(Self::from_lists(actors?, tasks?, user))
+    /// Reads, concurrently, the token's user and the account's Actors (`GET /v2/actors?my=1`)
+    /// and tasks (`GET /v2/actor-tasks`), every page of each. The outer error is the user's; the
+    /// lists' is kept apart, since a token that may not list them can still do without.
+    pub async fn read<P: Platform>(
+        platform: &P,
+    ) -> Result<(User, Result<Self, PlatformError>), PlatformError> {
+        let (actors, tasks, user) = futures_util::join!(
+            platform.list_actors(),
+            platform.list_tasks(),
+            platform.current_user(),
+        );
+        let user = user?;
+        let lists = match (actors, tasks) {
+            (Ok(actors), Ok(tasks)) => Ok(Self::from_lists(actors, tasks, &user)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        Ok((user, lists))
     }
 
     /// The targets of the lists; `user` decides which are own.
@@ -310,21 +321,16 @@ pub async fn refresh<P: Platform>(
     // Neither waits for the other, so a long Actor list (several pages) overlaps the reads of
     // the webhooks.
     let account = async {
-        let (actors, tasks, user) = futures_util::join!(
-            platform.list_actors(),
-            platform.list_tasks(),
-            platform.current_user(),
-        );
-        let user = user?;
-        let account = match (actors, tasks) {
-            (Ok(actors), Ok(tasks)) => AccountTargets::from_lists(actors, tasks, &user),
+        let (user, lists) = AccountTargets::read(platform).await?;
+        let account = match lists {
+            Ok(account) => account,
             // Without patterns the lists only spare look-ups: a token that may not list Actors
             // (a scoped one) still plans, with one look-up per declared target. A pattern needs
             // them: matching nothing would plan to delete what it matched before.
-            (Err(e), _) | (_, Err(e)) if declared.iter().any(|r| r.desired.target.is_pattern()) => {
+            Err(e) if declared.iter().any(|r| r.desired.target.is_pattern()) => {
                 return Err(RefreshError::from(e));
             }
-            (Err(e), _) | (_, Err(e)) => {
+            Err(e) => {
                 tracing::debug!("cannot list the account's Actors and tasks: {e}");
                 AccountTargets::default()
             }
